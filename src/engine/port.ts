@@ -1,0 +1,152 @@
+/**
+ * The engine port: everything deployctl asks of a container engine. Only the dockerode adapter
+ * (docker-engine.ts) implements it against a real engine; unit tests use an in-memory fake.
+ * Shaped after testcontainers' ContainerClient: small, typed, engine-neutral.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Healthcheck, PortMapping, RestartPolicy } from '../spec/model.js';
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+/** What one list call tells about a container (no inspect needed). */
+export interface ContainerInfo {
+  id: string;
+  /** Without the engine's leading slash. */
+  name: string;
+  /** The image reference the container was created with. */
+  image: string;
+  imageId: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  /** Undefined when the container has no healthcheck or is not running. */
+  health?: HealthStatus;
+  /** Creation time, epoch milliseconds. */
+  createdAt: number;
+  /** Named volumes mounted into the container. */
+  volumeNames: string[];
+}
+
+/** What inspect adds, for waits and failure messages. */
+export interface ContainerDetail extends ContainerInfo {
+  exitCode?: number;
+  /** Last healthcheck output, when the engine kept one. */
+  lastHealthOutput?: string;
+  startedAt?: number;
+  restartCount: number;
+}
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+  driver: string;
+}
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  driver: string;
+}
+
+export interface ImageInfo {
+  id: string;
+  repoTags: string[];
+  /** Paths the image declares as VOLUME (anonymous volumes if nothing is mounted there). */
+  volumes?: string[];
+}
+
+export type EngineMount =
+  | { type: 'volume'; source: string; target: string; readOnly: boolean }
+  | { type: 'bind'; source: string; target: string; readOnly: boolean };
+
+/** An engine-neutral container definition; the adapter maps it to the engine's create call. */
+export interface ContainerDefinition {
+  name: string;
+  image: string;
+  command?: string[];
+  entrypoint?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  ports: PortMapping[];
+  mounts: EngineMount[];
+  /** Networks to join, each with aliases (the service name) for DNS. */
+  networks: { name: string; aliases: string[] }[];
+  restart?: RestartPolicy;
+  healthcheck?: Healthcheck;
+  init?: boolean;
+  user?: string;
+  workingDir?: string;
+  stopSignal?: string;
+  stopGracePeriodMs?: number;
+}
+
+export interface ExecOptions {
+  /** Streamed into the process; the call ends when the process exits. */
+  stdin?: Readable;
+  /** Receives the process's stdout as it comes (no buffering of the whole output). */
+  stdout?: Writable;
+  env?: Record<string, string>;
+  user?: string;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** Collected only when no stdout stream was given. */
+  stdout: string;
+  /** The last 64 KiB of stderr, for error messages. */
+  stderr: string;
+}
+
+export interface EngineIdentity {
+  /** Where the engine was reached, e.g. `unix:///var/run/docker.sock`. */
+  endpoint: string;
+  serverVersion: string;
+  apiVersion: string;
+}
+
+export interface Engine {
+  readonly endpoint: string;
+  /** Fails fast (a few seconds) with ENGINE_UNREACHABLE when the engine does not answer. */
+  ping(): Promise<EngineIdentity>;
+
+  /**
+   * All containers (running or not) that carry `deployctl.project=<project>` or whose name
+   * matches one of `nameGlobs` (`*` wildcards). One or two engine calls whatever the count.
+   */
+  listContainers(query: { project?: string; nameGlobs?: string[] }): Promise<ContainerInfo[]>;
+  inspectContainer(idOrName: string): Promise<ContainerDetail | undefined>;
+  listVolumes(): Promise<VolumeInfo[]>;
+  listNetworks(): Promise<NetworkInfo[]>;
+  /** Local images matching any of `refs`; one call. */
+  listImages(refs: string[]): Promise<ImageInfo[]>;
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
+
+  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void>;
+
+  /** Fails with a `conflict` EngineError when the name is taken (used for the lock). */
+  createContainer(def: ContainerDefinition): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Sends the stop signal, then kills after `timeoutMs`. A no-op on a stopped container. */
+  stopContainer(id: string, timeoutMs: number): Promise<void>;
+  /** Never removes named volumes; `removeAnonymousVolumes` only touches unnamed ones. */
+  removeContainer(id: string, opts?: { force?: boolean; removeAnonymousVolumes?: boolean }): Promise<void>;
+  renameContainer(id: string, newName: string): Promise<void>;
+  containerLogs(id: string, tail: number): Promise<string>;
+
+  createVolume(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void>;
+  createNetwork(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void>;
+
+  /** Runs a command in a running container, streaming stdin/stdout; memory stays flat. */
+  exec(container: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+
+  /**
+   * Makes sure a tiny local image exists for containers that are never started (the lock).
+   * Built from an empty root filesystem by import: no registry involved.
+   */
+  ensureMarkerImage(): Promise<string>;
+}
+
+/** Failures of an engine call, classified so callers can react (e.g. `conflict` on the lock). */
+export type EngineErrorKind = 'unreachable' | 'not_found' | 'conflict' | 'pull_failed' | 'other';

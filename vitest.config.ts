@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // Provisions a real Docker engine and the fixture images once per run.
+          globalSetup: ['test/e2e/support/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          // Two cores: two e2e files at a time keeps engine contention (and flakiness) low.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
