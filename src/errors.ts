@@ -51,19 +51,25 @@ export class DeployctlError extends Error {
   }
 }
 
-/** A spec problem with its location, rendered as `file:line:col: path: message`. */
+/**
+ * A spec problem with its location, rendered as `file:line:col: path message`, e.g.
+ * `deployctl.yaml:14:7: apps.services.api has unknown key "portz"`. Messages are written as
+ * predicates of the path ("has unknown key …", "must be …", "refers to undefined network …").
+ */
 export interface SpecIssue {
   file: string;
   line: number;
   col: number;
-  /** Dotted path of the offending node, e.g. `apps.services.api`. */
+  /** Dotted path of the offending node, e.g. `apps.services.api`; empty for file-level problems. */
   path: string;
+  /** `error` stops the command; `warning` is shown and the command goes on. */
+  severity?: 'error' | 'warning';
   message: string;
 }
 
 export function formatIssue(issue: SpecIssue): string {
   const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}` : issue.file;
-  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+  return issue.path ? `${where}: ${issue.path} ${issue.message}` : `${where}: ${issue.message}`;
 }
 
 export class SpecInvalidError extends DeployctlError {

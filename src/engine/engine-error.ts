@@ -5,7 +5,11 @@ import type { EngineErrorKind } from './port.js';
 export class EngineError extends DeployctlError {
   readonly kind: EngineErrorKind;
   readonly statusCode: number | undefined;
-  constructor(kind: EngineErrorKind, message: string, options: { cause?: unknown; statusCode?: number } = {}) {
+  constructor(
+    kind: EngineErrorKind,
+    message: string,
+    options: { cause?: unknown; statusCode?: number } = {},
+  ) {
     super(kind === 'unreachable' ? 'ENGINE_UNREACHABLE' : 'ENGINE_ERROR', message, { cause: options.cause });
     this.kind = kind;
     this.statusCode = options.statusCode;

@@ -9,9 +9,15 @@ export const LABEL = {
   deployId: 'deployctl.deploy-id',
   configHash: 'deployctl.config-hash',
   imageId: 'deployctl.image-id',
-  /** Set on a container renamed aside while its replacement starts; see apply's replace step. */
-  replacing: 'deployctl.replacing',
 } as const;
+
+/**
+ * A container being replaced is renamed `<name>.replaced-<UTC time>` until its replacement is
+ * healthy. Labels cannot change after create, so this name is how plan recognises a copy left
+ * by an interrupted replace.
+ */
+export const ASIDE_SUFFIX = '.replaced-';
+export const ASIDE_NAME = /\.replaced-[A-Za-z0-9]+$/;
 
 /** `role` label values. `lock` marks the per-project lock container. */
 export type LabelRole = 'infra' | 'app' | 'lock';

@@ -9,7 +9,7 @@ export type ActionKind = 'create' | 'start' | 'replace' | 'stop' | 'remove' | 'p
 export type ResourceKind = 'container' | 'volume' | 'network' | 'dir' | 'image';
 /** `unmanaged`: a live object deployctl did not create (legacy containers, protect globs). */
 export type ActionRole = 'infra' | 'app' | 'unmanaged';
-/** When apply runs the action. */
+/** When apply runs the action; phases run in this order: cleanup, images, infra, deploy, retire. */
 export type Phase = 'cleanup' | 'infra' | 'images' | 'deploy' | 'retire';
 
 /** Stable reason codes: documented in README, safe to match on in scripts. */
@@ -67,6 +67,7 @@ export type BlockerCode =
   | 'external_volume_missing'
   | 'external_network_missing'
   | 'image_unavailable' // pull_policy: never and the image is not present
+  | 'volume_in_use' // a new infra container would share a named volume with a running container outside the spec
   | 'protection_violation'; // a destructive action on a protected resource (a planner bug guard)
 
 /** Something that makes apply refuse before any change. */
@@ -79,6 +80,7 @@ export interface Blocker {
 export type WarningCode =
   | 'anonymous_volume' // infra data on an anonymous volume: lost when the container is recreated
   | 'container_layer_data' // infra service with no persistent mount at all
+  | 'renamed_aside' // a copy left by an interrupted replace (`<name>.replaced-<time>`): check it, remove by hand
   | 'unhealthy' // a live container reports unhealthy
   | 'paused';
 

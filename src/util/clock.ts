@@ -21,7 +21,10 @@ export const systemClock: Clock = {
 
 /** UTC timestamp in the compact form used for deploy ids and backup names: 20261123T080000Z. */
 export function compactUtc(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** "1.2s", "850ms", "2m03s": durations as people read them in a log line. */

@@ -1,0 +1,59 @@
+import { DeployctlError } from '../errors.js';
+import type { Action } from '../plan/actions.js';
+import type { ServiceSpec } from '../spec/model.js';
+import { containerDefinition } from './container-definition.js';
+import { assertMayDestroy, checkAbort } from './guard.js';
+import { imageIdFor } from './phase-images.js';
+import { replaceContainer } from './replace-container.js';
+import type { RunState } from './run-state.js';
+
+/**
+ * Carries out one create / start / replace of a container and records it in the journal.
+ * Returns the container id to wait on.
+ */
+export async function runContainerAction(
+  state: RunState,
+  action: Action,
+  service: ServiceSpec,
+): Promise<string> {
+  const { engine, clock } = state.deps;
+  checkAbort(state, `before ${action.kind} of ${action.name}`);
+  const role = service.role;
+  const def = () =>
+    containerDefinition(service, state.spec, state.plan.deployId, imageIdFor(state, service.image));
+  switch (action.kind) {
+    case 'create': {
+      const id = await engine.createContainer(def());
+      state.journal.created.push({ id, name: action.name, role });
+      await engine.startContainer(id);
+      state.result.created.push(action.name);
+      return id;
+    }
+    case 'start': {
+      const id = action.observed!.id;
+      await engine.startContainer(id);
+      state.result.started.push(action.name);
+      return id;
+    }
+    case 'replace': {
+      assertMayDestroy(state, action);
+      const observed = action.observed!;
+      const id = await replaceContainer(
+        engine,
+        state.journal,
+        { id: observed.id, name: action.name, state: observed.state },
+        def(),
+        role,
+        service.stopGracePeriodMs,
+        clock.now(),
+      );
+      state.result.replaced.push(action.name);
+      return id;
+    }
+    default:
+      throw new DeployctlError(
+        'INTERNAL',
+        `apply cannot ${action.kind} container ${action.name} here; this is a bug in deployctl.`,
+      );
+  }
+}

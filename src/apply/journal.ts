@@ -1,0 +1,68 @@
+import type { Engine } from '../engine/port.js';
+import { isEngineError } from '../engine/engine-error.js';
+
+/** A container this run created. */
+interface Created {
+  id: string;
+  name: string;
+  role: 'infra' | 'app';
+}
+
+/** A container this run renamed aside to make room for its replacement. */
+export interface Replacement {
+  name: string;
+  asideName: string;
+  oldId: string;
+  wasRunning: boolean;
+  role: 'infra' | 'app';
+  newId?: string;
+}
+
+export interface RollbackReport {
+  /** New-generation containers stopped and removed. */
+  removed: string[];
+  /** Replaced containers put back under their name (and started if they were running). */
+  restored: string[];
+  /** What could not be undone, one sentence each: said to the user, never swallowed. */
+  failures: string[];
+}
+
+/**
+ * Everything the current run changed that a rollback must undo. Infra that was created stays:
+ * it is persistent by definition and creating it destroyed nothing.
+ */
+export class Journal {
+  readonly created: Created[] = [];
+  readonly replacements: Replacement[] = [];
+
+  async rollback(engine: Engine): Promise<RollbackReport> {
+    const report: RollbackReport = { removed: [], restored: [], failures: [] };
+    for (const c of [...this.created].reverse()) {
+      if (c.role !== 'app') continue;
+      await attempt(report, `remove new container ${c.name}`, async () => {
+        await engine.removeContainer(c.id, { force: true, removeAnonymousVolumes: true });
+        report.removed.push(c.name);
+      });
+    }
+    for (const r of [...this.replacements].reverse()) {
+      await attempt(report, `put ${r.name} back`, async () => {
+        if (r.newId) {
+          await engine.removeContainer(r.newId, { force: true, removeAnonymousVolumes: r.role === 'app' });
+        }
+        await engine.renameContainer(r.oldId, r.name);
+        if (r.wasRunning) await engine.startContainer(r.oldId);
+        report.restored.push(r.name);
+      });
+    }
+    return report;
+  }
+}
+
+async function attempt(report: RollbackReport, what: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (isEngineError(err, 'not_found')) return; // already gone: nothing to undo
+    report.failures.push(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { ASIDE_SUFFIX } from '../engine/labels.js';
+import type { Engine, ImageInfo } from '../engine/port.js';
+import { canonicalImageRef } from '../spec/image-ref.js';
+import { allServices, appContainerName, type Spec } from '../spec/model.js';
+import type { ObservedState } from '../plan/observed.js';
+
+/**
+ * Reads the live state a plan needs with a constant number of engine calls: containers (by the
+ * project label, and by the names deployctl must not collide with), volumes, networks, and the
+ * spec's images. Only infra images are inspected, for the VOLUME declarations a list omits.
+ */
+export async function observe(engine: Engine, spec: Spec, deployId: string): Promise<ObservedState> {
+  const nameGlobs = [
+    // Infra names, and copies of them left aside by an interrupted replace.
+    ...spec.infra.services.flatMap((s) =>
+      s.containerName ? [s.containerName, `${s.containerName}${ASIDE_SUFFIX}*`] : [],
+    ),
+    ...spec.cleanup.protect,
+    ...spec.apps.services.map((s) => appContainerName(spec.project, s.name, deployId)),
+  ];
+  const refs = [...new Set(allServices(spec).map((s) => s.image))];
+  const [containers, volumes, networks, listed] = await Promise.all([
+    engine.listContainers({ project: spec.project, nameGlobs }),
+    engine.listVolumes(),
+    engine.listNetworks(),
+    engine.listImages(refs),
+  ]);
+  const images = await withInfraImageVolumes(engine, spec, listed);
+  const dirs = Object.fromEntries(spec.infra.dirs.map((d) => [d.name, existsSync(d.path)]));
+  return { containers, volumes, networks, images, dirs };
+}
+
+async function withInfraImageVolumes(engine: Engine, spec: Spec, images: ImageInfo[]): Promise<ImageInfo[]> {
+  const infraRefs = new Set(spec.infra.services.map((s) => canonicalImageRef(s.image)));
+  return Promise.all(
+    images.map(async (image) => {
+      if (image.volumes || !image.repoTags.some((t) => infraRefs.has(canonicalImageRef(t)))) return image;
+      const detail = await engine.inspectImage(image.id);
+      return detail ? { ...image, volumes: detail.volumes ?? [] } : image;
+    }),
+  );
+}

@@ -1,0 +1,141 @@
+import type { CommandModule } from 'yargs';
+import { DeployctlError } from '../../errors.js';
+import { approveOption, lockTimeoutOption, type GlobalArgs } from '../global-options.js';
+import { EXIT, runCommand } from '../run-command.js';
+import type { CliSession } from '../session.js';
+
+interface ApplyArgs extends GlobalArgs {
+  planfile: string | undefined;
+  'auto-approve': boolean;
+  replace: string[];
+  'lock-timeout': string;
+}
+
+/** `deployctl apply [PLANFILE]`: reconcile the engine with the spec, under the project lock. */
+export const applyCommand: CommandModule<GlobalArgs, ApplyArgs> = {
+  command: 'apply [planfile]',
+  describe: 'Create missing infra, start a new health-gated app generation, retire the old one',
+  builder: (y) =>
+    y
+      .positional('planfile', {
+        type: 'string',
+        describe: 'A plan saved with `plan --out`; refused if the spec or live state moved',
+      })
+      .option('auto-approve', approveOption)
+      .option('replace', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'Recreate this infra service on its same volumes (repeatable; asks first unless -y)',
+      })
+      .option('lock-timeout', lockTimeoutOption)
+      .example('DEPLOY_ID=$CI_COMMIT_SHORT_SHA $0 apply -y', 'Deploy in CI')
+      .example('$0 apply plan.json -y', 'Apply exactly a saved plan')
+      .example('$0 apply --replace db', 'Recreate the db container on its volume (after confirmation)'),
+  handler: (args) => runCommand(args, (cli) => apply(cli, args)),
+};
+
+async function apply(cli: CliSession, args: ApplyArgs): Promise<number> {
+  const [{ parseDuration }, { deploy }, { systemClock }] = await Promise.all([
+    import('../../spec/duration.js'),
+    import('../../apply/deploy.js'),
+    import('../../util/clock.js'),
+  ]);
+  const lockTimeoutMs = durationArg('--lock-timeout', args['lock-timeout'], parseDuration);
+  const saved = args.planfile ? await readSavedPlan(args.planfile) : undefined;
+  let { id, source } = cli.deployId();
+  if (saved) {
+    if (cli.args['deploy-id'] !== undefined && cli.args['deploy-id'] !== saved.deployId) {
+      throw new DeployctlError(
+        'BAD_ARGUMENT',
+        `--deploy-id ${cli.args['deploy-id']} contradicts the saved plan, which deploys ${saved.deployId}; nothing was changed. Drop --deploy-id or plan again.`,
+      );
+    }
+    ({ id, source } = { id: saved.deployId, source: 'flag' });
+  }
+  const spec = await cli.loadSpec({ deployId: id, deployIdSource: source });
+  const engine = await cli.engine();
+  const io = await cli.ioHost();
+  const { renderPlanText } = await import('../../plan/render-text.js');
+  const { interruptOnSigint } = await import('../signals.js');
+  const sigint = interruptOnSigint(cli);
+  try {
+    const outcome = await deploy(
+      {
+        spec,
+        deployId: id,
+        deployIdGenerated: source === 'generated',
+        replace: saved ? saved.replace : args.replace,
+        autoApprove: args['auto-approve'],
+        lockTimeoutMs,
+        holder: cli.holder('deployctl apply', id),
+        isStale: (h) => h.host === cli.holder('', '').host && !pidAlive(h.pid),
+        savedPlan: saved,
+        onPlan: (plan) => {
+          if (!cli.args.json) cli.out(renderPlanText(plan, cli.style));
+        },
+      },
+      { engine, io, clock: systemClock, signal: sigint.signal },
+    );
+    if (cli.args.json) {
+      const { planToJson } = await import('../../plan/plan-json.js');
+      cli.json({
+        status: outcome.status,
+        plan: planToJson(outcome.plan),
+        result: outcome.status === 'applied' ? outcome.result : null,
+      });
+    } else if (outcome.status === 'no_changes') {
+      cli.out(
+        `Nothing to do: generation ${outcome.plan.deployId} and the infrastructure already match the spec.`,
+      );
+    } else {
+      const { renderApplySummary } = await import('../render-apply.js');
+      cli.out(renderApplySummary(outcome.result, cli.style));
+    }
+    return EXIT.ok;
+  } finally {
+    sigint.dispose();
+  }
+}
+
+async function readSavedPlan(file: string) {
+  const [{ readFile }, { parsePlanJson }] = await Promise.all([
+    import('node:fs/promises'),
+    import('../../plan/plan-file.js'),
+  ]);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DeployctlError(
+      'PLAN_FILE_INVALID',
+      `cannot read the plan file ${file} (${(err as Error).message}); nothing was changed. Save one with \`deployctl plan --out ${file}\`.`,
+      { cause: err },
+    );
+  }
+  return parsePlanJson(text, file);
+}
+
+export function durationArg(
+  flag: string,
+  value: string,
+  parse: (text: string) => number | undefined,
+): number {
+  const ms = parse(value);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+    throw new DeployctlError(
+      'BAD_ARGUMENT',
+      `${flag} "${value}" is not a duration; nothing was changed. Use forms like 30s, 5m or 1m30s.`,
+    );
+  }
+  return ms;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,51 @@
+import type { Argv } from 'yargs';
+
+/** Options every command takes. */
+export interface GlobalArgs {
+  file: string;
+  json: boolean;
+  color: boolean | undefined;
+  'deploy-id': string | undefined;
+}
+
+export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
+  return y
+    .option('file', {
+      alias: 'f',
+      type: 'string',
+      default: './deployctl.yaml',
+      describe: 'Spec file (relative paths in it are relative to the file)',
+      global: true,
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print the result as one JSON object on stdout (progress still goes to stderr)',
+      global: true,
+    })
+    .option('color', {
+      type: 'boolean',
+      describe: 'Colour output (--no-color or NO_COLOR to turn off; auto on a terminal)',
+      global: true,
+    })
+    .option('deploy-id', {
+      type: 'string',
+      describe:
+        'Generation id of the apps (else $DEPLOY_ID, else the live generation if unchanged, else a UTC timestamp)',
+      global: true,
+    });
+}
+
+/** `--lock-timeout 5m`, `--auto-approve`, `--replace db`: shared by apply and restore-db. */
+export const approveOption = {
+  alias: ['y', 'yes'],
+  type: 'boolean',
+  default: false,
+  describe: 'Do not ask for confirmation (required without a terminal)',
+} as const;
+
+export const lockTimeoutOption = {
+  type: 'string',
+  default: '0s',
+  describe: 'Wait this long for another run of this project to release its lock (e.g. 30s, 10m)',
+} as const;

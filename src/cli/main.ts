@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * deployctl's entry point: builds the yargs command line from one module per command. Command
+ * modules are thin and import their real work lazily, so `--help` and `validate` start fast
+ * without loading dockerode or listr2.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { applyCommand } from './commands/apply.js';
+import { backupCommand } from './commands/backup.js';
+import { planCommand } from './commands/plan.js';
+import { restoreDbCommand } from './commands/restore-db.js';
+import { unlockCommand } from './commands/unlock.js';
+import { validateCommand } from './commands/validate.js';
+import { withGlobalOptions } from './global-options.js';
+import { EXIT, setTerminal } from './run-command.js';
+
+setTerminal({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+});
+
+await withGlobalOptions(yargs(hideBin(process.argv)))
+  .scriptName('deployctl')
+  .usage(
+    '$0 <command> [options]\n\nDeclarative deploys for Docker hosts: protected infrastructure, disposable app generations.',
+  )
+  .command(validateCommand)
+  .command(planCommand)
+  .command(applyCommand)
+  .command(unlockCommand)
+  .command(backupCommand)
+  .command(restoreDbCommand)
+  .demandCommand(1, 'Name a command: validate, plan, apply, unlock, backup or restore-db (see --help).')
+  .recommendCommands()
+  .strict()
+  .env(false)
+  .help()
+  .alias('h', 'help')
+  .version()
+  // Wrap to the terminal; piped help (docs, grep) stays unwrapped rather than cut mid-word.
+  .wrap(process.stdout.isTTY ? Math.min(110, process.stdout.columns) : null)
+  .epilogue(
+    'Exit codes: 0 success / no changes, 1 error, 2 plan --detailed-exitcode found changes, 3 another deploy holds the lock, 130 interrupted.\n' +
+      'Set DEPLOYCTL_DEBUG=1 for stack traces. Docs: README.md; spec format: schemas/deployctl.schema.json',
+  )
+  .fail((msg, err) => {
+    if (err) throw err; // errors of our own handlers are reported by runCommand
+    process.stderr.write(
+      `Error [BAD_ARGUMENT]: ${msg} Nothing was changed. See \`deployctl --help\` or \`deployctl <command> --help\`.\n`,
+    );
+    process.exit(EXIT.error);
+  })
+  .parseAsync();

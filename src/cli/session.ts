@@ -1,0 +1,110 @@
+import { hostname } from 'node:os';
+import { relative } from 'node:path';
+import type { Engine } from '../engine/port.js';
+import { DeployctlError, SpecInvalidError, formatIssue } from '../errors.js';
+import type { IoHost } from '../io/io-host.js';
+import type { Spec } from '../spec/model.js';
+import { compactUtc } from '../util/clock.js';
+import type { GlobalArgs } from './global-options.js';
+import { ansiStyle, noStyle, useColor, type Style } from './style.js';
+
+/** The process-facing side of one CLI run: streams, env, and the few things every command needs. */
+export interface Terminal {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export type DeployIdSource = 'flag' | 'env' | 'generated';
+
+export class CliSession {
+  /** Replaced once the spec is loaded: every line printed passes through it. */
+  mask: (text: string) => string = (t) => t;
+
+  constructor(
+    readonly args: GlobalArgs,
+    readonly term: Terminal,
+  ) {}
+
+  /** A person can answer questions: terminal on both ends and not CI. */
+  get interactive(): boolean {
+    return this.term.stdin.isTTY === true && this.term.stderr.isTTY === true && !isCi(this.term.env);
+  }
+
+  get style(): Style {
+    return useColor(this.args.color, this.term.env, this.term.stdout) ? ansiStyle : noStyle;
+  }
+
+  get errStyle(): Style {
+    return useColor(this.args.color, this.term.env, this.term.stderr) ? ansiStyle : noStyle;
+  }
+
+  /** Results: stdout. */
+  out(text: string): void {
+    this.term.stdout.write(`${this.mask(text)}\n`);
+  }
+
+  /** Progress, warnings, errors: stderr. */
+  note(text: string): void {
+    this.term.stderr.write(`${this.mask(text)}\n`);
+  }
+
+  json(value: unknown): void {
+    this.out(JSON.stringify(value, null, 2));
+  }
+
+  /** The spec file as the user named it, for messages. */
+  get specPath(): string {
+    return relative(this.term.cwd, this.args.file) || this.args.file;
+  }
+
+  deployId(): { id: string; source: DeployIdSource } {
+    if (this.args['deploy-id'] !== undefined) return { id: this.args['deploy-id'], source: 'flag' };
+    const fromEnv = this.term.env.DEPLOY_ID;
+    if (fromEnv !== undefined && fromEnv !== '') return { id: fromEnv, source: 'env' };
+    return { id: compactUtc(Date.now()), source: 'generated' };
+  }
+
+  /** Loads and validates the spec; any problem becomes SPEC_INVALID with every issue listed. */
+  async loadSpec(
+    opts: { deployId?: string; deployIdSource?: DeployIdSource; dbService?: string } = {},
+  ): Promise<Spec> {
+    const { loadSpec } = await import('../spec/load.js');
+    const result = await loadSpec(this.args.file, { env: this.term.env, cwd: this.term.cwd, ...opts });
+    for (const w of result.warnings) this.note(`${this.errStyle.yellow('Warning:')} ${formatIssue(w)}`);
+    if (!result.ok) throw new SpecInvalidError(this.specPath, result.issues);
+    const { createMasker } = await import('../spec/masker.js');
+    this.mask = createMasker(result.spec.sensitiveValues);
+    return result.spec;
+  }
+
+  /** Connects and pings, so an unreachable engine fails in seconds with one clear paragraph. */
+  async engine(): Promise<Engine> {
+    const { connectEngine } = await import('../engine/connect.js');
+    const engine = connectEngine(this.term.env);
+    await engine.ping();
+    return engine;
+  }
+
+  async ioHost(): Promise<IoHost> {
+    const { ListrIoHost } = await import('./listr-io-host.js');
+    return new ListrIoHost(this);
+  }
+
+  holder(
+    command: string,
+    deployId: string,
+  ): { host: string; pid: number; deployId: string; command: string; since: string } {
+    return { host: hostname(), pid: process.pid, deployId, command, since: new Date().toISOString() };
+  }
+}
+
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+  return env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
+}
+
+export function badArgument(message: string): DeployctlError {
+  return new DeployctlError('BAD_ARGUMENT', message);
+}

@@ -1,0 +1,61 @@
+import { homedir } from 'node:os';
+import Docker from 'dockerode';
+import { DockerEngine } from './docker-engine.js';
+import { resolveDockerHost } from './docker-host.js';
+import { EngineError } from './engine-error.js';
+import type { Engine } from './port.js';
+
+export interface ConnectOptions {
+  /** How long `ping` waits before calling the engine unreachable (default 3 s). */
+  timeoutMs?: number;
+  /** Where `.docker/` (CLI config, TLS files) lives; default the user's home. */
+  homeDir?: string;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
+
+/**
+ * An engine that cannot even be addressed (bad DOCKER_HOST, unreadable TLS files): every call
+ * rejects with the same explanation, so the problem surfaces at the first `ping` like any
+ * other unreachable engine instead of as a crash while wiring things up.
+ */
+function unusableEngine(endpoint: string, error: EngineError): Engine {
+  return new Proxy({ endpoint } as Engine, {
+    get(target, prop) {
+      if (prop === 'endpoint') return target.endpoint;
+      if (prop === 'then' || typeof prop === 'symbol') return undefined; // not a thenable
+      return () => Promise.reject(error);
+    },
+  });
+}
+
+/**
+ * The Engine for the environment's Docker: DOCKER_HOST (unix://, tcp://, ssh://; default
+ * unix:///var/run/docker.sock), DOCKER_TLS_VERIFY and DOCKER_CERT_PATH as the docker CLI reads
+ * them. Connecting is lazy: nothing is dialled until the first call (normally `ping`).
+ */
+export function connectEngine(env: Record<string, string | undefined>, opts: ConnectOptions = {}): Engine {
+  const homeDir = opts.homeDir ?? env['HOME'] ?? homedir();
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const host = resolveDockerHost(env, homeDir);
+  const refuse = (problem: string, advice: string, cause?: unknown): Engine =>
+    unusableEngine(
+      host.endpoint,
+      new EngineError(
+        'unreachable',
+        `Cannot reach the Docker engine at ${host.endpoint}: ${problem}. ${advice} Nothing was changed.`,
+        { cause },
+      ),
+    );
+  if (!host.ok) return refuse(host.problem.replace(/\.$/, ''), host.advice);
+  try {
+    return new DockerEngine(new Docker(host.options), host.endpoint, { timeoutMs, env, homeDir });
+  } catch (err) {
+    // docker-modem also reads the process environment while constructing; say what it disliked.
+    return refuse(
+      `the connection settings were rejected (${(err as Error).message})`,
+      'Check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.',
+      err,
+    );
+  }
+}

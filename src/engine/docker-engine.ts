@@ -1,0 +1,208 @@
+import type Docker from 'dockerode';
+import { globToNameRegex, toContainerDetail, toContainerInfo } from './container-mapping.js';
+import { createContainer } from './create-container.js';
+import { demuxToText } from './demux.js';
+import { toEngineError } from './engine-failure.js';
+import { runExec } from './exec.js';
+import { inspectImage, listImages } from './images.js';
+import { LABEL } from './labels.js';
+import { ensureMarkerImage } from './marker-image.js';
+import { ensureNetwork } from './networks.js';
+import { pingEngine } from './ping.js';
+import type {
+  ContainerDefinition,
+  ContainerDetail,
+  ContainerInfo,
+  Engine,
+  EngineIdentity,
+  ExecOptions,
+  ExecResult,
+  ImageInfo,
+  NetworkInfo,
+  VolumeInfo,
+} from './port.js';
+import { pullImage } from './pull.js';
+
+export interface DockerEngineOptions {
+  /** How long `ping` waits for an answer. */
+  timeoutMs: number;
+  env: Record<string, string | undefined>;
+  homeDir: string;
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number } | null)?.statusCode;
+}
+
+/** The Engine port over dockerode. Every failure leaves as an EngineError naming object and operation. */
+export class DockerEngine implements Engine {
+  constructor(
+    private readonly docker: Docker,
+    readonly endpoint: string,
+    private readonly opts: DockerEngineOptions,
+  ) {}
+
+  private async call<T>(action: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw toEngineError(err, { action, endpoint: this.endpoint });
+    }
+  }
+
+  /** A container's name for a failure message, when given an id: costs a call only on failure. */
+  private async describe(idOrName: string): Promise<string> {
+    if (!/^[0-9a-f]{12,64}$/.test(idOrName)) return `container ${idOrName}`;
+    const name = await this.docker
+      .getContainer(idOrName)
+      .inspect()
+      .then((c) => c.Name.replace(/^\//, ''))
+      .catch(() => undefined);
+    return name ? `container ${name}` : `container ${idOrName.slice(0, 12)}`;
+  }
+
+  /** Runs a container operation; on failure names the container by name where it can. */
+  private async onContainer<T>(
+    verb: string,
+    id: string,
+    run: () => Promise<T>,
+    ok?: (status: number | undefined) => boolean,
+  ): Promise<T | undefined> {
+    try {
+      return await run();
+    } catch (err) {
+      if (ok?.(statusOf(err))) return undefined;
+      throw toEngineError(err, { action: `${verb} ${await this.describe(id)}`, endpoint: this.endpoint });
+    }
+  }
+
+  ping(): Promise<EngineIdentity> {
+    return pingEngine(this.docker, this.endpoint, this.opts.timeoutMs);
+  }
+
+  async listContainers(query: { project?: string; nameGlobs?: string[] }): Promise<ContainerInfo[]> {
+    const lists: Promise<Docker.ContainerInfo[]>[] = [];
+    if (query.project !== undefined) {
+      const filters = { label: [`${LABEL.project}=${query.project}`] };
+      lists.push(
+        this.call(`list the containers of project ${query.project}`, () =>
+          this.docker.listContainers({ all: true, filters }),
+        ),
+      );
+    }
+    const globs = query.nameGlobs ?? [];
+    if (globs.length > 0) {
+      // Values of one filter key are OR-ed by the engine: one call for all globs.
+      const filters = { name: globs.map(globToNameRegex) };
+      lists.push(
+        this.call(`list the containers named ${globs.join(', ')}`, () =>
+          this.docker.listContainers({ all: true, filters }),
+        ),
+      );
+    }
+    const byId = new Map<string, ContainerInfo>();
+    for (const list of await Promise.all(lists)) {
+      for (const c of list) if (!byId.has(c.Id)) byId.set(c.Id, toContainerInfo(c));
+    }
+    return [...byId.values()];
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerDetail | undefined> {
+    try {
+      return toContainerDetail(await this.docker.getContainer(idOrName).inspect());
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw toEngineError(err, { action: `inspect container ${idOrName}`, endpoint: this.endpoint });
+    }
+  }
+
+  async listVolumes(): Promise<VolumeInfo[]> {
+    const res = await this.call('list volumes', () => this.docker.listVolumes());
+    return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {}, driver: v.Driver }));
+  }
+
+  async listNetworks(): Promise<NetworkInfo[]> {
+    const res = await this.call('list networks', () => this.docker.listNetworks());
+    return res.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {}, driver: n.Driver }));
+  }
+
+  listImages(refs: string[]): Promise<ImageInfo[]> {
+    return listImages(this.docker, refs, this.endpoint);
+  }
+
+  inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    return inspectImage(this.docker, ref, this.endpoint);
+  }
+
+  pullImage(ref: string, onProgress?: (line: string) => void): Promise<void> {
+    return pullImage(
+      this.docker,
+      ref,
+      { endpoint: this.endpoint, env: this.opts.env, homeDir: this.opts.homeDir },
+      onProgress,
+    );
+  }
+
+  createContainer(def: ContainerDefinition): Promise<string> {
+    return createContainer(this.docker, def, this.endpoint);
+  }
+
+  async startContainer(id: string): Promise<void> {
+    // 304: already running, which is what was asked for.
+    await this.onContainer(
+      'start',
+      id,
+      () => this.docker.getContainer(id).start(),
+      (s) => s === 304,
+    );
+  }
+
+  async stopContainer(id: string, timeoutMs: number): Promise<void> {
+    const t = Math.max(0, Math.ceil(timeoutMs / 1000));
+    await this.onContainer(
+      'stop',
+      id,
+      () => this.docker.getContainer(id).stop({ t }),
+      (s) => s === 304,
+    );
+  }
+
+  async removeContainer(
+    id: string,
+    opts: { force?: boolean; removeAnonymousVolumes?: boolean } = {},
+  ): Promise<void> {
+    // `v` removes only anonymous volumes; named volumes are never removed with a container.
+    const options = { force: opts.force === true, v: opts.removeAnonymousVolumes === true };
+    await this.onContainer('remove', id, () => this.docker.getContainer(id).remove(options));
+  }
+
+  async renameContainer(id: string, newName: string): Promise<void> {
+    await this.onContainer(`rename to ${newName}`, id, () =>
+      this.docker.getContainer(id).rename({ name: newName }),
+    );
+  }
+
+  async containerLogs(id: string, tail: number): Promise<string> {
+    const buf = await this.onContainer('read the logs of', id, () =>
+      this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false }),
+    );
+    return buf ? demuxToText(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))) : '';
+  }
+
+  async createVolume(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void> {
+    const body = { Name: def.name, Labels: def.labels, ...(def.driver ? { Driver: def.driver } : {}) };
+    await this.call(`create volume ${def.name}`, () => this.docker.createVolume(body));
+  }
+
+  createNetwork(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void> {
+    return ensureNetwork(this.docker, def, this.endpoint);
+  }
+
+  exec(container: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return runExec(this.docker, container, cmd, opts, this.endpoint);
+  }
+
+  ensureMarkerImage(): Promise<string> {
+    return ensureMarkerImage(this.docker, this.endpoint);
+  }
+}

@@ -1,0 +1,24 @@
+import { sha256 } from '../spec/config-hash.js';
+import { roleOf } from './live.js';
+import type { ObservedState } from './observed.js';
+
+/**
+ * A stable hash of the parts of the live state a plan depends on, so applying a saved plan can
+ * refuse when the world moved. Left out on purpose: health (it flaps while nothing changes),
+ * creation times and the lock container (apply holds it while it re-observes).
+ */
+export function stateFingerprint(observed: ObservedState): string {
+  const containers = observed.containers
+    .filter((c) => roleOf(c) !== 'lock')
+    .map((c) => [c.id, c.name, c.state, c.imageId, JSON.stringify(sortedEntries(c.labels))].join('|'))
+    .sort();
+  const volumes = observed.volumes.map((v) => v.name).sort();
+  const networks = observed.networks.map((n) => n.name).sort();
+  const images = observed.images.map((i) => `${i.id}|${[...i.repoTags].sort().join(',')}`).sort();
+  const dirs = sortedEntries(observed.dirs).map(([k, v]) => `${k}=${String(v)}`);
+  return sha256(JSON.stringify({ containers, volumes, networks, images, dirs }));
+}
+
+function sortedEntries<T>(record: Record<string, T>): [string, T][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,0 +1,30 @@
+import { LABEL } from '../engine/labels.js';
+import { appContainerName, type Spec } from '../spec/model.js';
+import { generationsNewestFirst, isOwned, isRenamedAside, localImageId } from './live.js';
+import type { ObservedState } from './observed.js';
+
+/**
+ * The deploy id of the newest live app generation when it already runs exactly this spec
+ * (every app running, same config hash, same image id); otherwise undefined.
+ *
+ * Used only when no deploy id was given: without it a generated timestamp would make every
+ * plain `deployctl apply` a new generation, and "run twice, nothing changes" would not hold.
+ */
+export function matchingLiveGeneration(spec: Spec, observed: ObservedState): string | undefined {
+  if (spec.apps.services.length === 0) return undefined;
+  const apps = observed.containers.filter((c) => isOwned(c, spec.project, 'app') && !isRenamedAside(c));
+  const newest = generationsNewestFirst(apps)[0];
+  if (!newest) return undefined;
+  const matches = spec.apps.services.every((service) => {
+    const c = newest.containers.find(
+      (x) => x.name === appContainerName(spec.project, service.name, newest.deployId),
+    );
+    return (
+      c !== undefined &&
+      c.state === 'running' &&
+      c.labels[LABEL.configHash] === service.configHash &&
+      c.imageId === localImageId(observed.images, service.image)
+    );
+  });
+  return matches ? newest.deployId : undefined;
+}

@@ -1,0 +1,151 @@
+import type { ContainerInfo } from '../engine/port.js';
+import { LABEL } from '../engine/labels.js';
+import type { Action } from './actions.js';
+import {
+  deployIdOf,
+  generationsNewestFirst,
+  isActive,
+  isOwned,
+  isRenamedAside,
+  isStopped,
+  isUnmanaged,
+  observedOf,
+  projectOf,
+} from './live.js';
+import { addAction, addRenamedAsideWarning, claim, unclaimed, type PlanContext } from './plan-context.js';
+import { matchesGlob, nameProtection, protectionOf } from './protection.js';
+
+/**
+ * Older app generations and leftovers. The newest `keep_generations` are kept, stopped, for
+ * rollback; older ones are removed: before the deploy when they are not running (pre-deploy
+ * cleanup frees names and disk), after the new generation is healthy when they still run.
+ */
+export function planOlderGenerations(ctx: PlanContext): void {
+  const members: ContainerInfo[] = [];
+  for (const live of unclaimed(ctx)) {
+    if (!isOwned(live, ctx.spec.project, 'app')) continue;
+    claim(ctx, live);
+    if (isRenamedAside(live)) addLeftover(ctx, live, 'renamed aside by an interrupted replace');
+    else if (deployIdOf(live) === undefined) addLeftover(ctx, live, 'has no deploy id label');
+    else members.push(live);
+  }
+  const generations = generationsNewestFirst(members);
+  const keep = ctx.spec.cleanup.keepGenerations;
+  generations.forEach((gen, index) => {
+    for (const live of gen.containers) {
+      if (index < keep) addKept(ctx, live, gen.deployId);
+      else addExpired(ctx, live, gen.deployId, keep);
+    }
+  });
+}
+
+function addKept(ctx: PlanContext, live: ContainerInfo, deployId: string): void {
+  const active = isActive(live.state);
+  addOld(ctx, live, deployId, {
+    kind: active ? 'stop' : 'noop',
+    reason: 'previous_generation',
+    detail: active
+      ? 'previous generation: will be stopped and kept for rollback'
+      : 'stopped, kept for rollback',
+    phase: 'retire',
+  });
+}
+
+function addExpired(ctx: PlanContext, live: ContainerInfo, deployId: string, keep: number): void {
+  const beyond = `older than the ${keep} kept generation${keep === 1 ? '' : 's'}`;
+  if (isStopped(live.state)) {
+    addOld(ctx, live, deployId, {
+      kind: 'remove',
+      reason: 'expired_generation',
+      detail: `${beyond}: will be removed`,
+      phase: 'cleanup',
+    });
+  } else if (isActive(live.state)) {
+    addOld(ctx, live, deployId, {
+      kind: 'remove',
+      reason: 'expired_generation',
+      detail: `${beyond}: will be stopped and removed after the new generation is healthy`,
+      phase: 'retire',
+    });
+  } else {
+    // `removing`: the engine is already deleting it.
+    addOld(ctx, live, deployId, {
+      kind: 'noop',
+      reason: 'expired_generation',
+      detail: `${beyond}: being removed by the engine`,
+      phase: 'retire',
+    });
+  }
+}
+
+function addLeftover(ctx: PlanContext, live: ContainerInfo, why: string): void {
+  const running = isActive(live.state);
+  addOld(ctx, live, deployIdOf(live), {
+    kind: 'remove',
+    reason: 'failed_leftover',
+    detail: running
+      ? `${why}: will be removed after the new generation is healthy`
+      : `${why}: will be removed`,
+    phase: running ? 'retire' : 'cleanup',
+  });
+}
+
+/** Every destructive decision on an old container goes through protection first. */
+function addOld(
+  ctx: PlanContext,
+  live: ContainerInfo,
+  deployId: string | undefined,
+  init: Pick<Action, 'kind' | 'reason' | 'detail' | 'phase'>,
+): void {
+  const protection = protectionOf(live, ctx.spec);
+  const safe: Pick<Action, 'kind' | 'reason' | 'detail' | 'phase'> =
+    protection.protected && init.kind !== 'noop'
+      ? {
+          kind: 'noop',
+          reason: 'protected_name',
+          detail: `protected (${protection.why ?? ''}): never touched`,
+          phase: init.phase,
+        }
+      : init;
+  addAction(ctx, {
+    ...safe,
+    resource: 'container',
+    role: 'app',
+    name: live.name,
+    service: live.labels[LABEL.service],
+    deployId,
+    protected: protection.protected,
+    observed: observedOf(live),
+  });
+}
+
+/**
+ * Containers this project did not create whose names are protected (a cleanup.protect glob, or
+ * an aside copy of an infra container left by an interrupted --replace): listed so the user
+ * sees that deployctl knows about them and leaves them alone.
+ */
+export function planProtectedUntouched(ctx: PlanContext): void {
+  for (const live of unclaimed(ctx)) {
+    if (!isUnmanaged(live) && projectOf(live) === ctx.spec.project) continue;
+    const protection = nameProtection(live.name, ctx.spec);
+    if (!protection.protected) continue;
+    claim(ctx, live);
+    const glob = ctx.spec.cleanup.protect.find((g) => matchesGlob(live.name, g));
+    const aside = glob === undefined && isRenamedAside(live);
+    addAction(ctx, {
+      kind: 'noop',
+      resource: 'container',
+      role: 'unmanaged',
+      name: live.name,
+      reason: 'protected_name',
+      detail:
+        glob !== undefined
+          ? `protected by cleanup.protect "${glob}": never touched`
+          : `protected (${protection.why ?? ''}): never touched, check it and remove it by hand`,
+      protected: true,
+      phase: 'cleanup',
+      observed: observedOf(live),
+    });
+    if (aside) addRenamedAsideWarning(ctx, live.name);
+  }
+}

@@ -1,0 +1,96 @@
+import type { SpecPath } from './locate.js';
+
+/**
+ * Compose keys a user may paste into deployctl.yaml that deployctl deliberately does not
+ * support, with the reason and what to do instead. Unknown keys not listed here are typos
+ * (the schema message suggests the closest valid key).
+ */
+type Context =
+  'top' | 'service' | 'resource' | 'healthcheck' | 'port' | 'mount' | 'serviceNetwork' | 'dependsOn';
+
+const NOT_YET = 'is a Compose key deployctl does not support';
+
+const REASONS: Record<Context, Record<string, string>> = {
+  top: {
+    services:
+      'is not used by deployctl: services go under infra.services (persistent, fixed container_name) or apps.services (disposable, one generation per deploy id); move each one under the right one',
+    volumes: 'declares Compose volumes; in deployctl they go under infra.volumes (they are never removed)',
+    networks: 'declares Compose networks; in deployctl they go under infra.networks',
+    name: "is Compose's project name; deployctl calls it project:",
+    configs: `${NOT_YET}; put the file in an infra.dirs directory and mount it`,
+    include: `${NOT_YET}; keep one spec per project`,
+  },
+  service: {
+    build:
+      'is not supported: deployctl deploys images that already exist; build and push the image first (e.g. in CI) and set image:',
+    deploy: 'is not supported: deployctl runs one container per service on one host, not a Swarm stack',
+    profiles:
+      'is not supported: every service in the spec is deployed; put optional services in another spec',
+    extends:
+      'is not supported: put the shared keys in an x- field with a YAML anchor (x-common: &common) and merge them with <<: *common',
+    links:
+      'is not supported (legacy Compose): services on a shared network already reach each other by service name',
+    external_links: "is not supported (legacy Compose): join the other container's network and use its name",
+    env_file:
+      'is not supported: variables come from .env beside the spec; write them into environment: as ${VAR}',
+    secrets:
+      'is not supported (Compose secrets): pass secrets through environment: as ${VAR}; deployctl masks them, and top-level secrets: lists extra secret variable names',
+    configs: `${NOT_YET}; put the file in an infra.dirs directory and mount it`,
+    network_mode:
+      'is not supported: services join infra.networks, so apps and infra reach each other by name',
+    volumes_from: 'is not supported: mount the same named volume in both services',
+    scale: 'is not supported: an app service runs one container per generation',
+    expose: "is not needed: containers on a shared network reach each other's ports without it; remove it",
+  },
+  resource: {
+    name: 'is not supported: the key itself is the name in the engine; rename the key',
+    driver_opts: `${NOT_YET}`,
+    ipam: `${NOT_YET}`,
+    internal: `${NOT_YET}`,
+    attachable: `${NOT_YET}`,
+    enable_ipv6: `${NOT_YET}`,
+  },
+  healthcheck: { start_interval: NOT_YET },
+  port: { mode: NOT_YET, name: NOT_YET, app_protocol: NOT_YET },
+  mount: {
+    bind: NOT_YET,
+    volume: NOT_YET,
+    tmpfs: NOT_YET,
+    consistency: NOT_YET,
+  },
+  serviceNetwork: {
+    aliases: "is not supported: the service name is always the container's alias on each network",
+    ipv4_address: NOT_YET,
+    ipv6_address: NOT_YET,
+    priority: NOT_YET,
+  },
+  dependsOn: {
+    restart: 'is not supported: deployctl starts dependencies first and waits for them to be healthy',
+    required: 'is not supported: every dependency must be in the spec',
+  },
+};
+
+// Compose service keys that shape a container in ways the normalized model cannot carry yet.
+const OTHER_COMPOSE_SERVICE_KEYS =
+  'annotations attach blkio_config cap_add cap_drop cgroup cgroup_parent cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec develop device_cgroup_rules devices dns dns_opt dns_search domainname extra_hosts gpus group_add hostname ipc isolation logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit oom_kill_disable oom_score_adj pid pids_limit platform post_start pre_stop privileged read_only runtime security_opt shm_size stdin_open storage_opt sysctls tmpfs tty ulimits userns_mode uts volume_driver';
+for (const key of OTHER_COMPOSE_SERVICE_KEYS.split(' ')) REASONS.service[key] ??= NOT_YET;
+
+/** Why an unknown key at `objectPath` is not supported, or undefined when it is just unknown. */
+export function unsupportedReason(objectPath: SpecPath, key: string): string | undefined {
+  const context = contextOf(objectPath);
+  return context ? REASONS[context][key] : undefined;
+}
+
+function contextOf(path: SpecPath): Context | undefined {
+  const [a, b, , d, e] = path;
+  if (path.length === 0) return 'top';
+  if (a === 'infra' && (b === 'volumes' || b === 'networks') && path.length === 3) return 'resource';
+  if (b !== 'services') return undefined;
+  if (path.length === 3) return 'service';
+  if (path.length === 4 && d === 'healthcheck') return 'healthcheck';
+  if (path.length === 5 && d === 'ports') return 'port';
+  if (path.length === 5 && d === 'volumes') return 'mount';
+  if (path.length === 5 && d === 'networks' && typeof e === 'string') return 'serviceNetwork';
+  if (path.length === 5 && d === 'depends_on') return 'dependsOn';
+  return undefined;
+}

@@ -1,0 +1,148 @@
+import { basename, dirname, relative, resolve } from 'node:path';
+import { isSeq } from 'yaml';
+import type { SpecIssue } from '../errors.js';
+import { interpolateDocument } from './interpolate-doc.js';
+import { IssueList, finalIssues, formatPath } from './issues.js';
+import { Locator, type SpecPath } from './locate.js';
+import { createMasker } from './masker.js';
+import type { Spec } from './model.js';
+import { normalizeSpec } from './normalize.js';
+import type { RawSpec } from './raw.js';
+import { reportSchemaErrors } from './schema-issues.js';
+import { validateSchema } from './schema.js';
+import { secretNameTest } from './secrets.js';
+import { readDotenvBeside, readText, unreadableSpec } from './spec-files.js';
+import { parseYaml } from './yaml-source.js';
+
+export interface LoadOptions {
+  /** The process environment, passed in by the CLI. */
+  env: Record<string, string | undefined>;
+  /** Base of a relative `file`, and what paths in messages are shown relative to. */
+  cwd: string;
+  /** Resolved by the CLI: flag > DEPLOY_ID env > generated. */
+  deployId?: string;
+  /** Where deployId came from, to name it in an error (`--deploy-id` / `DEPLOY_ID`). */
+  deployIdSource?: 'flag' | 'env' | 'generated';
+  /** Service named on the command line as the database target. */
+  dbService?: string;
+}
+
+export type LoadResult =
+  { ok: true; spec: Spec; warnings: SpecIssue[] } | { ok: false; issues: SpecIssue[]; warnings: SpecIssue[] };
+
+type Mask = (text: string) => string;
+
+/**
+ * Reads deployctl.yaml (and `.env` beside it) and returns the normalized Spec, or every
+ * problem found, each located as `file:line:col`. Never throws for anything in the user's
+ * files. Secret values never appear in the returned messages.
+ *
+ * Stages: YAML → interpolation (on the YAML tree, so positions stay) → JSON Schema →
+ * per-service normalization and cross-service checks. A stage runs only when the previous
+ * ones found no errors, since its findings would mostly be echoes of theirs.
+ */
+export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadResult> {
+  const abs = resolve(opts.cwd, file);
+  const dir = dirname(abs);
+  const shown = (p: string): string => relative(opts.cwd, p) || basename(p);
+  const display = shown(abs);
+
+  const text = await readText(abs);
+  if (typeof text !== 'string') return failed([unreadableSpec(display, text.code)], [], (t) => t);
+  const dotenv = await readDotenvBeside(dir, shown);
+  const lookup = (name: string): string | undefined => opts.env[name] ?? dotenv.values[name];
+
+  const { source, problems } = parseYaml(text);
+  const locator = new Locator(source);
+  const issues = new IssueList(display, locator);
+  issues.errors.push(...dotenv.issues);
+  for (const p of problems) {
+    issues.errors.push({
+      file: display,
+      line: p.line,
+      col: p.col,
+      path: formatPath(p.path),
+      severity: 'error',
+      message: p.message,
+    });
+  }
+
+  const isSecretName = secretNameTest(listedSecrets(source.doc.get('secrets', true)));
+  // Until the spec is normalized, mask every secret-looking variable that could have been read.
+  const secretVariables = [...new Set([...Object.keys(dotenv.values), ...Object.keys(opts.env)])]
+    .filter(isSecretName)
+    .flatMap((k) => lookup(k) ?? []);
+  const maskWith = (values: string[]): Mask => createMasker([...values, ...secretVariables]);
+
+  if (problems.some((p) => p.fatal)) return failed(issues.errors, issues.warnings, maskWith([]));
+  if (source.doc.contents === null) {
+    issues.fileError(
+      'is empty; a spec needs at least version: 1 and project: (examples/sancho/deployctl.yaml is a starting point)',
+    );
+    return failed(issues.errors, issues.warnings, maskWith([]));
+  }
+
+  const interpolation = interpolateDocument(source, lookup, isSecretName, issues);
+  const mask = maskWith(interpolation.secretTexts);
+  let data: unknown;
+  try {
+    data = source.doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    issues.fileError(
+      `cannot be read as data: ${err instanceof Error ? err.message : String(err)}; simplify its anchors and aliases`,
+    );
+    return failed(issues.errors, issues.warnings, mask);
+  }
+
+  const schemaIssues = new IssueList(display, locator);
+  reportSchemaErrors(validateSchema(data), data, schemaIssues);
+  // A value whose interpolation failed already has its issue; its schema error would be an echo.
+  const failedAt = new Set([...interpolation.failedNodes].map((n) => positionKey(locator.start(n))));
+  issues.errors.push(...schemaIssues.errors.filter((i) => !failedAt.has(positionKey(i))));
+  if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, mask);
+
+  const spec = normalizeSpec(
+    {
+      raw: data as RawSpec,
+      file: abs,
+      dir,
+      deployId: opts.deployId,
+      deployIdSource: opts.deployIdSource,
+      dbService: opts.dbService,
+    },
+    {
+      issues,
+      lookup,
+      isSecretName,
+      isSensitiveAt: (path: SpecPath) => {
+        const node = locator.node(path);
+        return node !== undefined && interpolation.sensitiveNodes.has(node);
+      },
+      sourceOf: (path: SpecPath) => {
+        const { line, col } = locator.position(path, 'key');
+        return `${display}:${line}:${col}`;
+      },
+    },
+  );
+  spec.sensitiveValues = [...new Set([...interpolation.secretTexts, ...spec.sensitiveValues])];
+  const finalMask = maskWith(spec.sensitiveValues);
+  if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, finalMask);
+  return { ok: true, spec, warnings: finalIssues(issues.warnings, finalMask) };
+}
+
+function failed(errors: SpecIssue[], warnings: SpecIssue[], mask: Mask): LoadResult {
+  return { ok: false, issues: finalIssues(errors, mask), warnings: finalIssues(warnings, mask) };
+}
+
+function positionKey(p: { line: number; col: number } | undefined): string {
+  return p ? `${p.line}:${p.col}` : '';
+}
+
+/** Names under top-level `secrets:`, read before interpolation since they decide masking. */
+function listedSecrets(node: unknown): string[] {
+  if (!isSeq(node)) return [];
+  return node.items.flatMap((item) => {
+    const value = (item as { value?: unknown } | null)?.value;
+    return typeof value === 'string' ? [value] : [];
+  });
+}

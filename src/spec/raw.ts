@@ -1,0 +1,68 @@
+/**
+ * The spec data as the schema admits it (after interpolation, before normalization): every
+ * Compose short and long form is still possible here. Only code that runs after a successful
+ * schema validation may rely on these types.
+ */
+export type RawLabels = Record<string, string | number | boolean> | string[];
+export type RawStringOrList = string | string[];
+export type RawDuration = string | number;
+
+export type RawPort =
+  | string
+  | number
+  | { target: number; published?: number | string; host_ip?: string; protocol?: 'tcp' | 'udp' };
+export type RawMount =
+  string | { type: 'volume' | 'bind'; source?: string; target: string; read_only?: boolean };
+
+export interface RawHealthcheck {
+  test?: RawStringOrList;
+  interval?: RawDuration;
+  timeout?: RawDuration;
+  retries?: number;
+  start_period?: RawDuration;
+  disable?: boolean;
+}
+
+export interface RawService {
+  image: string;
+  container_name?: string;
+  command?: RawStringOrList;
+  entrypoint?: RawStringOrList;
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: RawPort[];
+  volumes?: RawMount[];
+  networks?: string[] | Record<string, Record<string, never> | null>;
+  labels?: RawLabels;
+  restart?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  healthcheck?: RawHealthcheck;
+  depends_on?: string[] | Record<string, { condition?: string } | null>;
+  init?: boolean;
+  user?: string;
+  working_dir?: string;
+  stop_signal?: string;
+  stop_grace_period?: RawDuration;
+  pull_policy?: 'missing' | 'always' | 'never';
+  wait_timeout?: RawDuration;
+  database?: { engine: 'postgres'; name: string; user: string };
+}
+
+export interface RawResource {
+  external?: boolean;
+  driver?: string;
+  labels?: RawLabels;
+}
+
+export interface RawSpec {
+  version: 1;
+  project: string;
+  infra?: {
+    volumes?: Record<string, RawResource | null>;
+    networks?: Record<string, RawResource | null>;
+    dirs?: Record<string, { path: string }>;
+    services?: Record<string, RawService>;
+  };
+  apps?: { services?: Record<string, RawService> };
+  cleanup?: { keep_generations?: number; protect?: string[] };
+  backups?: { dir?: string; keep?: number };
+  secrets?: string[];
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { LABEL } from '../../../src/engine/labels.js';
+import type { ContainerState } from '../../../src/engine/port.js';
+import { appContainerName } from '../../../src/spec/model.js';
+import {
+  appService,
+  buildSpec,
+  container,
+  foreignLabels,
+  imageInfo,
+  managedContainer,
+  observedState,
+} from '../../support/builders.js';
+import { only, plan } from './plan-helpers.js';
+
+const D = 'd9';
+const spec = (keepGenerations: number, protect: string[] = []) =>
+  buildSpec({ project: 'shop', apps: [appService('api'), appService('web')], keepGenerations, protect });
+
+/** One old generation: both services, created at `at`, in `state`. */
+function generation(
+  s: ReturnType<typeof spec>,
+  deployId: string,
+  at: number,
+  state: ContainerState = 'exited',
+) {
+  return s.apps.services.map((svc) => managedContainer(s, svc, { deployId, createdAt: at, state }));
+}
+
+const images = [imageInfo('example/api:1'), imageInfo('example/web:1')];
+
+describe('planner: older generations', () => {
+  it('GIVEN keep_generations 2 and four older generations WHEN planning THEN the newest two are kept and the rest removed', () => {
+    const s = spec(2);
+    const containers = [
+      ...generation(s, 'd1', 100),
+      ...generation(s, 'd2', 200),
+      ...generation(s, 'd3', 300, 'running'),
+      ...generation(s, 'd4', 400),
+    ];
+    const p = plan(s, observedState({ images, containers }), { deployId: D });
+    // d4 (newest, stopped) kept as is; d3 (running) stopped and kept.
+    expect(only(p, 'shop_api_d4')).toMatchObject({
+      kind: 'noop',
+      reason: 'previous_generation',
+      detail: 'stopped, kept for rollback',
+    });
+    expect(only(p, 'shop_api_d3')).toMatchObject({
+      kind: 'stop',
+      reason: 'previous_generation',
+      phase: 'retire',
+      deployId: 'd3',
+    });
+    // d2 and d1 are beyond keep_generations and not running: removed in the pre-deploy cleanup.
+    for (const n of ['shop_api_d2', 'shop_web_d2', 'shop_api_d1', 'shop_web_d1']) {
+      expect(only(p, n)).toMatchObject({
+        kind: 'remove',
+        reason: 'expired_generation',
+        phase: 'cleanup',
+        protected: false,
+      });
+    }
+    expect(p.summary).toMatchObject({ stop: 2, remove: 4 });
+  });
+
+  it('GIVEN generations whose ids do not sort by time WHEN planning THEN order comes from creation time, newest first', () => {
+    const s = spec(1);
+    const containers = [...generation(s, 'zzz', 100), ...generation(s, 'aaa', 500)];
+    const p = plan(s, observedState({ images, containers }), { deployId: D });
+    expect(only(p, 'shop_api_aaa').reason).toBe('previous_generation');
+    expect(only(p, 'shop_api_zzz').reason).toBe('expired_generation');
+  });
+
+  it('GIVEN a generation with one newer container WHEN grouping THEN its newest container dates the whole generation', () => {
+    const s = spec(1);
+    const [oldApi, oldWeb] = generation(s, 'g1', 100);
+    const containers = [oldApi!, { ...oldWeb!, createdAt: 900 }, ...generation(s, 'g2', 500)];
+    const p = plan(s, observedState({ images, containers }), { deployId: D });
+    expect(only(p, 'shop_api_g1').reason).toBe('previous_generation');
+    expect(only(p, 'shop_api_g2').reason).toBe('expired_generation');
+  });
+
+  it('GIVEN an expired generation that still runs WHEN planning THEN it is removed in retire, after the new one is healthy', () => {
+    const s = spec(0);
+    const p = plan(s, observedState({ images, containers: generation(s, 'd1', 100, 'running') }), {
+      deployId: D,
+    });
+    expect(only(p, 'shop_api_d1')).toMatchObject({
+      kind: 'remove',
+      reason: 'expired_generation',
+      phase: 'retire',
+    });
+  });
+
+  it('GIVEN a managed app container without a deploy id WHEN planning THEN failed_leftover', () => {
+    const s = spec(2);
+    const broken = managedContainer(s, s.apps.services[0]!, { name: 'shop_api_broken', state: 'created' });
+    delete broken.labels[LABEL.deployId];
+    expect(
+      only(plan(s, observedState({ images, containers: [broken] }), { deployId: D }), 'shop_api_broken'),
+    ).toMatchObject({
+      kind: 'remove',
+      reason: 'failed_leftover',
+      phase: 'cleanup',
+    });
+  });
+
+  it('GIVEN an old generation whose names match cleanup.protect WHEN planning THEN never stopped or removed', () => {
+    const s = spec(0, ['shop_api_*']);
+    const p = plan(s, observedState({ images, containers: generation(s, 'd1', 100, 'running') }), {
+      deployId: D,
+    });
+    expect(only(p, 'shop_api_d1')).toMatchObject({ kind: 'noop', reason: 'protected_name', protected: true });
+    expect(only(p, 'shop_web_d1')).toMatchObject({ kind: 'remove' });
+  });
+
+  it("GIVEN another project's and unmanaged app-like containers WHEN planning THEN none of them is touched", () => {
+    const s = spec(0);
+    const theirs = container('blog_api_d1', {
+      labels: foreignLabels('blog', 'app', { [LABEL.deployId]: 'd1' }),
+      state: 'exited',
+    });
+    const hand = container('shop_api_manual', { state: 'exited' });
+    const p = plan(s, observedState({ images, containers: [theirs, hand] }), { deployId: D });
+    expect(p.actions.filter((a) => a.name === theirs.name || a.name === hand.name)).toEqual([]);
+  });
+
+  it('GIVEN unmanaged containers matching cleanup.protect WHEN planning THEN listed as protected noops, role unmanaged', () => {
+    const s = spec(2, ['legacy_*']);
+    const p = plan(
+      s,
+      observedState({ images, containers: [container('legacy_redis'), container('random_thing')] }),
+      { deployId: D },
+    );
+    expect(only(p, 'legacy_redis')).toMatchObject({
+      kind: 'noop',
+      role: 'unmanaged',
+      reason: 'protected_name',
+      protected: true,
+      detail: 'protected by cleanup.protect "legacy_*": never touched',
+    });
+    expect(p.actions.filter((a) => a.name === 'random_thing')).toEqual([]);
+  });
+
+  it('GIVEN the generation being deployed already exists WHEN planning THEN it is not counted as an older generation', () => {
+    const s = spec(0);
+    const p = plan(s, observedState({ images, containers: generation(s, D, 900, 'running') }), {
+      deployId: D,
+    });
+    expect(only(p, appContainerName('shop', 'api', D))).toMatchObject({ kind: 'noop', reason: 'up_to_date' });
+  });
+});
