@@ -20,8 +20,14 @@ export async function observe(engine: Engine, spec: Spec, deployId: string): Pro
     ...spec.apps.services.map((s) => appContainerName(spec.project, s.name, deployId)),
   ];
   const refs = [...new Set(allServices(spec).map((s) => s.image))];
+  // Containers that use infra volumes, whatever their name or labels: see plan/volume-sharing.ts.
+  const infraVolumes = [
+    ...new Set(
+      spec.infra.services.flatMap((s) => s.mounts.flatMap((m) => (m.type === 'volume' ? [m.name] : []))),
+    ),
+  ];
   const [containers, volumes, networks, listed] = await Promise.all([
-    engine.listContainers({ project: spec.project, nameGlobs }),
+    engine.listContainers({ project: spec.project, nameGlobs, volumes: infraVolumes }),
     engine.listVolumes(),
     engine.listNetworks(),
     engine.listImages(refs),

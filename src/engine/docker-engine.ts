@@ -13,6 +13,7 @@ import type {
   ContainerDefinition,
   ContainerDetail,
   ContainerInfo,
+  ContainerQuery,
   Engine,
   EngineIdentity,
   ExecOptions,
@@ -80,7 +81,7 @@ export class DockerEngine implements Engine {
     return pingEngine(this.docker, this.endpoint, this.opts.timeoutMs);
   }
 
-  async listContainers(query: { project?: string; nameGlobs?: string[] }): Promise<ContainerInfo[]> {
+  async listContainers(query: ContainerQuery): Promise<ContainerInfo[]> {
     const lists: Promise<Docker.ContainerInfo[]>[] = [];
     if (query.project !== undefined) {
       const filters = { label: [`${LABEL.project}=${query.project}`] };
@@ -96,6 +97,15 @@ export class DockerEngine implements Engine {
       const filters = { name: globs.map(globToNameRegex) };
       lists.push(
         this.call(`list the containers named ${globs.join(', ')}`, () =>
+          this.docker.listContainers({ all: true, filters }),
+        ),
+      );
+    }
+    const volumes = query.volumes ?? [];
+    if (volumes.length > 0) {
+      const filters = { volume: volumes };
+      lists.push(
+        this.call(`list the containers using volumes ${volumes.join(', ')}`, () =>
           this.docker.listContainers({ all: true, filters }),
         ),
       );

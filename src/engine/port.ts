@@ -9,6 +9,13 @@ import type { Healthcheck, PortMapping, RestartPolicy } from '../spec/model.js';
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
 
+export interface ContainerQuery {
+  project?: string;
+  nameGlobs?: string[];
+  /** Volume names: finds containers deployctl knows nothing about that use infra data. */
+  volumes?: string[];
+}
+
 /** What one list call tells about a container (no inspect needed). */
 export interface ContainerInfo {
   id: string;
@@ -112,10 +119,11 @@ export interface Engine {
   ping(): Promise<EngineIdentity>;
 
   /**
-   * All containers (running or not) that carry `deployctl.project=<project>` or whose name
-   * matches one of `nameGlobs` (`*` wildcards). One or two engine calls whatever the count.
+   * All containers (running or not) that carry `deployctl.project=<project>`, whose name
+   * matches one of `nameGlobs` (`*` wildcards), or that mount one of `volumes`. One engine
+   * call per kind of criterion, whatever the number of names.
    */
-  listContainers(query: { project?: string; nameGlobs?: string[] }): Promise<ContainerInfo[]>;
+  listContainers(query: ContainerQuery): Promise<ContainerInfo[]>;
   inspectContainer(idOrName: string): Promise<ContainerDetail | undefined>;
   listVolumes(): Promise<VolumeInfo[]>;
   listNetworks(): Promise<NetworkInfo[]>;

@@ -85,14 +85,10 @@ export function addStateWarnings(ctx: PlanContext, c: ContainerInfo): void {
   }
 }
 
-// The copy may hold
-// data only it has, which is the closest existing warning.
-const RENAMED_ASIDE_WARNING = 'renamed_aside';
-
 /** An aside copy of an infra container: never touched, but the user must look at it. */
 export function addRenamedAsideWarning(ctx: PlanContext, name: string): void {
   ctx.warnings.push({
-    code: RENAMED_ASIDE_WARNING,
+    code: 'renamed_aside',
     target: name,
     message:
       `${name} is an infra container renamed aside by a replace that did not finish; deployctl never touches it. ` +

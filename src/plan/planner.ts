@@ -11,6 +11,7 @@ import { planOlderGenerations, planProtectedUntouched } from './plan-generations
 import { planPulls } from './plan-images.js';
 import { planInfraContainers } from './plan-infra.js';
 import { planStorage } from './plan-storage.js';
+import { planVolumeSharing } from './volume-sharing.js';
 import { checkProtection } from './protection.js';
 
 export interface PlanInput {
@@ -43,6 +44,7 @@ export function planDeploy(input: PlanInput): Plan {
   planProtectedUntouched(ctx);
   planPulls(ctx);
   planDataSafetyWarnings(ctx);
+  planVolumeSharing(ctx);
 
   const actions = sortActions(ctx.actions);
   const plan: Plan = {

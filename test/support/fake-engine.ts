@@ -16,6 +16,7 @@ import type {
   ContainerDefinition,
   ContainerDetail,
   ContainerInfo,
+  ContainerQuery,
   ContainerState,
   Engine,
   EngineIdentity,
@@ -201,13 +202,14 @@ export class FakeEngine implements Engine {
     }));
   }
 
-  listContainers(query: { project?: string; nameGlobs?: string[] }): Promise<ContainerInfo[]> {
+  listContainers(query: ContainerQuery): Promise<ContainerInfo[]> {
     return this.run('listContainers', [query], () =>
       [...this.containers.values()]
         .filter(
           (c) =>
             (query.project !== undefined && c.def.labels[LABEL.project] === query.project) ||
-            (query.nameGlobs ?? []).some((g) => matchesGlob(c.name, g)),
+            (query.nameGlobs ?? []).some((g) => matchesGlob(c.name, g)) ||
+            this.info(c).volumeNames.some((v) => (query.volumes ?? []).includes(v)),
         )
         .map((c) => this.info(c)),
     );

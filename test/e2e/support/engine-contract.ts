@@ -124,6 +124,25 @@ export function describeEngineContract(label: string, target: () => ContractTarg
       expect(await engine.listContainers({})).toEqual([]);
     });
 
+    it('lists the containers that mount a volume, whatever their name or labels', async () => {
+      const { engine, project } = target();
+      const volume = `${project}_shared`;
+      await engine.createVolume({
+        name: volume,
+        labels: { 'deployctl.project': project, 'deployctl-e2e': project },
+      });
+      const mount = { type: 'volume', source: volume, target: '/data', readOnly: false } as const;
+      const user = await engine.createContainer(
+        def('volume_user', { labels: { 'deployctl-e2e': project }, mounts: [mount] }),
+      );
+      const bystander = await engine.createContainer(
+        def('no_volume', { labels: { 'deployctl-e2e': project } }),
+      );
+      const ids = (await engine.listContainers({ volumes: [volume] })).map((c) => c.id);
+      expect(ids).toContain(user);
+      expect(ids).not.toContain(bystander);
+    });
+
     it('runs exec only in a running container', async () => {
       const { engine, project } = target();
       const id = await engine.createContainer(def('not_running'));
