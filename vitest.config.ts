@@ -7,6 +7,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // The planner's property tests run 500 cases each; on a busy 2-core CI machine that
+          // takes longer than vitest's 5 s default.
+          testTimeout: 30_000,
         },
       },
       {

@@ -31,6 +31,10 @@ export async function runContainerAction(
     }
     case 'start': {
       const id = action.observed!.id;
+      // An app generation brought back (e.g. redeploying a kept id) goes back to sleep if the
+      // apply fails, so a failed apply leaves it as it found it.
+      if (role === 'app')
+        state.journal.started.push({ id, name: action.name, graceMs: service.stopGracePeriodMs });
       await engine.startContainer(id);
       state.result.started.push(action.name);
       return id;

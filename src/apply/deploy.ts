@@ -61,7 +61,16 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
     const result = await executePlan(opts.spec, plan, deps);
     return { status: 'applied', plan, result };
   } finally {
-    await lock.release();
+    // A release that fails (the engine went away) must not hide how the apply itself ended.
+    await lock.release().catch((err: unknown) => {
+      deps.io.notify({
+        level: 'warn',
+        code: 'DC_LOCK_NOT_RELEASED',
+        text:
+          `could not release the lock of ${opts.spec.project} (${err instanceof Error ? err.message : String(err)}); ` +
+          'the next apply will report it as held: run `deployctl unlock` once the engine answers.',
+      });
+    });
   }
 }
 

@@ -77,10 +77,14 @@ function rolledBack(err: unknown, state: RunState, report: RollbackReport | unde
   const { plan } = state;
   const removed = report?.removed ?? [];
   const restored = report?.restored ?? [];
-  const parts = [cause.message.replace(/\.?$/, '.')];
+  const stoppedAgain = report?.stoppedAgain ?? [];
+  // A cause ending in a block of log lines keeps it apart, so no sentence runs into a log line.
+  const head = cause.message.includes('\n') ? `${cause.message}\n` : `${cause.message.replace(/\.?$/, '.')} `;
+  const parts: string[] = [];
   if (report) {
     const undone = [
       removed.length ? `removed ${removed.join(', ')}` : '',
+      stoppedAgain.length ? `stopped again ${stoppedAgain.join(', ')}` : '',
       restored.length ? `put back ${restored.join(', ')}` : '',
     ].filter(Boolean);
     parts.push(
@@ -91,38 +95,60 @@ function rolledBack(err: unknown, state: RunState, report: RollbackReport | unde
   }
   if (!report) parts.push('The rollback itself did not complete: run `deployctl plan` to see what is live.');
   else if (report.failures.length > 0) parts.push(`Could NOT undo: ${report.failures.join('; ')}.`);
+  // What ran before this apply runs again: untouched (retire had not started), or put back by
+  // the rollback when the same deploy id replaced it; only a failed put-back is missing.
+  const lost = new Set(state.journal.replacements.map((r) => r.name).filter((n) => !restored.includes(n)));
   const serving = plan.actions
     .filter(
       (a) =>
         a.role === 'app' &&
         a.resource === 'container' &&
         a.observed?.state === 'running' &&
-        a.deployId !== plan.deployId,
+        !lost.has(a.name),
     )
     .map((a) => a.name);
+  const untouched = serving.filter((n) => !restored.includes(n));
+  const putBack = serving.filter((n) => restored.includes(n));
   parts.push(
-    serving.length
-      ? `Serving now, untouched: ${serving.join(', ')}.`
-      : 'No older app generation was running before this apply.',
+    serving.length === 0
+      ? 'No app container was running before this apply.'
+      : `Serving now: ${[
+          untouched.length ? `untouched ${untouched.join(', ')}` : '',
+          putBack.length ? `put back ${putBack.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ')}.`,
   );
-  const infraCreated = state.result.created.filter((n) => !removed.includes(n) && isInfra(state, n));
-  parts.push(
-    infraCreated.length
-      ? `Infrastructure created by this run stays (it is persistent): ${infraCreated.join(', ')}; existing infrastructure was not touched.`
-      : 'Infrastructure was not touched.',
-  );
+  parts.push(infraOutcome(state, removed));
   parts.push(
     cause.code === 'INTERRUPTED'
       ? 'Re-run `deployctl apply` when ready.'
       : 'Fix the cause above and re-run `deployctl apply`.',
   );
-  const message = parts.join(' ');
+  const message = head + parts.join(' ');
   return cause.code === 'INTERRUPTED'
     ? new InterruptedError(message)
     : new DeployctlError(cause.code === 'INTERNAL' ? 'APPLY_FAILED' : cause.code, message, {
         cause: err,
         data: cause.data,
       });
+}
+
+/** What became of infrastructure: created or started by this run stays (it is persistent). */
+function infraOutcome(state: RunState, removed: string[]): string {
+  const created = state.result.created.filter((n) => !removed.includes(n) && isInfra(state, n));
+  const started = state.result.started.filter((n) => isInfra(state, n));
+  const replaced = state.journal.replacements.filter((r) => r.role === 'infra').map((r) => r.name);
+  const notes = [
+    created.length
+      ? `infrastructure created by this run stays (it is persistent): ${created.join(', ')}`
+      : '',
+    started.length ? `infrastructure started by this run stays up: ${started.join(', ')}` : '',
+    replaced.length ? `the original ${replaced.join(', ')} ${replaced.length === 1 ? 'is' : 'are'} back` : '',
+  ].filter(Boolean);
+  if (notes.length === 0) return 'Infrastructure was not touched.';
+  const text = `${notes.join('; ')}; other infrastructure was not touched.`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function isInfra(state: RunState, name: string): boolean {

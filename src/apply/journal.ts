@@ -8,6 +8,13 @@ interface Created {
   role: 'infra' | 'app';
 }
 
+/** A stopped container of the new generation this run started (e.g. redeploying a kept generation). */
+interface Started {
+  id: string;
+  name: string;
+  graceMs: number;
+}
+
 /** A container this run renamed aside to make room for its replacement. */
 export interface Replacement {
   name: string;
@@ -23,6 +30,8 @@ export interface RollbackReport {
   removed: string[];
   /** Replaced containers put back under their name (and started if they were running). */
   restored: string[];
+  /** Containers that were stopped before this run started them: stopped again. */
+  stoppedAgain: string[];
   /** What could not be undone, one sentence each: said to the user, never swallowed. */
   failures: string[];
 }
@@ -33,15 +42,23 @@ export interface RollbackReport {
  */
 export class Journal {
   readonly created: Created[] = [];
+  /** App containers only: infra this run started stays up, like infra it created. */
+  readonly started: Started[] = [];
   readonly replacements: Replacement[] = [];
 
   async rollback(engine: Engine): Promise<RollbackReport> {
-    const report: RollbackReport = { removed: [], restored: [], failures: [] };
+    const report: RollbackReport = { removed: [], restored: [], stoppedAgain: [], failures: [] };
     for (const c of [...this.created].reverse()) {
       if (c.role !== 'app') continue;
       await attempt(report, `remove new container ${c.name}`, async () => {
         await engine.removeContainer(c.id, { force: true, removeAnonymousVolumes: true });
         report.removed.push(c.name);
+      });
+    }
+    for (const c of [...this.started].reverse()) {
+      await attempt(report, `stop ${c.name} again`, async () => {
+        await engine.stopContainer(c.id, c.graceMs);
+        report.stoppedAgain.push(c.name);
       });
     }
     for (const r of [...this.replacements].reverse()) {

@@ -1,4 +1,4 @@
-import { DeployctlError } from '../errors.js';
+import { DeployctlError, InterruptedError } from '../errors.js';
 import { isEngineError } from '../engine/engine-error.js';
 import { LABEL } from '../engine/labels.js';
 import type { Engine } from '../engine/port.js';
@@ -77,10 +77,15 @@ export async function acquireLock(
     } catch (err) {
       if (!isEngineError(err, 'conflict')) throw err;
       const current = await readLock(engine, project);
-      if (!current) continue; // released between our create and our read: try again at once
-      if (opts.clock.now() >= deadline || opts.signal?.aborted) {
-        throw lockHeldError(project, current, opts);
+      if (!current) {
+        // Released between our create and our read: try again at once. A container that is not
+        // a lock holding the name would make that a busy loop forever, so it is an error.
+        if (await engine.inspectContainer(lockName(project))) throw nameTakenError(project);
+        continue;
       }
+      // Ctrl+C while waiting is an interruption (exit 130), not "someone else holds it" (exit 3).
+      if (opts.signal?.aborted) throw interruptedError(project, current, opts);
+      if (opts.clock.now() >= deadline) throw lockHeldError(project, current, opts);
       await opts.clock.sleep(Math.min(1000, Math.max(0, deadline - opts.clock.now())), opts.signal);
     }
   }
@@ -124,6 +129,22 @@ function lockHeldError(project: string, holder: LockHolder, opts: AcquireOptions
     `another deployctl run holds the lock of project ${project}${waited}: ${describeHolder(holder, opts.clock.now())}. ` +
       `Nothing was changed. Wait for it to finish, or re-run with --lock-timeout 10m to wait for it.${stale}`,
     { data: { holder } },
+  );
+}
+
+function interruptedError(project: string, holder: LockHolder, opts: AcquireOptions): InterruptedError {
+  return new InterruptedError(
+    `interrupted while waiting for the lock of project ${project}, held by ${describeHolder(holder, opts.clock.now())}. ` +
+      'Nothing was changed.',
+  );
+}
+
+function nameTakenError(project: string): DeployctlError {
+  const name = lockName(project);
+  return new DeployctlError(
+    'PROTECTED_CONFLICT',
+    `cannot take the lock of project ${project}: the container name ${name} is used by a container that is not a deployctl lock. ` +
+      `Nothing was changed and that container was not touched. Rename or remove it by hand (\`docker rename ${name} …\`), then re-run.`,
   );
 }
 

@@ -16,22 +16,35 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
   for (const level of levels) {
     checkAbort(state, 'while starting the new generation');
     const inLevel = actions.filter((a) => a.service !== undefined && level.includes(a.service));
+    // One failure ends the level at once: siblings stop waiting (their wait_timeout may be long)
+    // and the rollback starts, instead of the failure waiting for the slowest sibling.
+    const levelStop = linkedAbort(state.deps.signal);
     const outcomes = await Promise.allSettled(
       inLevel.map(async (action) => {
-        const service = serviceOf(state, action)!;
-        update(`${action.kind} ${action.name}`);
-        const id = await runContainerAction(state, action, service);
-        update(`waiting for ${action.name}`);
-        await waitHealthy(
-          state.deps.engine,
-          { container: id, service: service.name, timeoutMs: service.waitTimeoutMs },
-          state.deps.clock,
-          state.deps.signal,
-        );
+        try {
+          const service = serviceOf(state, action)!;
+          update(`${action.kind} ${action.name}`);
+          const id = await runContainerAction(state, action, service);
+          update(`waiting for ${action.name}`);
+          await waitHealthy(
+            state.deps.engine,
+            { container: id, service: service.name, timeoutMs: service.waitTimeoutMs },
+            state.deps.clock,
+            levelStop.signal,
+          );
+        } catch (err) {
+          levelStop.abort();
+          throw err;
+        }
       }),
-    );
+    ).finally(() => levelStop.dispose());
     const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed.length > 0) throw firstError(failed.map((f) => f.reason as unknown));
+    if (failed.length > 0) {
+      throw firstError(
+        failed.map((f) => f.reason as unknown),
+        state.deps.signal?.aborted === true,
+      );
+    }
   }
   for (const service of state.spec.apps.services) {
     state.result.serving.push(appContainerName(state.spec.project, service.name, state.plan.deployId));
@@ -39,10 +52,15 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
   return actions.length === 0 ? 'already running' : `${actions.length} container(s) up and healthy`;
 }
 
-/** Interruptions win (exit 130); otherwise the first failure, mentioning how many others failed. */
-function firstError(errors: unknown[]): unknown {
-  const interrupted = errors.find((e) => e instanceof DeployctlError && e.code === 'INTERRUPTED');
-  if (interrupted) return interrupted;
+/**
+ * Ctrl+C wins (exit 130); otherwise the first real failure, mentioning how many others failed
+ * on their own (siblings stopped because of it are not failures).
+ */
+function firstError(all: unknown[], userAborted: boolean): unknown {
+  const isInterrupted = (e: unknown): boolean => e instanceof DeployctlError && e.code === 'INTERRUPTED';
+  if (userAborted) return all.find(isInterrupted) ?? all[0];
+  const own = all.filter((e) => !isInterrupted(e));
+  const errors = own.length > 0 ? own : all;
   const [first] = errors;
   if (errors.length > 1 && first instanceof DeployctlError) {
     return new DeployctlError(
@@ -55,4 +73,21 @@ function firstError(errors: unknown[]): unknown {
     );
   }
   return first;
+}
+
+/** An abort controller that also fires when `parent` does; `dispose` unhooks it. */
+function linkedAbort(parent: AbortSignal | undefined): {
+  signal: AbortSignal;
+  abort(): void;
+  dispose(): void;
+} {
+  const controller = new AbortController();
+  const onParent = (): void => controller.abort();
+  if (parent?.aborted) controller.abort();
+  parent?.addEventListener('abort', onParent, { once: true });
+  return {
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    dispose: () => parent?.removeEventListener('abort', onParent),
+  };
 }

@@ -41,7 +41,8 @@ export async function waitHealthy(
       throw await failure(engine, target, detail, 'was marked unhealthy by its healthcheck');
     if (detail.health === undefined && detail.state === 'running') {
       // Already up for a while (an untouched infra container): no need to watch it settle.
-      if (detail.startedAt !== undefined && Date.now() - detail.startedAt >= SETTLE_MS) return detail;
+      // The injected clock, not Date.now(): with a test clock, real time would call anything settled.
+      if (detail.startedAt !== undefined && clock.now() - detail.startedAt >= SETTLE_MS) return detail;
       runningSince ??= clock.now();
       if (clock.now() - runningSince >= SETTLE_MS) return detail;
     } else {

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Listr, ListrLogger, PRESET_TIMER, PRESET_TIMESTAMP, ProcessOutput } from 'listr2';
+import { InterruptedError } from '../errors.js';
 import type { IoHost, IoMessage } from '../io/io-host.js';
 import { isCi, type CliSession } from './session.js';
 
@@ -29,6 +30,14 @@ export class ListrIoHost implements IoHost {
     try {
       const answer = await rl.question(`${question} Only "yes" is accepted: `);
       return answer.trim().toLowerCase() === 'yes';
+    } catch (err) {
+      // Ctrl+C at the prompt: readline rejects with an AbortError (the terminal is in raw mode, so
+      // no SIGINT reaches our handler). It is an interruption, not a bug: exit 130, nothing changed.
+      if ((err as { code?: string }).code === 'ABORT_ERR') {
+        this.cli.note('');
+        throw new InterruptedError('interrupted at the confirmation question; nothing was changed.');
+      }
+      throw err;
     } finally {
       rl.close();
     }
@@ -36,7 +45,10 @@ export class ListrIoHost implements IoHost {
 
   async step<T>(title: string, run: (update: (text: string) => void) => Promise<T>): Promise<T> {
     let result: T | undefined;
-    const plain = !this.cli.term.stderr.isTTY || isCi(this.cli.term.env);
+    // A terminal that reports no width (a pty nobody sized, e.g. under `script` or some CI
+    // runners) cannot draw a live task list: listr2 would wrap every character onto its own line.
+    const stderr = this.cli.term.stderr;
+    const plain = !stderr.isTTY || isCi(this.cli.term.env) || !stderr.columns;
     const logger = new ListrLogger({ processOutput: this.output, useIcons: !plain });
     await new Listr(
       [

@@ -39,7 +39,9 @@ export function compareManaged(c: ContainerInfo, service: ServiceSpec, ctx: Comp
   const live = parseConfigLabel(c.labels[CONFIG_LABEL]);
   let changes: FieldChange[] = [];
   if (!hashEqual) {
-    changes = live ? diffDefinitions(live, serviceDefinition(service, ctx.project, ctx.sensitiveValues), secrets) : [];
+    changes = live
+      ? diffDefinitions(live, serviceDefinition(service, ctx.project, ctx.sensitiveValues), secrets)
+      : [];
     // No readable label, or a label that hashes differently but reads the same: say only that it changed.
     if (changes.length === 0) {
       const before = c.labels[LABEL.configHash];

@@ -4,11 +4,14 @@ import { generationsNewestFirst, isOwned, isRenamedAside, localImageId } from '.
 import type { ObservedState } from './observed.js';
 
 /**
- * The deploy id of the newest live app generation when it already runs exactly this spec
- * (every app running, same config hash, same image id); otherwise undefined.
+ * The deploy id of the serving app generation (the newest live one, see generationsNewestFirst)
+ * when it already runs exactly this spec (every app running, same config hash, same image id);
+ * otherwise undefined.
  *
  * Used only when no deploy id was given: without it a generated timestamp would make every
  * plain `deployctl apply` a new generation, and "run twice, nothing changes" would not hold.
+ * "Serving", not "newest created": after a rollback by deploy id (`apply --deploy-id <kept>`)
+ * the serving generation is older than the one it replaced.
  */
 export function matchingLiveGeneration(spec: Spec, observed: ObservedState): string | undefined {
   if (spec.apps.services.length === 0) return undefined;

@@ -84,9 +84,11 @@ export interface Generation {
 }
 
 /**
- * Groups app containers by deploy id, newest generation first. Deploy ids are free text (a
- * commit sha sorts no better than a random word), so age is creation time; equal times fall
- * back to the deploy id so the order is always the same.
+ * Groups app containers by deploy id, newest generation first. A generation that still runs
+ * counts as newer than any stopped one: after a rollback by deploy id the serving generation
+ * is older by creation than the one it replaced, and it is the one to keep. Otherwise deploy
+ * ids are free text (a commit sha sorts no better than a random word), so age is creation
+ * time; equal times fall back to the deploy id so the order is always the same.
  */
 export function generationsNewestFirst(containers: ContainerInfo[]): Generation[] {
   const byDeploy = new Map<string, ContainerInfo[]>();
@@ -99,6 +101,13 @@ export function generationsNewestFirst(containers: ContainerInfo[]): Generation[
       deployId,
       containers: list,
       newest: Math.max(...list.map((c) => c.createdAt)),
+      active: list.some((c) => isActive(c.state)),
     }))
-    .sort((a, b) => b.newest - a.newest || (a.deployId < b.deployId ? 1 : a.deployId > b.deployId ? -1 : 0));
+    .sort(
+      (a, b) =>
+        Number(b.active) - Number(a.active) ||
+        b.newest - a.newest ||
+        (a.deployId < b.deployId ? 1 : a.deployId > b.deployId ? -1 : 0),
+    )
+    .map(({ deployId, containers: list, newest }) => ({ deployId, containers: list, newest }));
 }

@@ -19,6 +19,10 @@ import { matchesGlob, nameProtection, protectionOf } from './protection.js';
  * Older app generations and leftovers. The newest `keep_generations` are kept, stopped, for
  * rollback; older ones are removed: before the deploy when they are not running (pre-deploy
  * cleanup frees names and disk), after the new generation is healthy when they still run.
+ *
+ * Containers rotation cannot act on (protected, or being removed by the engine) take no kept
+ * slot: they would stay whatever the plan says, and ranking them would make the next plan
+ * (after the kept ones were stopped) keep a different set.
  */
 export function planOlderGenerations(ctx: PlanContext): void {
   const members: ContainerInfo[] = [];
@@ -27,6 +31,7 @@ export function planOlderGenerations(ctx: PlanContext): void {
     claim(ctx, live);
     if (isRenamedAside(live)) addLeftover(ctx, live, 'renamed aside by an interrupted replace');
     else if (deployIdOf(live) === undefined) addLeftover(ctx, live, 'has no deploy id label');
+    else if (outOfRotation(ctx, live)) addOutOfRotation(ctx, live);
     else members.push(live);
   }
   const generations = generationsNewestFirst(members);
@@ -36,6 +41,22 @@ export function planOlderGenerations(ctx: PlanContext): void {
       if (index < keep) addKept(ctx, live, gen.deployId);
       else addExpired(ctx, live, gen.deployId, keep);
     }
+  });
+}
+
+function outOfRotation(ctx: PlanContext, live: ContainerInfo): boolean {
+  return live.state === 'removing' || protectionOf(live, ctx.spec).protected;
+}
+
+function addOutOfRotation(ctx: PlanContext, live: ContainerInfo): void {
+  const protection = protectionOf(live, ctx.spec);
+  addOld(ctx, live, deployIdOf(live), {
+    kind: 'noop',
+    reason: protection.protected ? 'protected_name' : 'expired_generation',
+    detail: protection.protected
+      ? `protected (${protection.why ?? ''}): never touched`
+      : 'being removed by the engine',
+    phase: 'retire',
   });
 }
 

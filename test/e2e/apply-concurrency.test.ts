@@ -1,0 +1,103 @@
+/**
+ * The per-project lock on the real engine: two applies at once (one wins, the other exits 3
+ * naming the holder), --lock-timeout waiting its turn, and a lock left by a killed run that
+ * `deployctl unlock` releases.
+ */
+import { hostname } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStack, output, type Stack } from './apply-stack.js';
+import { docker, waitFor } from './support/engine.js';
+
+let s: Stack;
+let lock: string;
+
+const lockExists = async (): Promise<boolean> =>
+  docker
+    .getContainer(lock)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+
+beforeAll(async () => {
+  s = await createStack('lock', { appsOnly: true });
+  lock = `${s.project}.deployctl-lock`;
+});
+
+afterAll(async () => {
+  if (s) await s.cleanup();
+});
+
+describe('two applies on one project', () => {
+  it('started at the same moment: exactly one deploys, the other exits 3 naming the holder', async () => {
+    const a = s.start(['apply', '-y', '--deploy-id', 'a1']);
+    const b = s.start(['apply', '-y', '--deploy-id', 'a2']);
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    const codes = [ra.code, rb.code].sort();
+    expect(codes, `${output(ra)}\n${output(rb)}`).toEqual([0, 3]);
+    const [winner, loser, winnerPid, winnerId] =
+      ra.code === 0 ? [ra, rb, a.child.pid, 'a1'] : [rb, ra, b.child.pid, 'a2'];
+    expect(loser.stderr).toContain('Error [LOCK_HELD]');
+    expect(loser.stderr).toContain(
+      `deployctl apply on host ${hostname()}, pid ${winnerPid}, deploy id ${winnerId}, since `,
+    );
+    expect(loser.stderr).toContain('Nothing was changed.');
+    expect(winner.stdout).toContain(`Apply complete: generation ${winnerId}`);
+    // Only the winner's generation exists; the lock is gone.
+    const apps = await s.apps();
+    expect(Object.keys(apps).every((n) => n.endsWith(`_${winnerId}`))).toBe(true);
+    expect(Object.values(apps)).toEqual(['running', 'running']);
+    expect(await lockExists()).toBe(false);
+  });
+
+  it('with --lock-timeout the second waits for the first and then deploys', async () => {
+    const first = s.start(['apply', '-y', '--deploy-id', 'b1']);
+    await waitFor('the first apply to take the lock', lockExists, 20_000, 50);
+    const second = s.start(['apply', '-y', '--deploy-id', 'b2', '--lock-timeout', '60s']);
+    const [r1, r2] = await Promise.all([first.done, second.done]);
+    expect(r1.code, output(r1)).toBe(0);
+    expect(r2.code, output(r2)).toBe(0);
+    expect(r2.stdout).toContain('Apply complete: generation b2');
+    const apps = await s.apps();
+    expect(apps[s.app('backend', 'b2')]).toBe('running');
+    expect(apps[s.app('backend', 'b1')]).toBe('exited');
+    expect(await lockExists()).toBe(false);
+  });
+
+  it('a lock left by a killed run: apply exits 3 calling it stale, `unlock` releases it, the next apply works', async () => {
+    const killed = s.start(['apply', '-y', '--deploy-id', 'c1'], { env: { UNHEALTHY: '1', WAIT: '5m' } });
+    await waitFor('the apply to take the lock', lockExists, 20_000, 50);
+    await waitFor(
+      'the apply to start the new generation',
+      async () => (await s.stateOf(s.app('backend', 'c1'))) === 'running',
+    );
+    killed.child.kill('SIGKILL');
+    const dead = await killed.done;
+    expect(dead.code).toBeNull();
+    expect(await lockExists()).toBe(true);
+
+    const blocked = await s.cli(['apply', '-y', '--deploy-id', 'c2']);
+    expect(blocked.code, output(blocked)).toBe(3);
+    expect(blocked.stderr).toContain(`pid ${killed.child.pid}, deploy id c1`);
+    expect(blocked.stderr).toContain('looks stale: release it with `deployctl unlock`');
+    expect(Object.keys(await s.apps())).not.toContain(s.app('backend', 'c2'));
+
+    const unlock = await s.cli(['unlock']);
+    expect(unlock.code, output(unlock)).toBe(0);
+    expect(unlock.stdout).toContain(
+      `Released the lock of ${s.project}, held by deployctl apply on host ${hostname()}, pid ${killed.child.pid}, deploy id c1`,
+    );
+    expect(await lockExists()).toBe(false);
+    const again = await s.cli(['unlock']);
+    expect(again.stdout).toContain(`${s.project} is not locked; nothing to release.`);
+
+    const next = await s.cli(['apply', '-y', '--deploy-id', 'c2']);
+    expect(next.code, output(next)).toBe(0);
+    const apps = await s.apps();
+    expect(apps[s.app('backend', 'c2')]).toBe('running');
+    expect(apps[s.app('frontend', 'c2')]).toBe('running');
+    // The half-started generation of the killed run is retired like any older one.
+    expect(apps[s.app('backend', 'c1')]).toBe('exited');
+  });
+});

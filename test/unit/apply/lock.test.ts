@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { acquireLock, breakLock, lockName, readLock } from '../../../src/apply/lock.js';
+import { EngineError } from '../../../src/engine/engine-error.js';
+import { Harness, PROJECT, app, shopSpec } from './harness.js';
+
+const LOCK = lockName(PROJECT);
+
+describe('the project lock', () => {
+  it('GIVEN no lock WHEN a run takes it THEN a never-started container names the holder, and release removes it', async () => {
+    const h = new Harness();
+    const lock = await acquireLock(h.engine, PROJECT, h.holder('d1'), { timeoutMs: 0, clock: h.clock });
+    expect(h.stateOf(LOCK)).toBe('created');
+    expect(await readLock(h.engine, PROJECT)).toMatchObject({
+      host: 'ci-runner-1',
+      pid: 4242,
+      deployId: 'd1',
+    });
+    await lock.release();
+    expect(h.engine.container(LOCK)).toBeUndefined();
+    expect(await readLock(h.engine, PROJECT)).toBeUndefined();
+  });
+
+  it('GIVEN another run holds the lock WHEN apply starts THEN it exits 3 naming host, pid and deploy id, and changes nothing', async () => {
+    const h = new Harness();
+    const other = await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
+      timeoutMs: 0,
+      clock: h.clock,
+    });
+    const mark = h.mark();
+    const err = await h.deployFails(shopSpec(), 'd8');
+    expect(err.code).toBe('LOCK_HELD');
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toContain(`another deployctl run holds the lock of project ${PROJECT}`);
+    expect(err.message).toContain('host ci-runner-2, pid 777, deploy id d7');
+    expect(err.message).toContain('Nothing was changed.');
+    expect(err.message).toContain('--lock-timeout');
+    expect(err.message).toContain('deployctl unlock');
+    // The only engine change attempted was the lock itself, which failed.
+    expect(h.events(mark)).toEqual([`create ${LOCK}`]);
+    expect(h.names()).toEqual([]);
+    // The holder still holds it.
+    expect(await readLock(h.engine, PROJECT)).toMatchObject({ deployId: 'd7' });
+    await other.release();
+  });
+
+  it('GIVEN a lock whose holder process is gone WHEN apply fails on it THEN the message calls it stale and says `deployctl unlock`', async () => {
+    const h = new Harness();
+    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-1', 999), {
+      timeoutMs: 0,
+      clock: h.clock,
+    });
+    const err = await h.deployFails(shopSpec(), 'd8', { isStale: (holder) => holder.pid === 999 });
+    expect(err.code).toBe('LOCK_HELD');
+    expect(err.message).toContain('looks stale: release it with `deployctl unlock`');
+  });
+
+  it('GIVEN --lock-timeout WHEN the holder releases within it THEN apply waits, takes the lock and deploys', async () => {
+    const h = new Harness();
+    const other = await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
+      timeoutMs: 0,
+      clock: h.clock,
+    });
+    h.clock.after(5000, () => void other.release());
+    const outcome = await h.deploy(shopSpec(), 'd8', { lockTimeoutMs: 60_000 });
+    expect(outcome.status).toBe('applied');
+    expect(h.clock.slept()).toBeGreaterThanOrEqual(5000);
+    expect(h.stateOf(app('backend', 'd8'))).toBe('running');
+    expect(h.engine.container(LOCK)).toBeUndefined();
+  });
+
+  it('GIVEN --lock-timeout WHEN the holder keeps it THEN apply gives up after the timeout with exit 3, saying it waited', async () => {
+    const h = new Harness();
+    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
+      timeoutMs: 0,
+      clock: h.clock,
+    });
+    const err = await h.deployFails(shopSpec(), 'd8', { lockTimeoutMs: 10_000 });
+    expect(err.code).toBe('LOCK_HELD');
+    expect(err.message).toContain('after waiting 10.0s');
+    expect(h.clock.slept()).toBeGreaterThanOrEqual(10_000);
+    expect(h.clock.slept()).toBeLessThan(12_000);
+    expect(h.names()).toEqual([]);
+  });
+
+  it('GIVEN Ctrl+C while waiting for the lock WHEN the signal aborts THEN it stops with INTERRUPTED (130), not "lock held"', async () => {
+    const h = new Harness();
+    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
+      timeoutMs: 0,
+      clock: h.clock,
+    });
+    h.clock.after(3000, () => h.controller.abort());
+    const err = await h.deployFails(shopSpec(), 'd8', { lockTimeoutMs: 600_000 });
+    expect(err.code).toBe('INTERRUPTED');
+    expect(err.exitCode).toBe(130);
+    expect(err.message).toContain('Nothing was changed');
+    expect(err.message).toContain('ci-runner-2');
+    expect(h.clock.slept()).toBeLessThan(5000);
+    expect(h.names()).toEqual([]);
+  });
+
+  it('GIVEN an apply that fails WHEN it ends THEN the lock is released', async () => {
+    const h = new Harness();
+    h.engine.unhealthy(app('backend', 'd1'));
+    const err = await h.deployFails(shopSpec(), 'd1');
+    expect(err.code).toBe('CONTAINER_UNHEALTHY');
+    expect(h.engine.container(LOCK)).toBeUndefined();
+  });
+
+  it('GIVEN an apply whose engine call fails unexpectedly WHEN it ends THEN the lock is released', async () => {
+    const h = new Harness();
+    h.engine.failOn(
+      'createNetwork',
+      new EngineError('other', 'could not create network shop_net: disk full'),
+    );
+    const err = await h.deployFails(shopSpec(), 'd1');
+    expect(err.message).toContain('disk full');
+    expect(h.engine.container(LOCK)).toBeUndefined();
+  });
+
+  it('GIVEN the lock cannot be released (engine gone) WHEN the apply failed THEN its own error is reported, with a warning about the lock', async () => {
+    const h = new Harness();
+    h.engine.unhealthy(app('backend', 'd1'));
+    h.engine.failOn('removeContainer', new EngineError('unreachable', 'Cannot reach the Docker engine'), {
+      when: (id) => h.engine.container(String(id))?.name === LOCK,
+    });
+    const err = await h.deployFails(shopSpec(), 'd1');
+    expect(err.code).toBe('CONTAINER_UNHEALTHY');
+    const warning = h.io.messages.find((m) => m.code === 'DC_LOCK_NOT_RELEASED');
+    expect(warning?.level).toBe('warn');
+    expect(warning?.text).toContain('run `deployctl unlock` once the engine answers');
+  });
+
+  it('GIVEN an apply interrupted by Ctrl+C WHEN it ends THEN the lock is released', async () => {
+    const h = new Harness();
+    h.engine.setHealthSequence(app('backend', 'd1'), ['starting']);
+    h.clock.after(4000, () => h.controller.abort());
+    const err = await h.deployFails(shopSpec(), 'd1');
+    expect(err.code).toBe('INTERRUPTED');
+    expect(h.engine.container(LOCK)).toBeUndefined();
+  });
+
+  it('GIVEN a stale lock WHEN `unlock` breaks it THEN it returns the holder and the next apply gets the lock', async () => {
+    const h = new Harness();
+    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
+      timeoutMs: 0,
+      clock: h.clock,
+    });
+    const holder = await breakLock(h.engine, PROJECT);
+    expect(holder).toMatchObject({
+      host: 'ci-runner-2',
+      pid: 777,
+      deployId: 'd7',
+      command: 'deployctl apply',
+    });
+    expect(h.engine.container(LOCK)).toBeUndefined();
+    expect((await h.deploy(shopSpec(), 'd8')).status).toBe('applied');
+  });
+
+  it('GIVEN no lock WHEN `unlock` runs THEN it reports nothing released and removes nothing', async () => {
+    const h = new Harness();
+    await h.deploy(shopSpec(), 'd1');
+    const mark = h.mark();
+    expect(await breakLock(h.engine, PROJECT)).toBeUndefined();
+    expect(h.events(mark)).toEqual([]);
+  });
+
+  it('GIVEN a container of the same name that is not a lock WHEN reading the lock THEN it is not taken for one', async () => {
+    const h = new Harness();
+    h.engine.addContainer({ name: LOCK, image: 'postgres:15', labels: {} }, 'exited');
+    expect(await readLock(h.engine, PROJECT)).toBeUndefined();
+    expect(await breakLock(h.engine, PROJECT)).toBeUndefined();
+    expect(h.engine.container(LOCK)).toBeDefined();
+  });
+});
+
+describe('the lock name taken by something else', () => {
+  it('GIVEN a container that is not a lock holds the lock name WHEN apply starts THEN it fails at once instead of spinning, touching nothing', async () => {
+    const h = new Harness();
+    h.engine.addContainer({ name: LOCK, image: 'postgres:15', labels: {} }, 'running');
+    const err = await h.deployFails(shopSpec(), 'd1', { lockTimeoutMs: 60_000 });
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toContain(
+      `the container name ${LOCK} is used by a container that is not a deployctl lock`,
+    );
+    expect(h.stateOf(LOCK)).toBe('running');
+    expect(h.names()).toEqual([]);
+  });
+});
