@@ -121,15 +121,7 @@ const appLive = fc.record({
   health,
   // A small range, so generations often tie on creation time and the tie-break is exercised.
   createdAt: fc.integer({ min: 1, max: 6 }),
-  flavor: fc.constantFrom(
-    'managed',
-    'managed',
-    'managed',
-    'noDeployId',
-    'aside',
-    'foreign',
-    'unmanaged',
-  ),
+  flavor: fc.constantFrom('managed', 'managed', 'managed', 'noDeployId', 'aside', 'foreign', 'unmanaged'),
 });
 
 const liveArb = (clean: boolean) =>
