@@ -1,0 +1,191 @@
+import { resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import type { RestoreProgress } from '../../db/restore-progress.js';
+import type { RestoreResult } from '../../db/restore.js';
+import { DeployctlError } from '../../errors.js';
+import { formatDuration } from '../../util/clock.js';
+import { approveOption, lockTimeoutOption, type GlobalArgs } from '../global-options.js';
+import { EXIT, runCommand } from '../run-command.js';
+import type { CliSession } from '../session.js';
+import { collectGarbage, lockTimeout, takeLock } from './backup.js';
+
+interface RestoreArgs extends GlobalArgs {
+  dump: string;
+  'safety-backup': boolean;
+  'keep-apps-running': boolean;
+  'auto-approve': boolean;
+  'lock-timeout': string;
+  db: string | undefined;
+}
+
+/** `deployctl restore-db DUMP`: the emergency runbook, under the project lock. */
+export const restoreDbCommand: CommandModule<GlobalArgs, RestoreArgs> = {
+  command: 'restore-db <dump>',
+  describe:
+    'Restore a dump into the database: check it, safety backup, stop the apps, restore in one transaction, verify, restart the apps',
+  builder: (y) =>
+    y
+      .positional('dump', {
+        type: 'string',
+        demandOption: true,
+        describe:
+          'A custom-format dump (pg_dump -Fc) or plain SQL, optionally gzipped; the format is read from the content',
+      })
+      .option('safety-backup', {
+        type: 'boolean',
+        default: true,
+        describe: 'Back up the current data first (--no-safety-backup skips it)',
+      })
+      .option('keep-apps-running', {
+        type: 'boolean',
+        default: false,
+        describe: 'Do not stop the app generation during the restore',
+      })
+      .option('auto-approve', approveOption)
+      .option('lock-timeout', lockTimeoutOption)
+      .option('db', {
+        type: 'string',
+        describe: 'The database service, when the spec has several with database:',
+      })
+      .example(
+        '$0 restore-db backups/sancho_db_20261123T080000Z.dump',
+        'Restore after confirming target container, volume and database',
+      )
+      .example(
+        '$0 restore-db dump.sql.gz -f /srv/sancho/deployctl.yaml -y',
+        'Plain SQL, gzipped, without a question (CI, scripts)',
+      )
+      .example(
+        '$0 restore-db old.dump --no-safety-backup --keep-apps-running -y',
+        'Fast path: no safety backup, apps keep running',
+      )
+      .epilogue(
+        'Steps: 1 check the file (format from its content, gzip CRC, .sha256 beside it, pg_restore --list), 2 make sure the database ' +
+          'container runs (recreated from the spec on its volume if lost), 3 safety backup into backups.dir, 4 stop the app generation, ' +
+          '5 restore in ONE transaction (a failure half-way changes nothing), 6 verify with exact row counts, 7 start the apps and wait ' +
+          'until healthy. A custom dump replaces the objects it contains (pg_restore --clean --if-exists); a plain SQL file runs as ' +
+          'it is, so make plain dumps with pg_dump --clean --if-exists. Ctrl+C rolls back a running restore and starts the apps again (exit 130).',
+      ),
+  handler: (args) => runCommand(args, (cli) => restoreDb(cli, args)),
+};
+
+async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
+  if (!args['auto-approve'] && !cli.interactive) {
+    throw new DeployctlError(
+      'NOT_CONFIRMED',
+      'restore-db replaces data and needs a confirmation, but there is no terminal to ask on (or CI is set); nothing was changed. Re-run with --yes (-y) to restore without a question.',
+    );
+  }
+  const lockTimeoutMs = await lockTimeout(args['lock-timeout']);
+  // Independent start-up work side by side: it is most of the fixed cost of a run.
+  const [{ runRestore }, { systemClock }, spec, engine, io] = await Promise.all([
+    import('../../db/restore.js'),
+    import('../../util/clock.js'),
+    cli.loadSpec({ dbService: args.db }),
+    cli.engine(),
+    cli.ioHost(),
+  ]);
+  let progress: RestoreProgress | undefined;
+  const sigint = interruptRestore(cli, () => progress);
+  try {
+    const lock = await takeLock(cli, engine, spec, 'deployctl restore-db', lockTimeoutMs, sigint.signal);
+    let result: RestoreResult;
+    try {
+      result = await runRestore(
+        {
+          spec,
+          dumpPath: resolve(cli.term.cwd, args.dump),
+          dbService: args.db,
+          safetyBackup: args['safety-backup'],
+          keepAppsRunning: args['keep-apps-running'],
+          autoApprove: args['auto-approve'],
+          onProgress: (p) => (progress = p),
+        },
+        { engine, io, clock: systemClock, signal: sigint.signal, reclaim: collectGarbage() },
+      );
+    } finally {
+      await lock.release();
+    }
+    if (cli.args.json) cli.json({ status: 'ok', dump: resolve(cli.term.cwd, args.dump), ...result });
+    else cli.out(renderRestore(result, args.dump, cli));
+    return EXIT.ok;
+  } finally {
+    sigint.dispose();
+  }
+}
+
+function renderRestore(r: RestoreResult, dump: string, cli: CliSession): string {
+  const s = cli.style;
+  const format = `${r.format === 'custom' ? 'custom format' : 'plain SQL'}${r.gzip ? ', gzip' : ''}`;
+  const lines = [
+    s.bold(
+      `Restore complete: the database now holds ${dump} (${format}), in ${formatDuration(r.durationMs)}.`,
+    ),
+  ];
+  if (r.recreatedContainer) lines.push('  container      recreated from the spec on its volume');
+  if (r.safetyBackup)
+    lines.push(
+      `  safety backup  ${r.safetyBackup}`,
+      `                 put it back: deployctl restore-db ${r.safetyBackup} -f ${cli.specPath} -y`,
+    );
+  else lines.push('  safety backup  none (--no-safety-backup)');
+  lines.push(
+    `  apps           ${r.appsStopped.length === 0 ? 'none stopped' : `stopped ${r.appsStopped.join(', ')}; running and healthy again: ${r.appsRestarted.join(', ')}`}`,
+  );
+  for (const t of r.tables) lines.push(`  rows           ${t.table} ${t.rows}`);
+  return lines.join('\n');
+}
+
+/**
+ * Ctrl+C during a restore: the first asks the core to finish safely (roll back a running
+ * restore, start stopped apps again) and exit 130; a second quits at once and says exactly
+ * which apps it leaves stopped and how to bring them back.
+ */
+function interruptRestore(
+  cli: CliSession,
+  current: () => RestoreProgress | undefined,
+): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (!controller.signal.aborted) {
+      cli.note(
+        'Interrupted: finishing safely (a running restore is rolled back, stopped apps are started again). Ctrl+C again quits at once.',
+      );
+      controller.abort();
+      return;
+    }
+    cli.note(quitAtOnce(current(), cli.specPath));
+    process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function quitAtOnce(p: RestoreProgress | undefined, specPath: string): string {
+  const parts = [`Quit at once during the ${p?.stage ?? 'check'} step.`];
+  if (p?.transaction === 'committed') parts.push('The restore had committed: the database holds the dump.');
+  else if (p?.stage === 'restore')
+    parts.push(
+      'The restore had not committed; Postgres rolls it back when its connection drops, so the database stays as it was.',
+    );
+  else if (!p?.transaction) parts.push('The database was not restored.');
+  if (p && p.appsStopped.length > 0) {
+    parts.push(
+      `These apps are STOPPED: ${p.appsStopped.join(', ')}. Start them with \`docker start ${p.appsStopped.join(' ')}\` (or \`deployctl apply -f ${specPath}\`).`,
+    );
+  } else {
+    parts.push('No app is left stopped.');
+  }
+  if (p?.safetyBackup) parts.push(`Safety backup: ${p.safetyBackup}.`);
+  parts.push(
+    `The project lock may still be held: release it with \`deployctl unlock -f ${specPath}\` once nothing else runs.`,
+  );
+  return parts.join(' ');
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { DeployctlError, InterruptedError } from '../errors.js';
+import { formatBytes } from './bytes.js';
+import { gzipDamaged, invalid } from './dump-invalid.js';
+
+const TAIL_BYTES = 4096;
+const SCAN_CHUNK = 1024 * 1024;
+
+export interface Scan {
+  sha256: string;
+  /** The last bytes of the content (decompressed), for the plain-dump trailer check. */
+  tail: string;
+  /** NUL bytes somewhere in plain content. */
+  binary: boolean;
+}
+
+/**
+ * One pass over the file with ONE reusable read buffer: a dump can be gigabytes, and a fresh
+ * buffer per chunk leaves the allocator holding tens of MB of garbage between collections.
+ * A gzip is fed through zlib chunk by chunk, each chunk consumed before the buffer is reused.
+ */
+export async function scanFile(
+  path: string,
+  opts: {
+    gzip: boolean;
+    plain: boolean;
+    total: number;
+    signal?: AbortSignal;
+    update?: (text: string) => void;
+  },
+): Promise<Scan> {
+  const hash = createHash('sha256');
+  const content = new ContentCheck(opts.plain);
+  const gunzip = opts.gzip ? createGunzip({ chunkSize: 256 * 1024 }) : undefined;
+  gunzip?.on('data', (chunk: Buffer) => content.add(chunk));
+  // zlib reports damage as an 'error' event, possibly while no write is pending: race it.
+  const failed = gunzip ? new Promise<never>((_, reject) => gunzip.once('error', reject)) : undefined;
+  failed?.catch(() => undefined);
+  const untilFailed = <T>(p: Promise<T>): Promise<T> => (failed ? Promise.race([p, failed]) : p);
+  const fh = await open(path, 'r');
+  const buf = Buffer.allocUnsafe(SCAN_CHUNK);
+  let read = 0;
+  try {
+    for (;;) {
+      if (opts.signal?.aborted)
+        throw new InterruptedError(`restore-db interrupted while checking ${path}; nothing was changed.`);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      hash.update(chunk);
+      if (gunzip) await untilFailed(feed(gunzip, chunk));
+      else content.add(chunk);
+      read += bytesRead;
+      opts.update?.(`checked ${formatBytes(read)} of ${formatBytes(opts.total)}`);
+    }
+    if (gunzip) await untilFailed(finish(gunzip));
+  } catch (err) {
+    if (err instanceof DeployctlError) throw err;
+    if (opts.gzip && ((err as { code?: string }).code ?? '').startsWith('Z_')) throw gzipDamaged(path, err);
+    throw invalid(path, `cannot be read to the end (${(err as Error).message})`, err);
+  } finally {
+    gunzip?.destroy();
+    await fh.close();
+  }
+  return { sha256: hash.digest('hex'), tail: content.tail.toString('latin1'), binary: content.binary };
+}
+
+/** What the plain-SQL checks need from the content: NUL bytes seen, and the last bytes. */
+class ContentCheck {
+  tail = Buffer.alloc(0);
+  binary = false;
+  constructor(private readonly plain: boolean) {}
+
+  add(chunk: Buffer): void {
+    if (!this.plain) return;
+    if (chunk.includes(0)) this.binary = true;
+    this.tail = Buffer.concat([this.tail, chunk.subarray(-TAIL_BYTES)]).subarray(-TAIL_BYTES);
+  }
+}
+
+/** Resolves once zlib has consumed `chunk` (so its buffer may be reused), or rejects. */
+function feed(stream: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Ends the stream and waits for all of its output (the CRC is checked at the very end). */
+function finish(stream: Writable & NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => {
+    stream.once('end', resolve);
+    stream.end();
+  });
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { checkDumpFile } from '../../../src/db/dump-check.js';
+import { tempDir } from './db-fixture.js';
+
+const custom = Buffer.concat([
+  Buffer.from('PGDMP\x01\x0e\x00\x04\x08\x01', 'latin1'),
+  Buffer.alloc(300_000, 3),
+]);
+const plainDump = [
+  '--',
+  '-- PostgreSQL database dump',
+  '--',
+  "SET client_encoding = 'UTF8';",
+  'CREATE TABLE t (x int);',
+  '--',
+  '-- PostgreSQL database dump complete',
+  '--',
+  '',
+].join('\n');
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+async function file(name: string, content: Buffer | string, checksum?: string): Promise<string> {
+  const dir = await tempDir();
+  const path = join(dir, name);
+  await writeFile(path, content);
+  if (checksum !== undefined) await writeFile(`${path}.sha256`, checksum);
+  return path;
+}
+
+async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  return p.then(
+    () => expect.unreachable('expected DUMP_INVALID'),
+    (err: { code: string; message: string }) => err,
+  );
+}
+
+describe('checking a dump before anything is touched', () => {
+  it('accepts a custom dump, hashing it and matching its .sha256', async () => {
+    const path = await file('anything.sql', custom, `${sha(custom)}  other-name.dump\n`);
+    expect(await checkDumpFile(path)).toEqual({
+      path,
+      bytes: custom.length,
+      format: 'custom',
+      gzip: false,
+      sha256: sha(custom),
+      checksumFile: `${path}.sha256`,
+    });
+  });
+
+  it('reads the format from inside a gzip, whatever the name says', async () => {
+    const gz = gzipSync(custom);
+    const asSql = await checkDumpFile(await file('dump.sql', gz));
+    expect(asSql).toMatchObject({ format: 'custom', gzip: true, bytes: gz.length, sha256: sha(gz) });
+    expect(asSql.checksumFile).toBeUndefined();
+    expect(await checkDumpFile(await file('x.dump', gzipSync(plainDump)))).toMatchObject({
+      format: 'plain',
+      gzip: true,
+    });
+  });
+
+  it('rejects a .sha256 mismatch, saying both hashes', async () => {
+    const path = await file('x.dump', custom, `${'0'.repeat(64)}  x.dump\n`);
+    const err = await rejection(checkDumpFile(path));
+    expect(err.code).toBe('DUMP_INVALID');
+    expect(err.message).toContain(`expected sha256 ${'0'.repeat(64)}, the file has ${sha(custom)}`);
+    expect(err.message).toContain('Nothing was changed');
+  });
+
+  it('rejects a .sha256 that is not in sha256sum format', async () => {
+    const err = await rejection(checkDumpFile(await file('x.dump', custom, 'hello\n')));
+    expect(err.message).toMatch(/not in sha256sum format/);
+  });
+
+  it('rejects a gzip whose CRC does not match (streamed to the end)', async () => {
+    const gz = gzipSync(Buffer.concat([custom, custom]));
+    gz[gz.length - 8]! ^= 0xff; // first byte of the CRC32 in the trailer
+    const err = await rejection(checkDumpFile(await file('x.dump.gz', gz)));
+    expect(err.code).toBe('DUMP_INVALID');
+    expect(err.message).toMatch(/damaged gzip file \(incorrect data check\)/);
+  });
+
+  it('rejects a gzip that was cut short', async () => {
+    const gz = gzipSync(Buffer.concat([custom, custom]));
+    const err = await rejection(checkDumpFile(await file('x.dump.gz', gz.subarray(0, gz.length - 100))));
+    expect(err.message).toMatch(/damaged gzip file .*cut short/);
+  });
+
+  it('rejects a pg_dump SQL script without its closing line', async () => {
+    const cut = plainDump.slice(0, plainDump.indexOf('CREATE TABLE') + 10);
+    const err = await rejection(checkDumpFile(await file('x.sql', cut)));
+    expect(err.message).toMatch(
+      /without its closing "-- PostgreSQL database dump complete" line: it was cut short/,
+    );
+    // A hand-written SQL file has no pg_dump header, so no trailer is expected.
+    expect(await checkDumpFile(await file('y.sql', 'CREATE TABLE t (x int);\n'))).toMatchObject({
+      format: 'plain',
+    });
+  });
+
+  it('rejects SQL that turns binary further on', async () => {
+    const err = await rejection(
+      checkDumpFile(
+        await file(
+          'x.sql',
+          Buffer.concat([Buffer.from('SELECT 1;\n'.repeat(10_000)), Buffer.from([0, 1, 2])]),
+        ),
+      ),
+    );
+    expect(err.message).toMatch(/contains binary data/);
+  });
+
+  it('rejects garbage, an empty file, a directory and a missing file, each saying so', async () => {
+    expect(
+      (
+        await rejection(
+          checkDumpFile(await file('x.dump', Buffer.from([0x00, 0x9f, 0x13, 0x02, 0xff, 0x00]))),
+        )
+      ).message,
+    ).toMatch(/is not a database dump/);
+    expect((await rejection(checkDumpFile(await file('x.dump', '')))).message).toMatch(/x\.dump is empty/);
+    const dir = await tempDir();
+    await mkdir(join(dir, 'd'));
+    expect((await rejection(checkDumpFile(join(dir, 'd')))).message).toMatch(/is a directory/);
+    expect((await rejection(checkDumpFile(join(dir, 'missing.dump')))).message).toMatch(
+      /missing\.dump does not exist/,
+    );
+  });
+});
