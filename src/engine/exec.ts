@@ -137,6 +137,10 @@ export async function runExec(
     throw toEngineError(err, { action: what, endpoint });
   } finally {
     stopFeeding();
+    // The output has ended, so nothing more will be read. A process that stopped reading early
+    // (pg_restore --list) leaves our unsent stdin queued on the socket, and the engine may hold
+    // the hijacked connection open for many seconds, which keeps this process from exiting.
+    conn.destroy();
   }
   if (stdinError) throw inputFailed(stdinError, what);
   const exitCode = await exitCodeOf(exec, what, endpoint);
