@@ -17,7 +17,7 @@ export interface DbDeps {
   reclaim?: () => void;
 }
 
-const RECLAIM_EVERY = 16 * 1024 * 1024;
+export const RECLAIM_EVERY = 4 * 1024 * 1024;
 
 /** A byte counter that calls `deps.reclaim` every RECLAIM_EVERY bytes. */
 export function reclaimer(deps: Pick<DbDeps, 'reclaim'>): (bytes: number) => void {

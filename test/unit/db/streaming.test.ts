@@ -13,6 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { runBackup } from '../../../src/db/backup.js';
+import { RECLAIM_EVERY } from '../../../src/db/deps.js';
 import { runRestore } from '../../../src/db/restore.js';
 import { RecordingIoHost } from '../../../src/io/io-host.js';
 import { FakePg, appliedEngine, dbSpec, tempDir, testClock } from './db-fixture.js';
@@ -96,8 +97,8 @@ describe('streaming', () => {
     expect(result.sha256).toBe(source.sha256());
     expect((await readFile(`${result.path}.sha256`, 'utf8')).split(' ')[0]).toBe(result.sha256);
     expect(growth).toBeLessThan(40);
-    // The host is offered a collection every 16 MiB streamed.
-    expect(reclaims).toBe(SIZE / (16 * MiB));
+    // The host is offered a collection every RECLAIM_EVERY bytes streamed.
+    expect(reclaims).toBe(SIZE / RECLAIM_EVERY);
   }, 60_000);
 
   it('restore: 128 MiB from disk into pg_restore, read slowly, with flat memory', async () => {
@@ -130,6 +131,6 @@ describe('streaming', () => {
 
     expect(received).toBe(expected);
     expect(growth).toBeLessThan(40);
-    expect(reclaims).toBe(SIZE / (16 * MiB));
+    expect(reclaims).toBe(SIZE / RECLAIM_EVERY);
   }, 60_000);
 });
