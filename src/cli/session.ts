@@ -6,7 +6,7 @@ import type { IoHost } from '../io/io-host.js';
 import type { Spec } from '../spec/model.js';
 import { compactUtc } from '../util/clock.js';
 import type { GlobalArgs } from './global-options.js';
-import { ansiStyle, noStyle, useColor, type Style } from './style.js';
+import { ansiStyle, plainStyle, useColor, type Style } from './style.js';
 
 /** The process-facing side of one CLI run: streams, env, and the few things every command needs. */
 export interface Terminal {
@@ -34,11 +34,11 @@ export class CliSession {
   }
 
   get style(): Style {
-    return useColor(this.args.color, this.term.env, this.term.stdout) ? ansiStyle : noStyle;
+    return useColor(this.args.color, this.term.env, this.term.stdout) ? ansiStyle : plainStyle;
   }
 
   get errStyle(): Style {
-    return useColor(this.args.color, this.term.env, this.term.stderr) ? ansiStyle : noStyle;
+    return useColor(this.args.color, this.term.env, this.term.stderr) ? ansiStyle : plainStyle;
   }
 
   /** Results: stdout. */

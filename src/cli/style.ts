@@ -1,24 +1,7 @@
 import { styleText } from 'node:util';
+import type { Style } from '../plan/style.js';
 
-/** Colours for rendered output; identity functions when colour is off. */
-export interface Style {
-  bold(s: string): string;
-  dim(s: string): string;
-  green(s: string): string;
-  red(s: string): string;
-  yellow(s: string): string;
-  cyan(s: string): string;
-}
-
-const identity = (s: string): string => s;
-export const noStyle: Style = {
-  bold: identity,
-  dim: identity,
-  green: identity,
-  red: identity,
-  yellow: identity,
-  cyan: identity,
-};
+export { plainStyle, type Style } from '../plan/style.js';
 
 export const ansiStyle: Style = {
   bold: (s) => styleText('bold', s),

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { DeployctlError } from '../../errors.js';
 import { approveOption, lockTimeoutOption, type GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
+import { durationFlag, staleOnThisHost } from '../project-lock.js';
 import type { CliSession } from '../session.js';
 
 interface ApplyArgs extends GlobalArgs {
@@ -36,12 +37,11 @@ export const applyCommand: CommandModule<GlobalArgs, ApplyArgs> = {
 };
 
 async function apply(cli: CliSession, args: ApplyArgs): Promise<number> {
-  const [{ parseDuration }, { deploy }, { systemClock }] = await Promise.all([
-    import('../../spec/duration.js'),
+  const [{ deploy }, { systemClock }] = await Promise.all([
     import('../../apply/deploy.js'),
     import('../../util/clock.js'),
   ]);
-  const lockTimeoutMs = durationArg('--lock-timeout', args['lock-timeout'], parseDuration);
+  const lockTimeoutMs = await durationFlag('--lock-timeout', args['lock-timeout']);
   const saved = args.planfile ? await readSavedPlan(args.planfile) : undefined;
   let { id, source } = cli.deployId();
   if (saved) {
@@ -69,7 +69,7 @@ async function apply(cli: CliSession, args: ApplyArgs): Promise<number> {
         autoApprove: args['auto-approve'],
         lockTimeoutMs,
         holder: cli.holder('deployctl apply', id),
-        isStale: (h) => h.host === cli.holder('', '').host && !pidAlive(h.pid),
+        isStale: staleOnThisHost(cli),
         savedPlan: saved,
         onPlan: (plan) => {
           if (!cli.args.json) cli.out(renderPlanText(plan, cli.style));
@@ -114,28 +114,4 @@ async function readSavedPlan(file: string) {
     );
   }
   return parsePlanJson(text, file);
-}
-
-export function durationArg(
-  flag: string,
-  value: string,
-  parse: (text: string) => number | undefined,
-): number {
-  const ms = parse(value);
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-    throw new DeployctlError(
-      'BAD_ARGUMENT',
-      `${flag} "${value}" is not a duration; nothing was changed. Use forms like 30s, 5m or 1m30s.`,
-    );
-  }
-  return ms;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,14 +1,11 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { CommandModule } from 'yargs';
-import type { HeldLock } from '../../apply/lock.js';
 import type { BackupResult } from '../../db/backup.js';
 import { formatBytes } from '../../db/bytes.js';
-import type { Engine } from '../../engine/port.js';
-import type { Spec } from '../../spec/model.js';
 import { formatDuration } from '../../util/clock.js';
 import { lockTimeoutOption, type GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
+import { durationFlag, takeLock } from '../project-lock.js';
+import { collectGarbage } from '../reclaim-memory.js';
 import type { CliSession } from '../session.js';
 import type { Style } from '../style.js';
 
@@ -45,7 +42,7 @@ export const backupCommand: CommandModule<GlobalArgs, BackupArgs> = {
 };
 
 async function backup(cli: CliSession, args: BackupArgs): Promise<number> {
-  const lockTimeoutMs = await lockTimeout(args['lock-timeout']);
+  const lockTimeoutMs = await durationFlag('--lock-timeout', args['lock-timeout']);
   // Independent start-up work side by side: it is most of the fixed cost of a run.
   const [{ runBackup }, { systemClock }, { interruptOnSigint }, spec, engine, io] = await Promise.all([
     import('../../db/backup.js'),
@@ -85,64 +82,4 @@ function renderBackup(r: BackupResult, style: Style): string {
   if (r.deleted.length > 0) lines.push(`  deleted   ${r.deleted.join(', ')} (retention)`);
   for (const t of r.tables ?? []) lines.push(`  rows      ${t.table} ${t.rows}`);
   return lines.join('\n');
-}
-
-/** `--lock-timeout` as milliseconds (BAD_ARGUMENT when it is not a duration). */
-export async function lockTimeout(value: string): Promise<number> {
-  const [{ parseDuration }, { durationArg }] = await Promise.all([
-    import('../../spec/duration.js'),
-    import('./apply.js'),
-  ]);
-  return durationArg('--lock-timeout', value, parseDuration);
-}
-
-/**
- * The project lock apply takes too, so a backup or restore never interleaves with a deploy.
- * A holder on this host whose pid is gone is called stale in the LOCK_HELD message.
- */
-export async function takeLock(
-  cli: CliSession,
-  engine: Engine,
-  spec: Spec,
-  command: string,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<HeldLock> {
-  const [{ acquireLock }, { systemClock }] = await Promise.all([
-    import('../../apply/lock.js'),
-    import('../../util/clock.js'),
-  ]);
-  const me = cli.holder(command, '-');
-  return acquireLock(engine, spec.project, me, {
-    timeoutMs,
-    clock: systemClock,
-    signal,
-    isStale: (h) => h.host === me.host && !pidAlive(h.pid),
-  });
-}
-
-/**
- * A full garbage collection on demand, for the streaming core's `reclaim` hook: without it V8
- * lets ~64 MB of spent stream buffers pile up before collecting, which is half of this
- * command's memory budget. A few collections per 100 MB cost milliseconds. `--expose-gc` set
- * at runtime only exposes the function in a fresh context; nothing else changes. Undefined
- * when the runtime refuses (memory is then bounded by V8's own limit).
- */
-export function collectGarbage(): (() => void) | undefined {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? () => void (gc as () => void)() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

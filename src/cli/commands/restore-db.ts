@@ -7,7 +7,8 @@ import { formatDuration } from '../../util/clock.js';
 import { approveOption, lockTimeoutOption, type GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
 import type { CliSession } from '../session.js';
-import { collectGarbage, lockTimeout, takeLock } from './backup.js';
+import { durationFlag, takeLock } from '../project-lock.js';
+import { collectGarbage } from '../reclaim-memory.js';
 
 interface RestoreArgs extends GlobalArgs {
   dump: string;
@@ -76,7 +77,7 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
       'restore-db replaces data and needs a confirmation, but there is no terminal to ask on (or CI is set); nothing was changed. Re-run with --yes (-y) to restore without a question.',
     );
   }
-  const lockTimeoutMs = await lockTimeout(args['lock-timeout']);
+  const lockTimeoutMs = await durationFlag('--lock-timeout', args['lock-timeout']);
   // Independent start-up work side by side: it is most of the fixed cost of a run.
   const [{ runRestore }, { systemClock }, spec, engine, io] = await Promise.all([
     import('../../db/restore.js'),
