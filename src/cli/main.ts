@@ -15,6 +15,15 @@ import { validateCommand } from './commands/validate.js';
 import { withGlobalOptions } from './global-options.js';
 import { EXIT, setTerminal } from './run-command.js';
 
+// docker-modem turns DOCKER_HOST=ssh://… into a URL Node 20 calls deprecated (DEP0170); that
+// warning would be the first line of every ssh run and says nothing a user can act on.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
+  const code = typeof rest[0] === 'object' ? (rest[0] as { code?: string }).code : rest[1];
+  if (code === 'DEP0170') return;
+  (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
+};
+
 setTerminal({
   stdout: process.stdout,
   stderr: process.stderr,

@@ -1,4 +1,6 @@
 import { homedir } from 'node:os';
+// Before dockerode: defers the packages it loads but deployctl rarely or never uses.
+import './defer-unused-deps.js';
 import Docker from 'dockerode';
 import { DockerEngine } from './docker-engine.js';
 import { resolveDockerHost } from './docker-host.js';

@@ -26,7 +26,8 @@ async function validate(yaml: string, extra: string[] = [], env: Record<string, 
 }
 
 describe('an engine that cannot be reached', () => {
-  for (const endpoint of ['tcp://127.0.0.1:1', 'unix:///nonexistent.sock']) {
+  // ssh:// goes through ssh2, which deployctl loads only when an ssh endpoint is used.
+  for (const endpoint of ['tcp://127.0.0.1:1', 'unix:///nonexistent.sock', 'ssh://nobody@127.0.0.1:1']) {
     it(`DOCKER_HOST=${endpoint}: exit 1 within seconds, one paragraph naming the endpoint, no stack`, async () => {
       const spec = await writeSpec(VALID);
       const run = await deployctl(['plan', '-f', spec], { env: { DOCKER_HOST: endpoint } });
