@@ -4,7 +4,7 @@
  * plan blocker and apply refuses before any change.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP, createStack, execIn, output, type Stack } from './apply-stack.js';
+import { APP, createStack, execText, output, type Stack } from './apply-stack.js';
 import { docker } from './support/engine.js';
 import { startRegistry, type LocalRegistry } from './support/registry.js';
 
@@ -50,7 +50,7 @@ describe('pull_policy', () => {
     const backend = await docker.getContainer(s.app('backend', 'p1')).inspect();
     expect(backend.Config.Image).toBe(`${repo}:v1`);
     expect(backend.State.Health?.Status).toBe('healthy');
-    const version = await execIn(s.app('backend', 'p1'), ['wget', '-qO-', 'http://127.0.0.1:8000/version']);
+    const version = await execText(s.app('backend', 'p1'), ['wget', '-qO-', 'http://127.0.0.1:8000/version']);
     expect(version.stdout.trim()).toBe('v1');
 
     // Present now: the next plan has nothing to pull.

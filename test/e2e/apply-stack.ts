@@ -10,9 +10,8 @@
  */
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { deployctl, startCli, writeSpec, type CliOptions, type CliRun } from './support/cli.js';
-import { cleanupProject, createTestVolume, docker, uniqueProject, waitFor } from './support/engine.js';
+import { cleanupProject, createTestVolume, docker, execIn, psql, uniqueProject } from './support/engine.js';
 
 export const APP = 'deployctl-fixture/app';
 export const PG = 'deployctl-fixture/postgres:15';
@@ -142,27 +141,10 @@ export async function createStack(prefix: string, opts: StackOptions = {}): Prom
     letsencrypt: `${dir}/letsencrypt`,
     cli: (args, o) => deployctl(...withSpec(args, o)),
     start: (args, o) => startCli(...withSpec(args, o)),
-    sql: async (text) =>
-      (
-        await execIn(db, [
-          'psql',
-          '-X',
-          '-A',
-          '-t',
-          '-q',
-          '-v',
-          'ON_ERROR_STOP=1',
-          '-U',
-          'shop',
-          '-d',
-          'shop',
-          '-c',
-          text,
-        ])
-      ).stdout.trim(),
+    sql: (text) => psql(db, text),
     http: async (host, path) => {
       const script = `exec 3<>/dev/tcp/${host}/8000 && printf 'GET ${path} HTTP/1.0\\r\\nHost: ${host}\\r\\n\\r\\n' >&3 && cat <&3`;
-      const res = await execIn(db, ['bash', '-c', script]);
+      const res = await execText(db, ['bash', '-c', script]);
       return res.stdout.split('\r\n\r\n').slice(1).join('\r\n\r\n').trim();
     },
     idOf: async (name) => (await inspect(name))?.Id,
@@ -184,31 +166,13 @@ export async function createStack(prefix: string, opts: StackOptions = {}): Prom
 }
 
 /** Runs a command in a container through the engine; fails on a non-zero exit. */
-export async function execIn(container: string, cmd: string[]): Promise<{ stdout: string; stderr: string }> {
-  const exec = await docker
-    .getContainer(container)
-    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  docker.modem.demuxStream(stream, out, err);
-  await new Promise((resolve) => stream.on('end', resolve));
-  const info = await waitFor(
-    'the exec to exit',
-    async () => {
-      const i = await exec.inspect();
-      return i.Running ? undefined : i;
-    },
-    10_000,
-    50,
-  );
-  if (info.ExitCode !== 0)
-    throw new Error(`${cmd.join(' ')} in ${container} exited ${info.ExitCode}: ${stderr}`);
-  return { stdout, stderr };
+/** `execIn` with text output, for the apply tests' HTTP and version checks. */
+export async function execText(
+  container: string,
+  cmd: string[],
+): Promise<{ stdout: string; stderr: string }> {
+  const res = await execIn(container, cmd);
+  return { stdout: res.stdout.toString(), stderr: res.stderr };
 }
 
 /** Everything a run printed, for assertion messages. */

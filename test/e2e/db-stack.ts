@@ -3,10 +3,9 @@
  * test) plus one app, created with `deployctl apply -y` as a user would, and small helpers to
  * look at it through the engine: SQL through `docker exec psql`, the running app containers.
  */
-import { PassThrough } from 'node:stream';
 import { expect } from 'vitest';
 import { deployctl, writeSpec, type CliOptions, type CliRun } from './support/cli.js';
-import { createTestVolume, docker, uniqueProject, waitFor } from './support/engine.js';
+import { createTestVolume, docker, execIn, psql, uniqueProject } from './support/engine.js';
 
 export interface DbStack {
   project: string;
@@ -92,56 +91,9 @@ backups:
   };
 }
 
-/** `psql -X -A -t -v ON_ERROR_STOP=1 -c SQL` in the container, through the engine; fails on a non-zero exit. */
-export async function psql(container: string, sql: string): Promise<string> {
-  const res = await execIn(container, [
-    'psql',
-    '-X',
-    '-A',
-    '-t',
-    '-q',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-U',
-    'shop',
-    '-d',
-    'shop',
-    '-c',
-    sql,
-  ]);
-  return res.stdout.toString().trim();
-}
-
 /** A plain `pg_dump --clean --if-exists` of the database, taken in the container. */
 export async function plainDump(container: string): Promise<Buffer> {
   return (await execIn(container, ['pg_dump', '--clean', '--if-exists', '-U', 'shop', 'shop'])).stdout;
-}
-
-async function execIn(container: string, cmd: string[]): Promise<{ stdout: Buffer }> {
-  const exec = await docker
-    .getContainer(container)
-    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks: Buffer[] = [];
-  let stderr = '';
-  out.on('data', (d: Buffer) => chunks.push(d));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  docker.modem.demuxStream(stream, out, err);
-  await new Promise((resolve) => stream.on('end', resolve));
-  // The output can end a moment before the engine records the exit code.
-  const info = await waitFor(
-    'the exec to exit',
-    async () => {
-      const i = await exec.inspect();
-      return i.Running ? undefined : i;
-    },
-    10_000,
-    50,
-  );
-  if (info.ExitCode !== 0) throw new Error(`${cmd[0]} in ${container} exited ${info.ExitCode}: ${stderr}`);
-  return { stdout: Buffer.concat(chunks) };
 }
 
 /** Seeds `items` with `n` rows (replacing what was there). */

@@ -4,6 +4,7 @@
  * label so parallel and crashed runs never collide.
  */
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 
@@ -104,4 +105,53 @@ export function waitForExit(idOrName: string, timeoutMs = 30_000): Promise<numbe
     },
     timeoutMs,
   );
+}
+
+/** Runs `cmd` in a running container through the engine; fails on a non-zero exit. */
+export async function execIn(container: string, cmd: string[]): Promise<{ stdout: Buffer; stderr: string }> {
+  const exec = await docker
+    .getContainer(container)
+    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks: Buffer[] = [];
+  let stderr = '';
+  out.on('data', (d: Buffer) => chunks.push(d));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  docker.modem.demuxStream(stream, out, err);
+  await new Promise((resolve) => stream.on('end', resolve));
+  // The output can end a moment before the engine records the exit code.
+  const info = await waitFor(
+    'the exec to exit',
+    async () => {
+      const i = await exec.inspect();
+      return i.Running ? undefined : i;
+    },
+    10_000,
+    50,
+  );
+  if (info.ExitCode !== 0)
+    throw new Error(`${cmd.join(' ')} in ${container} exited ${info.ExitCode}: ${stderr}`);
+  return { stdout: Buffer.concat(chunks), stderr };
+}
+
+/** SQL as the fixture stacks' `shop` user: psql's unaligned, tuples-only output, trimmed. */
+export async function psql(container: string, sql: string): Promise<string> {
+  const cmd = [
+    'psql',
+    '-X',
+    '-A',
+    '-t',
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-U',
+    'shop',
+    '-d',
+    'shop',
+    '-c',
+    sql,
+  ];
+  return (await execIn(container, cmd)).stdout.toString().trim();
 }
