@@ -20,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../deployctl.js');
 const GNU_TIME = '/usr/bin/time';
 const ROWS = 2_000_000;
 const TARGET_RATIO = 1.15;

@@ -9,10 +9,10 @@ cd "$here"
 
 bash scripts/ensure-engine.sh
 bash scripts/build-fixtures.sh
-[ -f dist/src/cli/main.js ] || npm run build --silent
+[ -f dist/deployctl.js ] || npm run build --silent
 
 spec=examples/sancho/deployctl.yaml
-deployctl() { node dist/src/cli/main.js "$@"; }
+deployctl() { node dist/deployctl.js "$@"; }
 export DEPLOY_ID="${DEPLOY_ID:-demo-$(date -u +%Y%m%dT%H%M%SZ)}"
 
 if ! docker volume inspect sancho_postgres_data >/dev/null 2>&1; then

@@ -1,12 +1,12 @@
 /**
- * Runs the built deployctl CLI (dist/src/cli/main.js) as a user would: a fresh node process,
+ * Runs the built deployctl CLI (dist/deployctl.js, the bundle users run) as a user would: a fresh node process,
  * non-interactive (CI=true), no colours, with TAG and DEPLOY_ID in its environment.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timedRun, type RunResult } from './timed-run.js';
 
-export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../deployctl.js');
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface CliCall {

@@ -1,24 +1,22 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { DeployctlError } from '../errors.js';
-
-// The schema ships beside the code (package.json "files": schemas) and is found from this module:
-// src/plan/ when run from source, dist/src/plan/ when built.
-const CANDIDATES = ['../../schemas/plan.schema.json', '../../../schemas/plan.schema.json'];
+import { findShippedFile } from '../util/shipped-file.js';
 
 let compiled: ValidateFunction | undefined;
 
 /** The compiled validator for schemas/plan.schema.json, compiled once. */
 export function planValidator(): ValidateFunction {
   if (compiled) return compiled;
-  const url = CANDIDATES.map((c) => new URL(c, import.meta.url)).find((u) => existsSync(u));
-  if (!url) {
+  const file = findShippedFile(join('schemas', 'plan.schema.json'));
+  if (!file) {
     throw new DeployctlError(
       'INTERNAL',
       'schemas/plan.schema.json was not found beside deployctl, so saved plans cannot be checked; the installation is incomplete. Reinstall deployctl.',
     );
   }
-  const schema = JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   compiled = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
   return compiled;
 }

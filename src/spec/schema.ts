@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { DeployctlError } from '../errors.js';
+import { findShippedFile } from '../util/shipped-file.js';
 import generatedValidator from './schema-validator.generated.js';
 
 const SCHEMA_FILE = join('schemas', 'deployctl.schema.json');
@@ -23,17 +23,11 @@ export function readSchema(): Record<string, unknown> {
   return JSON.parse(readFileSync(findSchemaFile(), 'utf8')) as Record<string, unknown>;
 }
 
-// The schema ships beside src/ in the repository and beside dist/ in the package, so look
-// upwards from this module rather than hard-coding how deep the compiled file sits.
 function findSchemaFile(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, SCHEMA_FILE);
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
+  const file = findShippedFile(SCHEMA_FILE);
+  if (file) return file;
   throw new DeployctlError(
     'INTERNAL',
-    `cannot find ${SCHEMA_FILE} near ${fileURLToPath(import.meta.url)}; the deployctl installation is incomplete, reinstall it.`,
+    `cannot find ${SCHEMA_FILE} beside deployctl; the deployctl installation is incomplete, reinstall it.`,
   );
 }

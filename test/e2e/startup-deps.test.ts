@@ -4,8 +4,12 @@
  * them, and then they are the real packages. The ssh:// path itself is proven in cli-errors.
  */
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deployctl, writeSpec } from './support/cli.js';
+import { uniqueProject } from './support/engine.js';
 
 const CONNECT = resolve(import.meta.dirname, '../../dist/src/engine/connect.js');
 
@@ -42,5 +46,45 @@ console.log(JSON.stringify({
   ssh2: files('/ssh2/') > 5,
 }));`);
     expect(r).toEqual({ clientIsReal: true, grpcServer: 'function', ssh2: true });
+  });
+});
+
+describe('the shipped CLI (dist/deployctl.js)', () => {
+  it('plans against the engine without loading gRPC, protobuf or ssh2, and finds its schemas', async () => {
+    const project = uniqueProject('startup');
+    const spec = await writeSpec(`version: 1
+project: ${project}
+apps:
+  services:
+    web:
+      image: deployctl-fixture/app:v1
+`);
+    const dir = await mkdtemp(join(tmpdir(), 'deployctl-startup-'));
+    // Preloaded into the CLI's process: lists every CommonJS file it loaded, at exit.
+    const preload = join(dir, 'list-loaded.cjs');
+    const listing = join(dir, 'loaded.json');
+    await writeFile(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(listing)}, JSON.stringify(Object.keys(require.cache))));`,
+    );
+    const run = await deployctl(['plan', '-f', spec, '--deploy-id', 'd1', '--json'], {
+      env: { NODE_OPTIONS: `--require ${preload}` },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // The plan came from the engine (the app is missing there) and passed the bundled schema check.
+    const plan = JSON.parse(run.stdout) as { actions: { kind: string; name: string }[] };
+    expect(plan.actions).toContainEqual(
+      expect.objectContaining({ kind: 'create', name: `${project}_web_d1` }),
+    );
+    const loaded = JSON.parse(await readFile(listing, 'utf8')) as string[];
+    // Everything else is inside the bundle. From node_modules only the stand-ins for the packages
+    // kept outside it (one entry each, src/engine/defer-unused-deps.ts): the real ones are never loaded.
+    const fromNodeModules = loaded.filter((f) => f.includes('/node_modules/'));
+    expect(fromNodeModules.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]).sort()).toEqual([
+      '@grpc/grpc-js',
+      '@grpc/proto-loader',
+      'ssh2',
+    ]);
   });
 });

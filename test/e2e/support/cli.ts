@@ -1,13 +1,14 @@
 /**
- * Runs the built CLI (dist/) as a user would: a child process with its own env, stdout, stderr
- * and exit code. e2e tests assert on those and on the engine, never on internals.
+ * Runs the shipped CLI (dist/deployctl.js, the bundle) as a user would: a child process with its
+ * own env, stdout, stderr and exit code. e2e tests assert on those and on the engine, never on
+ * internals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const CLI = resolve(import.meta.dirname, '../../../dist/src/cli/main.js');
+export const CLI = resolve(import.meta.dirname, '../../../dist/deployctl.js');
 
 export interface CliRun {
   code: number | null;
