@@ -1,6 +1,7 @@
 import { DeployctlError } from '../errors.js';
 import { hasChanges, type Plan } from '../plan/actions.js';
 import { matchingLiveGeneration } from '../plan/live-generation.js';
+import { roleOf } from '../plan/live.js';
 import { planDeploy } from '../plan/planner.js';
 import type { Spec } from '../spec/model.js';
 import { executePlan } from './execute.js';
@@ -35,9 +36,19 @@ export type DeployOutcome =
 /**
  * `deployctl apply`: under the project lock, observe, plan, check protection over the whole
  * plan, confirm, execute. The lock is released however this ends.
+ *
+ * A first look is taken without the lock: when nobody holds it and the live state already
+ * matches the spec, there is nothing to change and so nothing to serialise, and the run ends
+ * there (the lock, a container create and remove, is most of a no-op apply's engine time).
+ * Anything else, including a lock held by another run, goes the locked way and plans again.
  */
 export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<DeployOutcome> {
   checkReplaceNames(opts.spec, opts.replace);
+  const look = await planFromLive(opts, deps);
+  if (!look.lockHeld && isNoop(opts, look.plan)) {
+    opts.onPlan?.(look.plan);
+    return { status: 'no_changes', plan: look.plan };
+  }
   const lock = await acquireLock(deps.engine, opts.spec.project, opts.holder, {
     timeoutMs: opts.lockTimeoutMs,
     clock: deps.clock,
@@ -45,9 +56,7 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
     isStale: opts.isStale,
   });
   try {
-    const observed = await observe(deps.engine, opts.spec, opts.deployId);
-    const deployId = (opts.deployIdGenerated && matchingLiveGeneration(opts.spec, observed)) || opts.deployId;
-    const plan = planDeploy({ spec: opts.spec, deployId, observed, replace: opts.replace });
+    const { plan } = await planFromLive(opts, deps);
     if (opts.savedPlan) checkSavedPlan(opts.savedPlan, plan);
     opts.onPlan?.(plan);
     if (plan.blockers.length > 0) throw blockedError(plan);
@@ -74,6 +83,24 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
   }
 }
 
+async function planFromLive(
+  opts: DeployOptions,
+  deps: ApplyDeps,
+): Promise<{ plan: Plan; lockHeld: boolean }> {
+  const observed = await observe(deps.engine, opts.spec, opts.deployId);
+  const deployId = (opts.deployIdGenerated && matchingLiveGeneration(opts.spec, observed)) || opts.deployId;
+  return {
+    plan: planDeploy({ spec: opts.spec, deployId, observed, replace: opts.replace }),
+    lockHeld: observed.containers.some((c) => roleOf(c) === 'lock'),
+  };
+}
+
+/** Nothing to do, nothing refused: the answer the locked path would give, without the lock. */
+function isNoop(opts: DeployOptions, plan: Plan): boolean {
+  const stale = opts.savedPlan && staleReason(opts.savedPlan, plan);
+  return !hasChanges(plan) && plan.blockers.length === 0 && !stale;
+}
+
 function checkReplaceNames(spec: Spec, replace: string[]): void {
   const infra = spec.infra.services.map((s) => s.name);
   const unknown = replace.filter((r) => !infra.includes(r));
@@ -86,15 +113,18 @@ function checkReplaceNames(spec: Spec, replace: string[]): void {
   }
 }
 
+function staleReason(saved: Plan, fresh: Plan): string | undefined {
+  return saved.project !== fresh.project
+    ? `it was made for project ${saved.project}, not ${fresh.project}`
+    : saved.specHash !== fresh.specHash
+      ? 'the spec (or a variable it uses) changed since it was made'
+      : saved.stateFingerprint !== fresh.stateFingerprint
+        ? 'the live state of the engine changed since it was made'
+        : undefined;
+}
+
 function checkSavedPlan(saved: Plan, fresh: Plan): void {
-  const why =
-    saved.project !== fresh.project
-      ? `it was made for project ${saved.project}, not ${fresh.project}`
-      : saved.specHash !== fresh.specHash
-        ? 'the spec (or a variable it uses) changed since it was made'
-        : saved.stateFingerprint !== fresh.stateFingerprint
-          ? 'the live state of the engine changed since it was made'
-          : undefined;
+  const why = staleReason(saved, fresh);
   if (why) {
     throw new DeployctlError(
       'PLAN_STALE',

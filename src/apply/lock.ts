@@ -32,6 +32,9 @@ export function lockName(project: string): string {
   return `${project}.deployctl-lock`;
 }
 
+/** Pause before trying again when the name is taken but its holder could not be read yet. */
+const RETRY_UNREADABLE_MS = 50;
+
 export interface HeldLock {
   release(): Promise<void>;
 }
@@ -78,9 +81,12 @@ export async function acquireLock(
       if (!isEngineError(err, 'conflict')) throw err;
       const current = await readLock(engine, project);
       if (!current) {
-        // Released between our create and our read: try again at once. A container that is not
-        // a lock holding the name would make that a busy loop forever, so it is an error.
-        if (await engine.inspectContainer(lockName(project))) throw nameTakenError(project);
+        // Released between our create and our read, or not readable yet: the engine reserves the
+        // name before the holder's container can be inspected. Either way, try again shortly. A
+        // container that is not a lock holding the name would make that loop forever: an error.
+        const other = await engine.inspectContainer(lockName(project));
+        if (other && other.labels[LABEL.role] !== 'lock') throw nameTakenError(project);
+        await opts.clock.sleep(RETRY_UNREADABLE_MS, opts.signal);
         continue;
       }
       // Ctrl+C while waiting is an interruption (exit 130), not "someone else holds it" (exit 3).

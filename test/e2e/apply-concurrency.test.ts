@@ -100,4 +100,39 @@ describe('two applies on one project', () => {
     // The half-started generation of the killed run is retired like any older one.
     expect(apps[s.app('backend', 'c1')]).toBe('exited');
   });
+
+  it('a no-op apply takes no lock; while another run holds it, the same apply exits 3', async () => {
+    // c2 is serving (previous test). Engine events prove whether the lock container was created.
+    const since = Date.now() / 1000;
+    const noop = await s.cli(['apply', '-y', '--deploy-id', 'c2']);
+    expect(noop.code, output(noop)).toBe(0);
+    expect(noop.stdout).toContain('Nothing to do');
+    expect(await lockEvents(since)).toEqual([]);
+
+    const busy = s.start(['apply', '-y', '--deploy-id', 'd1'], { env: { UNHEALTHY: '1', WAIT: '5m' } });
+    await waitFor('the other apply to take the lock', lockExists, 20_000, 50);
+    const blocked = await s.cli(['apply', '-y', '--deploy-id', 'c2']);
+    expect(blocked.code, output(blocked)).toBe(3);
+    expect(blocked.stderr).toContain(`pid ${busy.child.pid}, deploy id d1`);
+    busy.child.kill('SIGINT');
+    const interrupted = await busy.done;
+    expect(interrupted.code, output(interrupted)).toBe(130);
+    expect(await lockEvents(since)).toEqual(['create', 'destroy']);
+    expect((await s.apps())[s.app('backend', 'c2')]).toBe('running');
+  });
 });
+
+/** create/destroy events of the lock container since `since` (Unix seconds), from the engine. */
+async function lockEvents(since: number): Promise<string[]> {
+  const stream = await docker.getEvents({
+    since,
+    until: Date.now() / 1000 + 0.5,
+    filters: { type: ['container'], container: [lock], event: ['create', 'destroy'] },
+  });
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { Action: string }).Action);
+}

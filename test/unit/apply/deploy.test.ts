@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { acquireLock, lockName } from '../../../src/apply/lock.js';
 import { observe } from '../../../src/apply/observe.js';
 import { RecordingIoHost } from '../../../src/io/io-host.js';
 import { parsePlanJson } from '../../../src/plan/plan-file.js';
@@ -47,6 +48,54 @@ describe('deploy: confirmation', () => {
     const outcome = await h.deploy(shopSpec(), 'd1', { autoApprove: false });
     expect(outcome.status).toBe('no_changes');
     expect(h.events(mark).filter(LOCK_EVENTS)).toEqual([]);
+  });
+});
+
+describe('deploy: the lock and a no-op apply', () => {
+  it('GIVEN nothing to change and no lock held WHEN applying THEN it ends without taking the lock', async () => {
+    const h = new Harness();
+    await h.deploy(shopSpec(), 'd1');
+    const mark = h.mark();
+    const outcome = await h.deploy(shopSpec(), 'd1');
+    expect(outcome.status).toBe('no_changes');
+    expect(h.events(mark)).toEqual([]);
+  });
+
+  it('GIVEN nothing to change WHEN another run holds the lock THEN LOCK_HELD (exit 3): its changes may be under way', async () => {
+    const h = new Harness();
+    await h.deploy(shopSpec(), 'd1');
+    await acquireLock(h.engine, PROJECT, h.holder('d2', 'ci-runner-2', 777), {
+      timeoutMs: 0,
+      clock: h.clock,
+    });
+    const mark = h.mark();
+    const err = await h.deployFails(shopSpec(), 'd1');
+    expect(err.code).toBe('LOCK_HELD');
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toContain('host ci-runner-2, pid 777, deploy id d2');
+    expect(h.events(mark)).toEqual([`create ${lockName(PROJECT)}`]);
+  });
+
+  it('GIVEN changes to make WHEN applying THEN the plan is made again under the lock and the lock released', async () => {
+    const h = new Harness();
+    await h.deploy(shopSpec(), 'd1');
+    const mark = h.mark();
+    await h.deploy(shopSpec(), 'd2');
+    const events = h.events(mark);
+    expect(events[0]).toBe(`create ${lockName(PROJECT)}`);
+    expect(events.at(-1)).toBe(`remove ${lockName(PROJECT)}`);
+    // Two looks at the containers: one before the lock, one under it.
+    expect(h.callsSince(mark).filter((c) => c.method === 'listContainers')).toHaveLength(2);
+  });
+
+  it('GIVEN a saved plan with nothing to do WHEN it still matches THEN no_changes without the lock', async () => {
+    const h = new Harness();
+    await h.deploy(shopSpec(), 'd1');
+    const saved = await savedPlan(h, shopSpec(), 'd1');
+    const mark = h.mark();
+    const outcome = await h.deploy(shopSpec(), 'd1', { savedPlan: saved });
+    expect(outcome.status).toBe('no_changes');
+    expect(h.events(mark)).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acquireLock, breakLock, lockName, readLock } from '../../../src/apply/lock.js';
 import { EngineError } from '../../../src/engine/engine-error.js';
-import { Harness, PROJECT, app, shopSpec } from './harness.js';
+import { APP_V2, Harness, PROJECT, app, shopSpec } from './harness.js';
 
 const LOCK = lockName(PROJECT);
 
@@ -183,6 +183,25 @@ describe('the lock name taken by something else', () => {
       `the container name ${LOCK} is used by a container that is not a deployctl lock`,
     );
     expect(h.stateOf(LOCK)).toBe('running');
+    expect(h.names()).toEqual([]);
+  });
+});
+
+describe('the lock caught while its holder creates it', () => {
+  it('GIVEN the name is taken but its holder cannot be read yet WHEN apply starts THEN it looks again and reports LOCK_HELD', async () => {
+    const h = new Harness();
+    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
+      timeoutMs: 0,
+      clock: h.clock,
+    });
+    // The engine reserves a name before the container behind it can be inspected.
+    const inspect = h.engine.inspectContainer.bind(h.engine);
+    let hidden = 1;
+    h.engine.inspectContainer = (idOrName) =>
+      idOrName === LOCK && hidden-- > 0 ? Promise.resolve(undefined) : inspect(idOrName);
+    const err = await h.deployFails(shopSpec({ image: APP_V2 }), 'd8');
+    expect(err.code).toBe('LOCK_HELD');
+    expect(err.message).toContain('host ci-runner-2, pid 777, deploy id d7');
     expect(h.names()).toEqual([]);
   });
 });
