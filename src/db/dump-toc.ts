@@ -4,13 +4,14 @@ import { openContent } from './dump-source.js';
 import { LineSink } from './line-sink.js';
 import { pgRestoreListCommand } from './pg-commands.js';
 import { lastLines } from './psql.js';
+import type { TableRef } from './row-counts.js';
 import type { DbTarget } from './target.js';
 
 /** What `pg_restore --list` says a custom dump holds. */
 export interface DumpToc {
   entries: number;
-  /** Schema-qualified names of the tables the dump creates, e.g. `public.items`. */
-  tables: string[];
+  /** The tables the dump creates, in TOC order. */
+  tables: TableRef[];
 }
 
 /**
@@ -54,7 +55,7 @@ export async function listDump(
  * One TOC line, `214; 1259 16385 TABLE public items owner`; comment lines (`;`) are not
  * entries. Only TABLE entries name a table (TABLE DATA is its rows).
  */
-export function parseTocLine(line: string): { table?: string } | undefined {
+export function parseTocLine(line: string): { table?: TableRef } | undefined {
   const match = /^\d+; \d+ \d+ (.*)$/.exec(line.trimEnd());
   if (!match) return undefined;
   const rest = match[1] ?? '';
@@ -63,5 +64,5 @@ export function parseTocLine(line: string): { table?: string } | undefined {
   // schema, name (which may hold spaces), owner; a dump made with --no-owner has no owner.
   const schema = words[0];
   const name = words.length >= 3 ? words.slice(1, -1).join(' ') : words[1];
-  return schema && name ? { table: `${schema}.${name}` } : {};
+  return schema && name ? { table: { schema, name } } : {};
 }

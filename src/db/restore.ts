@@ -97,12 +97,11 @@ export async function runRestore(req: RestoreRequest, deps: DbDeps): Promise<Res
     ctx.stage = 'verify';
     progress.stage('verify');
     await io.step(`Verify ${target.database}`, async () => {
-      const only = toc ? new Set(toc.tables) : undefined;
       tables = await countRows(
         engine,
         target,
         { code: 'RESTORE_FAILED', what: 'counting the restored rows' },
-        { only },
+        toc ? { only: toc.tables } : {},
       );
       return summarizeRows(tables);
     });

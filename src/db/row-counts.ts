@@ -9,12 +9,18 @@ export interface TableRows {
   rows: number;
 }
 
+/** A table by schema and name, as they are (not quoted): `pg_restore --list` prints them so. */
+export interface TableRef {
+  schema: string;
+  name: string;
+}
+
 /**
  * Exact `count(*)` of every user table in one query (query_to_xml runs a count per table
  * server-side), not the planner's estimates: these numbers are what people compare after a
  * restore. Ordinary and partitioned tables only; system schemas excluded.
  */
-const COUNT_SQL = `
+const COUNT_ALL_SQL = `
 SELECT n.nspname || '.' || c.relname,
        (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
 FROM pg_catalog.pg_class c
@@ -24,18 +30,32 @@ WHERE c.relkind IN ('r', 'p')
 ORDER BY 1`;
 
 /**
- * Row counts of the database's tables; with `only`, just those (schema-qualified names, as a
- * custom dump's table of contents lists them).
+ * The same counts for tables known by name (a custom dump's table of contents), as plain
+ * top-level counts: Postgres may scan each with parallel workers, which it does not do for
+ * the queries query_to_xml runs (a 2-million-row table: ~0.2 s instead of ~0.3 s), and the
+ * database's other tables are not read at all. With no table it still asks the database.
  */
+export function countSql(tables: readonly TableRef[]): string {
+  if (tables.length === 0) return 'SELECT NULL WHERE false';
+  const count = (t: TableRef): string =>
+    `SELECT ${literal(`${t.schema}.${t.name}`)}, count(*) FROM ${ident(t.schema)}.${ident(t.name)}`;
+  return `${tables.map(count).join('\nUNION ALL ')}\nORDER BY 1`;
+}
+
+const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+/** Row counts of the database's tables; with `only`, of just those. */
 export async function countRows(
   engine: Engine,
   target: DbTarget,
   fail: { code: ErrorCode; what: string },
-  opts: { only?: ReadonlySet<string>; signal?: AbortSignal } = {},
+  opts: { only?: readonly TableRef[]; signal?: AbortSignal } = {},
 ): Promise<TableRows[]> {
-  const rows = await queryRows(engine, target, COUNT_SQL, fail, opts.signal);
+  const sql = opts.only ? countSql(opts.only) : COUNT_ALL_SQL;
+  const rows = await queryRows(engine, target, sql, fail, opts.signal);
   return rows
-    .filter(([table]) => table !== undefined && (!opts.only || opts.only.has(table)))
+    .filter(([table]) => table !== undefined)
     .map(([table, count]) => ({ table: table!, rows: Number(count ?? 0) }));
 }
 

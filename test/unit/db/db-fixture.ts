@@ -141,7 +141,12 @@ export class FakePg {
     if (tool === 'psql') {
       const sql = args[args.indexOf('-c') + 1] ?? '';
       if (sql.includes('pg_database_size')) return ok(`${this.databaseSize}\n`);
-      if (sql.includes('count(*)')) return ok(this.rowCounts.map(([t, n]) => `${t}\t${n}`).join('\n') + '\n');
+      if (sql.includes('count(*)')) {
+        // Like the server: a count of named tables answers for those only, otherwise for all.
+        const named = [...sql.matchAll(/FROM "([^"]+)"\."([^"]+)"/g)].map((m) => `${m[1]}.${m[2]}`);
+        const rows = this.rowCounts.filter(([t]) => named.length === 0 || named.includes(t));
+        return ok(rows.map(([t, n]) => `${t}\t${n}\n`).join(''));
+      }
       if (sql.includes('pg_terminate_backend')) {
         this.terminated++;
         return ok('t\n');

@@ -81,8 +81,12 @@ describe('format detection from content', () => {
 
 describe('pg_restore --list lines', () => {
   it('names tables with their schema, ignores other entries and comments', () => {
-    expect(parseTocLine('214; 1259 16385 TABLE public items shop')).toEqual({ table: 'public.items' });
-    expect(parseTocLine('216; 1259 16427 TABLE public my table shop')).toEqual({ table: 'public.my table' });
+    expect(parseTocLine('214; 1259 16385 TABLE public items shop')).toEqual({
+      table: { schema: 'public', name: 'items' },
+    });
+    expect(parseTocLine('216; 1259 16427 TABLE public my table shop')).toEqual({
+      table: { schema: 'public', name: 'my table' },
+    });
     expect(parseTocLine('3344; 0 16385 TABLE DATA public items shop')).toEqual({});
     expect(parseTocLine('3201; 2606 16391 CONSTRAINT public items items_pkey shop')).toEqual({});
     expect(parseTocLine(';     TOC Entries: 9')).toBeUndefined();
