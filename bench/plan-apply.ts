@@ -11,9 +11,8 @@
  *
  *   npm run bench            or   npm run build && node dist/bench/plan-apply.js [--reps 5]
  *
- * Each tool is measured with only its own stack on the engine: 20 containers probed every
- * second keep about one core of a small host busy, so two stacks side by side would mostly
- * measure each other's healthchecks. Everything lives under random project names (deployctl
+ * Each tool is measured with only its own stack on the engine: healthchecks are execs that
+ * cost the engine CPU, so two stacks side by side would partly measure each other's probes. Everything lives under random project names (deployctl
  * `bench_<hex>`, Compose `benchc_<hex>`) and is removed by label at the end, also on failure
  * or Ctrl+C.
  */

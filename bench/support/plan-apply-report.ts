@@ -8,6 +8,7 @@ import type { DeployctlFigures } from './deployctl-block.js';
 import { formatLoad, type HostLoad } from './host-load.js';
 import type { ImportCost } from './import-cost.js';
 import { median, secs, table, type Row } from './report.js';
+import { GRACE, HEALTH_INTERVAL } from './stack-files.js';
 
 export interface Measurements {
   reps: number;
@@ -142,7 +143,7 @@ export function buildReport(m: Measurements): string {
     'How to read it:',
     '- Targets are judged on the median; "ratio" is deployctl / baseline (below 1: deployctl is faster).',
     `- new generation = \`deployctl apply -y\` with a new deploy id (TAG v1<->v2): creates ${m.apps} containers beside the running ones, waits until all are healthy (deployctl polls every 500 ms), stops the previous generation, removes older ones. \`docker-compose up -d\` recreates in place and does NOT wait for health: it returns once the ${m.apps} new containers are started. "+ all healthy" adds the time until the engine reports all ${m.apps} healthy (the bench polls every 100 ms): the fair comparison for a health-gated deploy.`,
-    '- Same containers for both: fixture image, healthcheck every 1 s, stop_grace_period 2 s, one network, a named volume on the infra service, no host ports.',
+    `- Same containers for both: fixture image, healthcheck every ${HEALTH_INTERVAL}, stop_grace_period ${GRACE}, one network, a named volume on the infra service, no host ports.`,
     `- Each tool ran with only its own stack on the engine. Healthchecks are execs, which cost the engine far more than the probe: engine CPU (dockerd, containerd, shims, runc; from /proc over 5 s, including any other user of this engine) was ${core(env.engineBefore)} before any bench stack, ${core(dc.idleEngineCpu)} with deployctl's stack idle, ${core(cf.idleEngineCpu)} with compose's.`,
     `- A load average above ${env.cores} cores, or a CPU pressure well above 0%, means other work competed for the CPU: wall times are then pessimistic, and CPU user+sys (which load barely moves) is the steadier figure.`,
     `- deployctl's own phase timings of a new generation (median): ${phaseLine(dc)}.`,
