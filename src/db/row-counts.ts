@@ -32,8 +32,9 @@ ORDER BY 1`;
 /**
  * The same counts for tables known by name (a custom dump's table of contents), as plain
  * top-level counts: Postgres may scan each with parallel workers, which it does not do for
- * the queries query_to_xml runs (a 2-million-row table: ~0.2 s instead of ~0.3 s), and the
- * database's other tables are not read at all. With no table it still asks the database.
+ * the queries query_to_xml runs, and the database's other tables are not read at all. The
+ * first read of freshly restored rows still costs most of a scan: it sets their hint bits.
+ * With no table it still asks the database.
  */
 export function countSql(tables: readonly TableRef[]): string {
   if (tables.length === 0) return 'SELECT NULL WHERE false';
