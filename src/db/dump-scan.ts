@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DeployctlError, InterruptedError } from '../errors.js';
 import { formatBytes } from './bytes.js';
 import { gzipDamaged, invalid } from './dump-invalid.js';
+import { fileChunks } from './dump-source.js';
 
 const TAIL_BYTES = 4096;
-const SCAN_CHUNK = 1024 * 1024;
 
 export interface Scan {
   sha256: string;
@@ -17,21 +16,21 @@ export interface Scan {
   binary: boolean;
 }
 
+export interface ScanOptions {
+  gzip: boolean;
+  plain: boolean;
+  /** The file's size, for progress. */
+  total: number;
+  signal?: AbortSignal;
+  update?: (text: string) => void;
+}
+
 /**
- * One pass over the file with ONE reusable read buffer: a dump can be gigabytes, and a fresh
- * buffer per chunk leaves the allocator holding tens of MB of garbage between collections.
+ * One pass over the file through fileChunks' one reused buffer: a dump can be gigabytes, and a
+ * fresh buffer per chunk leaves the allocator holding tens of MB of garbage between collections.
  * A gzip is fed through zlib chunk by chunk, each chunk consumed before the buffer is reused.
  */
-export async function scanFile(
-  path: string,
-  opts: {
-    gzip: boolean;
-    plain: boolean;
-    total: number;
-    signal?: AbortSignal;
-    update?: (text: string) => void;
-  },
-): Promise<Scan> {
+export async function scanFile(path: string, opts: ScanOptions): Promise<Scan> {
   const hash = createHash('sha256');
   const content = new ContentCheck(opts.plain);
   const gunzip = opts.gzip ? createGunzip({ chunkSize: 256 * 1024 }) : undefined;
@@ -40,20 +39,15 @@ export async function scanFile(
   const failed = gunzip ? new Promise<never>((_, reject) => gunzip.once('error', reject)) : undefined;
   failed?.catch(() => undefined);
   const untilFailed = <T>(p: Promise<T>): Promise<T> => (failed ? Promise.race([p, failed]) : p);
-  const fh = await open(path, 'r');
-  const buf = Buffer.allocUnsafe(SCAN_CHUNK);
   let read = 0;
   try {
-    for (;;) {
+    for await (const chunk of fileChunks(path)) {
       if (opts.signal?.aborted)
         throw new InterruptedError(`restore-db interrupted while checking ${path}; nothing was changed.`);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      const chunk = buf.subarray(0, bytesRead);
       hash.update(chunk);
       if (gunzip) await untilFailed(feed(gunzip, chunk));
       else content.add(chunk);
-      read += bytesRead;
+      read += chunk.length;
       opts.update?.(`checked ${formatBytes(read)} of ${formatBytes(opts.total)}`);
     }
     if (gunzip) await untilFailed(finish(gunzip));
@@ -63,7 +57,6 @@ export async function scanFile(
     throw invalid(path, `cannot be read to the end (${(err as Error).message})`, err);
   } finally {
     gunzip?.destroy();
-    await fh.close();
   }
   return { sha256: hash.digest('hex'), tail: content.tail.toString('latin1'), binary: content.binary };
 }

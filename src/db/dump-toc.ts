@@ -32,9 +32,8 @@ export async function listDump(
     toc.entries++;
     if (entry.table) toc.tables.push(entry.table);
   });
-  const { content } = openContent(dump);
   const res = await engine
-    .exec(target.container, pgRestoreListCommand(), { stdin: content, stdout: sink, signal })
+    .exec(target.container, pgRestoreListCommand(), { stdin: openContent(dump), stdout: sink, signal })
     .catch((err: unknown) => {
       if (signal?.aborted)
         throw new InterruptedError(`restore-db interrupted while listing ${dump.path}; nothing was changed.`);

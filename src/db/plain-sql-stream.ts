@@ -1,5 +1,3 @@
-import { Readable } from 'node:stream';
-
 /** psql prints this (via \echo) only after the COMMIT went through. */
 export const COMMITTED_MARKER = 'deployctl-restore-committed';
 
@@ -10,12 +8,10 @@ export const COMMITTED_MARKER = 'deployctl-restore-committed';
  * stream never reaches COMMIT, so Postgres rolls everything back when the session ends.
  * The `;` line closes a last statement the file left without one.
  */
-export function plainSqlInTransaction(content: Readable): Readable {
-  async function* wrapped(): AsyncGenerator<Buffer> {
-    // On the file's first line, so psql's error line numbers are the file's own.
-    yield Buffer.from('BEGIN; ');
-    for await (const chunk of content as AsyncIterable<Buffer>) yield chunk;
-    yield Buffer.from(`\n;\nCOMMIT;\n\\echo ${COMMITTED_MARKER}\n`);
-  }
-  return Readable.from(wrapped(), { objectMode: false, highWaterMark: 1024 * 1024 });
+export async function* plainSqlInTransaction(content: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void> {
+  // On the file's first line, so psql's error line numbers are the file's own.
+  yield Buffer.from('BEGIN; ');
+  // Chunk by chunk, no read-ahead: the content may hand out one refilled buffer.
+  yield* content;
+  yield Buffer.from(`\n;\nCOMMIT;\n\\echo ${COMMITTED_MARKER}\n`);
 }

@@ -39,9 +39,10 @@ export async function restoreInOneTransaction(
   const appName = `deployctl-restore-${randomBytes(6).toString('hex')}`;
   let sent = 0;
   const reclaim = reclaimer(opts);
-  const { content, raw } = openContent(dump, (n) => {
+  const content = openContent(dump, (n) => {
     sent += n;
-    reclaim(n);
+    // Only a gzip's chunks are fresh buffers (zlib's output); a plain file's reuse one.
+    if (dump.gzip) reclaim(n);
     opts.update(`sent ${formatBytes(sent)} of ${formatBytes(dump.bytes)}`);
   });
   const plain = dump.format === 'plain';
@@ -67,7 +68,6 @@ export async function restoreInOneTransaction(
     };
   } finally {
     stopWatching();
-    raw.destroy();
   }
   const committed = res.exitCode === 0 && (!plain || res.stdout.includes(COMMITTED_MARKER));
   if (committed) return { state: 'committed', interrupted: opts.signal?.aborted === true };

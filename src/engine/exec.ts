@@ -1,4 +1,4 @@
-import type { Duplex, Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
@@ -30,18 +30,29 @@ function abortError(signal: AbortSignal, what: string): DeployctlError {
 }
 
 /**
- * Feeds `stdin` into the hijacked connection, then half-closes it so the process sees EOF.
+ * Feeds `stdin` into the hijacked connection one chunk at a time, asking for the next chunk only
+ * once the last is written to the socket, so a source may refill one buffer (a dump streams
+ * without a fresh buffer per chunk); then half-closes the connection so the process sees EOF.
  * A process that stops reading early (`head -c 10`, `pg_restore --list`) makes the engine close
- * the connection: that is not a failure, the exit code decides.
+ * the connection: feeding just stops, the exit code decides. Resolves with the source's own
+ * error when reading it failed; never rejects.
  */
-function feedStdin(stdin: Readable, conn: Duplex, onError: (err: Error) => void): () => void {
-  stdin.on('error', onError);
-  stdin.pipe(conn);
-  // The error listener stays: a stream destroyed mid-read may still report, and must not crash.
-  return () => {
-    stdin.unpipe(conn);
-    if (!stdin.readableEnded) stdin.destroy();
-  };
+async function feedStdin(stdin: AsyncIterable<Uint8Array>, conn: Duplex): Promise<Error | undefined> {
+  try {
+    for await (const chunk of stdin) {
+      if (!(await written(conn, chunk))) return undefined;
+    }
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+  conn.end();
+  return undefined;
+}
+
+/** False when the connection is gone (the process exited or stopped reading). */
+function written(conn: Duplex, chunk: Uint8Array): Promise<boolean> {
+  if (conn.destroyed || conn.writableEnded) return Promise.resolve(false);
+  return new Promise((resolve) => conn.write(chunk, (err) => resolve(!err)));
 }
 
 /**
@@ -121,11 +132,13 @@ export async function runExec(
   const demux = new DemuxStream((chunk) => stderr.add(chunk));
   connectOutput(conn, demux);
   let stdinError: Error | undefined;
-  const onStdinError = (err: Error): void => {
-    stdinError = err;
-    conn.destroy(err);
-  };
-  const stopFeeding = stdin ? feedStdin(stdin, conn as Duplex, onStdinError) : () => undefined;
+  if (stdin) {
+    void feedStdin(stdin, conn as Duplex).then((err) => {
+      if (!err) return;
+      stdinError = err;
+      conn.destroy(err);
+    });
+  }
   const collector = opts.stdout ? undefined : new CappedCollector(COLLECT_LIMIT_BYTES, what);
   try {
     await pipeline(demux, opts.stdout ?? collector!, signal ? { signal } : {});
@@ -136,7 +149,8 @@ export async function runExec(
     if (err instanceof DeployctlError) throw err;
     throw toEngineError(err, { action: what, endpoint });
   } finally {
-    stopFeeding();
+    // A stream source waiting for data would keep feeding alive; a generator ends at its next write.
+    if (stdin instanceof Readable && !stdin.readableEnded) stdin.destroy();
     // The output has ended, so nothing more will be read. A process that stopped reading early
     // (pg_restore --list) leaves our unsent stdin queued on the socket, and the engine may hold
     // the hijacked connection open for many seconds, which keeps this process from exiting.

@@ -3,7 +3,7 @@
  * (docker-engine.ts) implements it against a real engine; unit tests use an in-memory fake.
  * Shaped after testcontainers' ContainerClient: small, typed, engine-neutral.
  */
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Healthcheck, PortMapping, RestartPolicy } from '../spec/model.js';
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -89,8 +89,11 @@ export interface ContainerDefinition {
 }
 
 export interface ExecOptions {
-  /** Streamed into the process; the call ends when the process exits. */
-  stdin?: Readable;
+  /**
+   * Streamed into the process; the call ends when the process exits. A chunk is written before
+   * the next is asked for, so a source may hand out one refilled buffer.
+   */
+  stdin?: AsyncIterable<Uint8Array>;
   /** Receives the process's stdout as it comes (no buffering of the whole output). */
   stdout?: Writable;
   env?: Record<string, string>;

@@ -376,7 +376,7 @@ export class FakeEngine implements Engine {
       const result = this.execHandler
         ? await this.execHandler(c, cmd, opts)
         : { exitCode: 127, stdout: '', stderr: `fake engine: no onExec handler for ${cmd.join(' ')}\n` };
-      if (opts.stdin && !opts.stdin.readableEnded) opts.stdin.resume(); // drained, as the engine would
+      if (opts.stdin) await drain(opts.stdin); // read to the end, as the engine's process would
       if (opts.stdout) {
         await endWith(opts.stdout, result.stdout);
         return { ...result, stdout: '' };
@@ -541,4 +541,15 @@ function endWith(stream: Writable, text: string): Promise<void> {
     stream.once('error', reject);
     stream.end(text, () => resolve());
   });
+}
+
+/** Reads what a handler left unread; a source already ended or stopped reads as empty. */
+async function drain(input: AsyncIterable<unknown>): Promise<void> {
+  try {
+    for await (const _ of input) {
+      // discarded
+    }
+  } catch {
+    // a source destroyed by the handler: nothing more to read
+  }
 }

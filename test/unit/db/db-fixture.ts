@@ -6,7 +6,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { containerDefinition } from '../../../src/apply/container-definition.js';
 import type { ExecOptions, ExecResult } from '../../../src/engine/port.js';
 import type { Spec } from '../../../src/spec/model.js';
@@ -176,19 +175,16 @@ function describeSql(args: string[]): string {
         : sql;
 }
 
-async function readHead(stream: Readable | undefined): Promise<Buffer> {
+async function readHead(stream: AsyncIterable<Uint8Array | string> | undefined): Promise<Buffer> {
   if (!stream) return Buffer.alloc(0);
-  for await (const c of stream as AsyncIterable<Buffer | string>) {
-    stream.destroy();
-    return Buffer.isBuffer(c) ? c : Buffer.from(c);
-  }
+  // Copied: a source may refill the same buffer for its next chunk.
+  for await (const c of stream) return Buffer.from(c);
   return Buffer.alloc(0);
 }
 
-async function readAll(stream: Readable | undefined): Promise<Buffer> {
+async function readAll(stream: AsyncIterable<Uint8Array | string> | undefined): Promise<Buffer> {
   if (!stream) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer | string>)
-    chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  for await (const c of stream) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks);
 }
