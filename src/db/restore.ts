@@ -3,6 +3,7 @@ import { DeployctlError } from '../errors.js';
 import type { Spec } from '../spec/model.js';
 import { liveApps, startApps, stopApps, type LiveApp, type StartOutcome } from './app-generation.js';
 import { throttled, type DbDeps } from './deps.js';
+import type { DumpCheckRun } from './dump-check.js';
 import { restoreInOneTransaction, type TransactionOutcome } from './restore-exec.js';
 import { prepareRestore } from './restore-prepare.js';
 import { ProgressTracker, type RestoreProgress } from './restore-progress.js';
@@ -14,6 +15,8 @@ export interface RestoreRequest {
   spec: Spec;
   /** Absolute path of the dump (custom or plain SQL, either optionally gzipped). */
   dumpPath: string;
+  /** Step 1's file checks of `dumpPath`, when the caller started them early (startDumpCheck). */
+  check?: DumpCheckRun;
   dbService?: string;
   /** Take a backup of the current data first (`--no-safety-backup` turns it off). */
   safetyBackup: boolean;

@@ -78,24 +78,29 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
     );
   }
   const lockTimeoutMs = await durationFlag('--lock-timeout', args['lock-timeout']);
-  // Independent start-up work side by side: it is most of the fixed cost of a run.
-  const [{ runRestore }, { systemClock }, spec, engine, io] = await Promise.all([
-    import('../../db/restore.js'),
-    import('../../util/clock.js'),
-    cli.loadSpec({ dbService: args.db }),
-    cli.engine(),
-    cli.ioHost(),
-  ]);
+  const dumpPath = resolve(cli.term.cwd, args.dump);
   let progress: RestoreProgress | undefined;
   const sigint = interruptRestore(cli, () => progress);
+  // Step 1 reads the whole file and needs neither the spec nor the engine: it starts now, beside
+  // the rest of the start-up work (most of the fixed cost of a run).
+  const { startDumpCheck } = await import('../../db/dump-check.js');
+  const check = startDumpCheck(dumpPath, sigint.signal);
   try {
+    const [{ runRestore }, { systemClock }, spec, engine, io] = await Promise.all([
+      import('../../db/restore.js'),
+      import('../../util/clock.js'),
+      cli.loadSpec({ dbService: args.db }),
+      cli.engine(),
+      cli.ioHost(),
+    ]);
     const lock = await takeLock(cli, engine, spec, 'deployctl restore-db', lockTimeoutMs, sigint.signal);
     let result: RestoreResult;
     try {
       result = await runRestore(
         {
           spec,
-          dumpPath: resolve(cli.term.cwd, args.dump),
+          dumpPath,
+          check,
           dbService: args.db,
           safetyBackup: args['safety-backup'],
           keepAppsRunning: args['keep-apps-running'],
@@ -107,10 +112,11 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
     } finally {
       await lock.release();
     }
-    if (cli.args.json) cli.json({ status: 'ok', dump: resolve(cli.term.cwd, args.dump), ...result });
+    if (cli.args.json) cli.json({ status: 'ok', dump: dumpPath, ...result });
     else cli.out(renderRestore(result, args.dump, cli));
     return EXIT.ok;
   } finally {
+    check.dispose();
     sigint.dispose();
   }
 }

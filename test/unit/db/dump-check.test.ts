@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { checkDumpFile } from '../../../src/db/dump-check.js';
+import { checkDumpFile, startDumpCheck } from '../../../src/db/dump-check.js';
 import { tempDir } from './db-fixture.js';
 
 const custom = Buffer.concat([
@@ -128,5 +128,39 @@ describe('checking a dump before anything is touched', () => {
     expect((await rejection(checkDumpFile(join(dir, 'missing.dump')))).message).toMatch(
       /missing\.dump does not exist/,
     );
+  });
+});
+
+describe('startDumpCheck: the same checks, started before anything else is ready', () => {
+  it('gives the same result as checkDumpFile', async () => {
+    const path = await file('x.dump', custom, `${sha(custom)}  x.dump\n`);
+    const run = startDumpCheck(path);
+    expect((await run.identified).format).toBe('custom');
+    expect(await run.checked).toEqual(await checkDumpFile(path));
+    run.dispose(); // after the end: nothing to stop
+  });
+
+  it('holds a failure until it is awaited (no unhandled rejection), then reports it', async () => {
+    const dir = await tempDir();
+    const run = startDumpCheck(join(dir, 'missing.dump'));
+    await new Promise((r) => setTimeout(r, 20)); // the failure has happened, nobody awaits it yet
+    expect((await rejection(run.checked)).message).toMatch(/missing\.dump does not exist/);
+    expect((await rejection(run.identified)).code).toBe('DUMP_INVALID');
+  });
+
+  it("dispose stops the reading pass; the caller's own signal does too", async () => {
+    const big = Buffer.alloc(64 * 1024 * 1024, 5);
+    big.write('PGDMP', 0, 'latin1');
+    const path = await file('big.dump', big);
+    const run = startDumpCheck(path);
+    await run.identified;
+    run.dispose();
+    expect((await rejection(run.checked)).code).toBe('INTERRUPTED');
+
+    const ctrl = new AbortController();
+    const second = startDumpCheck(path, ctrl.signal);
+    await second.identified;
+    ctrl.abort();
+    expect((await rejection(second.checked)).code).toBe('INTERRUPTED');
   });
 });
