@@ -7,7 +7,8 @@
  *
  * Creates a throwaway project (an external volume labelled for it, a spec with only the
  * database service, so restore-db has no apps to stop and the comparison is the restore path
- * itself), and removes everything it made at the end, also when interrupted.
+ * itself), and removes everything it made at the end, also when interrupted. Each timed command
+ * starts from a quiet server and disk: autovacuum off, then CHECKPOINT, sync and a 1.5 s pause.
  * Peak RSS comes from GNU time (`/usr/bin/time -f %M`), else from polling /proc/<pid>/status
  * VmHWM (the kernel's own high-water mark) until the process exits.
  */
@@ -134,6 +135,13 @@ backups:
     const deployctl = (args: string[]): Promise<Timed> =>
       run(process.execPath, [CLI, ...args, '-f', spec], { cwd: dir, measureRss: true });
     await deployctl(['apply', '-y']);
+    // No autovacuum on this throwaway database: a restore leaves a 2-million-row table that
+    // autovacuum vacuums and analyzes within the next minute, at a moment nobody chose: in the
+    // middle of whichever timed command runs then (and a DROP that meets it waits up to a
+    // second). Both tools restore into the same server, so both are measured without it.
+    await sh(
+      `docker exec ${db} psql -q -v ON_ERROR_STOP=1 -U bench -d bench -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()"`,
+    );
     log(`loading ${ROWS.toLocaleString('en-US')} rows…`);
     await sh(
       `docker exec ${db} psql -q -v ON_ERROR_STOP=1 -U bench -d bench -c "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, tag text NOT NULL, created timestamptz NOT NULL); ` +
@@ -148,11 +156,15 @@ backups:
       rawRestore: [] as Timed[],
     };
     let dumpBytes = 0;
-    // Fair runs: each timed command starts after a CHECKPOINT and a short settle (a restore
-    // leaves Postgres flushing for a while, which would slow whatever runs next), and the order
-    // of raw and deployctl alternates between repetitions.
+    // Fair runs: each timed command starts after a CHECKPOINT, a `sync` and a short settle, and
+    // the order of raw and deployctl alternates between repetitions. A restore leaves Postgres
+    // flushing for a while, and the raw backup's `> file` leaves ~90 MB unwritten in the page
+    // cache; either would slow whatever runs next. The sync matters for deployctl in particular:
+    // its project lock is a container create, and the engine's overlay unmount during a create
+    // flushes the whole filesystem, so without it deployctl's run would pay (~0.4 s here) for
+    // writing out the raw command's file.
     const settle = async (): Promise<void> => {
-      await sh(`docker exec ${db} psql -q -U bench -d bench -c CHECKPOINT`);
+      await sh(`docker exec ${db} psql -q -U bench -d bench -c CHECKPOINT && sync`);
       await new Promise((r) => setTimeout(r, 1500));
     };
     const timed = async (f: () => Promise<Timed>): Promise<Timed> => {
