@@ -20,7 +20,8 @@ export interface Prepared {
 
 /**
  * Steps 1 to 3 of restore-db and the confirmation. The file checks that need no database run
- * first (or were started by the caller before it had a spec: `req.check`); `pg_restore --list` runs before the question when the container is up, and right
+ * first (or were started by the caller before it had a spec: `req.check`), beside the taking
+ * of the project lock when the caller passes it as `req.lock`; `pg_restore --list` runs before the question when the container is up, and right
  * after step 2 when the container had to be recreated first. Nothing here stops an app or
  * writes to the database, so any failure leaves the data and the apps as they were.
  */
@@ -32,6 +33,7 @@ export async function prepareRestore(
 ): Promise<Prepared> {
   const { engine, io, clock, signal } = deps;
   const out: Partial<Prepared> & { recreatedContainer: boolean } = { recreatedContainer: false };
+  req.lock?.catch(() => undefined); // awaited after step 1; a failure before that is not unhandled
   try {
     let dump!: CheckedDump;
     let plan!: DbContainerPlan;
@@ -57,6 +59,12 @@ export async function prepareRestore(
       });
     };
     if (listing) await list();
+    if (req.lock) {
+      // Everything so far only read. What follows changes things: it waits for the project
+      // lock, and looks again at the container, which another run may have changed meanwhile.
+      await req.lock;
+      plan = await planDbContainer(engine, req.spec, target);
+    }
 
     if (!req.autoApprove) {
       progress.stage('confirm');

@@ -17,6 +17,12 @@ export interface RestoreRequest {
   dumpPath: string;
   /** Step 1's file checks of `dumpPath`, when the caller started them early (startDumpCheck). */
   check?: DumpCheckRun;
+  /**
+   * The project lock being taken. Step 1 only reads, so it runs beside it; nothing after step 1
+   * starts before it settles, and its failure (LOCK_HELD) ends the run with nothing changed.
+   * Without it the caller holds the lock already.
+   */
+  lock?: Promise<unknown>;
   dbService?: string;
   /** Take a backup of the current data first (`--no-safety-backup` turns it off). */
   safetyBackup: boolean;
@@ -45,7 +51,7 @@ export interface RestoreResult {
  * 3 safety backup, 4 stop the app generation, 5 restore in one transaction, 6 verify with
  * exact row counts, 7 start the apps again and wait until healthy. After step 3 every failure
  * and every Ctrl+C restarts the apps and names the safety backup and how to put it back.
- * The caller holds the project lock.
+ * The caller holds the project lock, or passes it being taken as `req.lock`.
  */
 export async function runRestore(req: RestoreRequest, deps: DbDeps): Promise<RestoreResult> {
   const started = deps.clock.now();

@@ -7,6 +7,9 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireLock } from '../../src/apply/lock.js';
+import { connectEngine } from '../../src/engine/connect.js';
+import { systemClock } from '../../src/util/clock.js';
 import { startCli } from './support/cli.js';
 import { cleanupProject, docker } from './support/engine.js';
 import { plainDump, seedItems, startDbStack, type DbStack } from './db-stack.js';
@@ -136,6 +139,36 @@ describe('restore-db on a real Postgres', () => {
     expect(run.stderr).toMatch(/NOT_CONFIRMED.*nothing was changed.*--yes \(-y\)/);
     expect(await stack.checksum()).toBe(before);
     expect(await stack.runningApps()).toEqual(apps);
+  });
+
+  it('checks the file beside the lock, then exits 3 while another run holds it, changing nothing', async () => {
+    const before = await changeData();
+    const started = await appStartTimes();
+    const lock = await acquireLock(
+      connectEngine(process.env),
+      stack.project,
+      {
+        host: 'elsewhere',
+        pid: 1,
+        deployId: 'x',
+        command: 'deployctl apply',
+        since: new Date().toISOString(),
+      },
+      { timeoutMs: 0, clock: systemClock },
+    );
+    try {
+      const run = await stack.cli(['restore-db', good, '-y']);
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.stderr).toMatch(/LOCK_HELD.*deployctl apply on host elsewhere.*Nothing was changed/);
+      // Step 1 ran (it only reads); nothing after it did.
+      expect(run.stderr).toMatch(/Check .*sha256 matches/);
+      expect(run.stderr).toMatch(/List the dump with pg_restore .*1 table/);
+      expect(run.stderr).not.toMatch(/Safety backup|Stop the app generation/);
+    } finally {
+      await lock.release();
+    }
+    expect(await stack.checksum()).toBe(before);
+    expect(await appStartTimes()).toEqual(started);
   });
 
   it('rejects a corrupt file (random bytes) before touching anything', async () => {

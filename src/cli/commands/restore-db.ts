@@ -93,7 +93,18 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
       cli.engine(),
       cli.ioHost(),
     ]);
-    const lock = await takeLock(cli, engine, spec, 'deployctl restore-db', lockTimeoutMs, sigint.signal);
+    // Taken beside step 1, which only reads; the core waits for it before anything else. A run
+    // that ends first (a bad file) stops waiting for it, and releases it if it came.
+    const stopLocking = new AbortController();
+    const locking = takeLock(
+      cli,
+      engine,
+      spec,
+      'deployctl restore-db',
+      lockTimeoutMs,
+      AbortSignal.any([sigint.signal, stopLocking.signal]),
+    );
+    locking.catch(() => undefined); // the core reports a failure to take it
     let result: RestoreResult;
     try {
       result = await runRestore(
@@ -101,6 +112,7 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
           spec,
           dumpPath,
           check,
+          lock: locking,
           dbService: args.db,
           safetyBackup: args['safety-backup'],
           keepAppsRunning: args['keep-apps-running'],
@@ -110,7 +122,8 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
         { engine, io, clock: systemClock, signal: sigint.signal, reclaim: collectGarbage() },
       );
     } finally {
-      await lock.release();
+      stopLocking.abort();
+      await (await locking.catch(() => undefined))?.release();
     }
     if (cli.args.json) cli.json({ status: 'ok', dump: dumpPath, ...result });
     else cli.out(renderRestore(result, args.dump, cli));

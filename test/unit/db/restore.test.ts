@@ -2,6 +2,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runRestore, type RestoreRequest } from '../../../src/db/restore.js';
+import { DeployctlError } from '../../../src/errors.js';
 import { COMMITTED_MARKER } from '../../../src/db/plain-sql-stream.js';
 import { LABEL } from '../../../src/engine/labels.js';
 import type { ContainerDefinition } from '../../../src/engine/port.js';
@@ -192,6 +193,37 @@ describe('runRestore failures', () => {
     expect(running()).toEqual(APPS);
   });
 
+  it('checks and lists beside the lock being taken, and waits for it before anything else', async () => {
+    const { pg, request, deps, engine, running, io, dumpPath } = await setup();
+    let grant!: () => void;
+    const lock = new Promise<void>((resolve) => (grant = resolve));
+    const run = runRestore(request({ lock }), deps);
+    await waitFor(() => io.steps.some((s) => s.title.startsWith('List the dump') && s.ok));
+    await new Promise((r) => setTimeout(r, 20));
+    // Step 1 is done, and nothing that changes anything has started.
+    expect(io.steps.map((s) => s.title)).toEqual([
+      `Check ${dumpPath}`,
+      'List the dump with pg_restore in shop_db',
+    ]);
+    expect(pg.tools()).toEqual(['pg_restore --list']);
+    grant();
+    await run;
+    expect(pg.tools()).toContain('pg_restore');
+    expect(running()).toEqual(APPS);
+    expect(engine.callsOf('stopContainer')).toHaveLength(2);
+  });
+
+  it('a lock that cannot be taken ends the run after step 1, having changed nothing', async () => {
+    const { pg, request, deps, engine, running } = await setup();
+    const held = new DeployctlError('LOCK_HELD', 'another deployctl run holds the lock of project shop');
+    const err = await rejection(runRestore(request({ lock: Promise.reject(held) }), deps));
+    expect(err.code).toBe('LOCK_HELD');
+    expect(err.exitCode).toBe(3);
+    expect(pg.tools()).toEqual(['pg_restore --list']);
+    expect(engine.callsOf('stopContainer')).toEqual([]);
+    expect(running()).toEqual(APPS);
+  });
+
   it('refuses without confirmation and changes nothing', async () => {
     const { pg, request, deps, engine, running, io } = await setup({ answer: false });
     const err = await rejection(runRestore(request({ autoApprove: false }), deps));
@@ -351,3 +383,8 @@ describe('runRestore options and Ctrl+C', () => {
     expect(running()).toEqual(APPS);
   });
 });
+
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(done()).toBe(true);
+}
