@@ -1,5 +1,5 @@
 /**
- * Runs the built deployctl CLI (dist/deployctl.js, the bundle users run) as a user would: a fresh node process,
+ * Runs the built deployctl CLI (dist/deployctl.js, the executable users run) as a user would: a fresh node process,
  * non-interactive (CI=true), no colours, with TAG and DEPLOY_ID in its environment.
  */
 import { dirname, resolve } from 'node:path';

@@ -1,6 +1,5 @@
-#!/usr/bin/env node
 /**
- * deployctl's entry point: builds the yargs command line from one module per command. Command
+ * deployctl's command line (run by launch.ts, the executable): yargs, one module per command. Command
  * modules are thin and import their real work lazily, so `--help` and `validate` start fast
  * without loading dockerode or listr2.
  */
@@ -32,7 +31,9 @@ setTerminal({
   cwd: process.cwd(),
 });
 
-await withGlobalOptions(yargs(hideBin(process.argv)))
+// Not awaited: the bundle this becomes is CommonJS, for V8's code cache (launch.ts). Each command's
+// errors are reported by runCommand; anything else still ends the process with its stack.
+void withGlobalOptions(yargs(hideBin(process.argv)))
   .scriptName('deployctl')
   .usage(
     '$0 <command> [options]\n\nDeclarative deploys for Docker hosts: protected infrastructure, disposable app generations.',

@@ -4,9 +4,12 @@
  * them, and then they are the real packages. The ssh:// path itself is proven in cli-errors.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { Module } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { deployctl, writeSpec } from './support/cli.js';
 import { uniqueProject } from './support/engine.js';
@@ -86,5 +89,32 @@ apps:
       '@grpc/proto-loader',
       'ssh2',
     ]);
+  });
+});
+
+describe('the code cache the CLI is built with (src/cli/launch.ts)', () => {
+  const DIST = resolve(import.meta.dirname, '../../dist');
+
+  it('is accepted by V8 on this Node, for the bundle beside it', async () => {
+    const bundle = join(DIST, 'deployctl.cjs');
+    const script = new Script(Module.wrap(await readFile(bundle, 'utf8')), {
+      filename: bundle,
+      cachedData: await readFile(`${bundle}.cache`),
+    });
+    expect(script.cachedDataRejected).toBe(false);
+  });
+
+  it('is only a speed-up: without it, or with a damaged one, the CLI runs the same', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'deployctl-cache-'));
+    await copyFile(join(DIST, 'deployctl.js'), join(dir, 'deployctl.js'));
+    await copyFile(join(DIST, 'deployctl.cjs'), join(dir, 'deployctl.cjs'));
+    const help = (): string =>
+      execFileSync(process.execPath, [join(dir, 'deployctl.js'), 'restore-db', '--help'], {
+        encoding: 'utf8',
+      });
+    const expected = help(); // no cache file at all
+    expect(expected).toContain('restore-db <dump>');
+    await writeFile(join(dir, 'deployctl.cjs.cache'), randomBytes(4096));
+    expect(help()).toBe(expected);
   });
 });

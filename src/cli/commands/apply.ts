@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { readFile } from 'node:fs/promises';
 import { DeployctlError } from '../../errors.js';
 import { approveOption, lockTimeoutOption, type GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
@@ -99,10 +100,7 @@ async function apply(cli: CliSession, args: ApplyArgs): Promise<number> {
 }
 
 async function readSavedPlan(file: string) {
-  const [{ readFile }, { parsePlanJson }] = await Promise.all([
-    import('node:fs/promises'),
-    import('../../plan/plan-file.js'),
-  ]);
+  const { parsePlanJson } = await import('../../plan/plan-file.js');
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { writeFile } from 'node:fs/promises';
 import type { GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
 import type { CliSession } from '../session.js';
@@ -54,7 +55,6 @@ async function plan(cli: CliSession, args: PlanArgs): Promise<number> {
 
   const { planToJson } = await import('../../plan/plan-json.js');
   if (args.out) {
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(args.out, `${JSON.stringify(planToJson(result), null, 2)}\n`, { mode: 0o600 });
   }
   if (cli.args.json) {

@@ -1,5 +1,5 @@
 /**
- * Runs the shipped CLI (dist/deployctl.js, the bundle) as a user would: a child process with its
+ * Runs the shipped CLI (dist/deployctl.js, which runs the bundle) as a user would: a child process with its
  * own env, stdout, stderr and exit code. e2e tests assert on those and on the engine, never on
  * internals.
  */
