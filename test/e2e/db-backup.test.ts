@@ -8,12 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/apply/lock.js';
-import { connectEngine } from '../../src/engine/connect.js';
-import { systemClock } from '../../src/util/clock.js';
 import { deployctl, startCli } from './support/cli.js';
 import { cleanupProject, docker, waitForHealth } from './support/engine.js';
-import { seedItems, startDbStack, type DbStack } from './db-stack.js';
+import { holdLockElsewhere, seedItems, startDbStack, type DbStack } from './db-stack.js';
 
 let stack: DbStack;
 let apps: string[];
@@ -92,19 +89,7 @@ describe('deployctl backup on a real Postgres', () => {
   });
 
   it('waits for nothing and exits 3 while another run holds the project lock', async () => {
-    const engine = connectEngine(process.env);
-    const lock = await acquireLock(
-      engine,
-      stack.project,
-      {
-        host: 'elsewhere',
-        pid: 1,
-        deployId: 'x',
-        command: 'deployctl apply',
-        since: new Date().toISOString(),
-      },
-      { timeoutMs: 0, clock: systemClock },
-    );
+    const lock = await holdLockElsewhere(stack.project);
     try {
       const before = await dumps();
       const run = await stack.cli(['backup']);

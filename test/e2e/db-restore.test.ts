@@ -7,12 +7,9 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/apply/lock.js';
-import { connectEngine } from '../../src/engine/connect.js';
-import { systemClock } from '../../src/util/clock.js';
 import { startCli } from './support/cli.js';
 import { cleanupProject, docker } from './support/engine.js';
-import { plainDump, seedItems, startDbStack, type DbStack } from './db-stack.js';
+import { holdLockElsewhere, plainDump, seedItems, startDbStack, type DbStack } from './db-stack.js';
 
 let stack: DbStack;
 let apps: string[];
@@ -144,18 +141,7 @@ describe('restore-db on a real Postgres', () => {
   it('checks the file beside the lock, then exits 3 while another run holds it, changing nothing', async () => {
     const before = await changeData();
     const started = await appStartTimes();
-    const lock = await acquireLock(
-      connectEngine(process.env),
-      stack.project,
-      {
-        host: 'elsewhere',
-        pid: 1,
-        deployId: 'x',
-        command: 'deployctl apply',
-        since: new Date().toISOString(),
-      },
-      { timeoutMs: 0, clock: systemClock },
-    );
+    const lock = await holdLockElsewhere(stack.project);
     try {
       const run = await stack.cli(['restore-db', good, '-y']);
       expect(run.code, run.stderr).toBe(3);

@@ -4,6 +4,9 @@
  * look at it through the engine: SQL through `docker exec psql`, the running app containers.
  */
 import { expect } from 'vitest';
+import { acquireLock, type HeldLock } from '../../src/apply/lock.js';
+import { connectEngine } from '../../src/engine/connect.js';
+import { systemClock } from '../../src/util/clock.js';
 import { deployctl, writeSpec, type CliOptions, type CliRun } from './support/cli.js';
 import { createTestVolume, docker, execIn, psql, uniqueProject } from './support/engine.js';
 
@@ -100,5 +103,15 @@ export async function plainDump(container: string): Promise<Buffer> {
 export async function seedItems(stack: DbStack, n: number): Promise<void> {
   await stack.sql(
     `DROP TABLE IF EXISTS items; CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL); INSERT INTO items SELECT g, 'item-' || g FROM generate_series(1, ${n}) g;`,
+  );
+}
+
+/** The project's lock, held as another host's `deployctl apply` would hold it. */
+export function holdLockElsewhere(project: string): Promise<HeldLock> {
+  return acquireLock(
+    connectEngine(process.env),
+    project,
+    { host: 'elsewhere', pid: 1, deployId: 'x', command: 'deployctl apply', since: new Date().toISOString() },
+    { timeoutMs: 0, clock: systemClock },
   );
 }
