@@ -80,7 +80,14 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
   const lockTimeoutMs = await durationFlag('--lock-timeout', args['lock-timeout']);
   const dumpPath = resolve(cli.term.cwd, args.dump);
   let progress: RestoreProgress | undefined;
-  const sigint = interruptRestore(cli, () => progress);
+  // Ctrl+C: the first finishes safely (a running restore rolled back, stopped apps started
+  // again, exit 130); a second quits at once, saying which apps it leaves stopped.
+  const { interruptOnSigint } = await import('../signals.js');
+  const sigint = interruptOnSigint(cli, {
+    first:
+      'Interrupted: finishing safely (a running restore is rolled back, stopped apps are started again). Ctrl+C again quits at once.',
+    quit: () => quitAtOnce(progress, cli.specPath),
+  });
   // Step 1 reads the whole file and needs neither the spec nor the engine: it starts now, beside
   // the rest of the start-up work (most of the fixed cost of a run).
   const { startDumpCheck } = await import('../../db/dump-check.js');
@@ -154,38 +161,6 @@ function renderRestore(r: RestoreResult, dump: string, cli: CliSession): string 
   );
   for (const t of r.tables) lines.push(`  rows           ${t.table} ${t.rows}`);
   return lines.join('\n');
-}
-
-/**
- * Ctrl+C during a restore: the first asks the core to finish safely (roll back a running
- * restore, start stopped apps again) and exit 130; a second quits at once and says exactly
- * which apps it leaves stopped and how to bring them back.
- */
-function interruptRestore(
-  cli: CliSession,
-  current: () => RestoreProgress | undefined,
-): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (!controller.signal.aborted) {
-      cli.note(
-        'Interrupted: finishing safely (a running restore is rolled back, stopped apps are started again). Ctrl+C again quits at once.',
-      );
-      controller.abort();
-      return;
-    }
-    cli.note(quitAtOnce(current(), cli.specPath));
-    process.exit(EXIT.interrupted);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 function quitAtOnce(p: RestoreProgress | undefined, specPath: string): string {
