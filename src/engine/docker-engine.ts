@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { readFiles, writeFiles } from './archive.js';
 import { globToNameRegex, toContainerDetail, toContainerInfo } from './container-mapping.js';
 import { createContainer } from './create-container.js';
 import { demuxToText } from './demux.js';
@@ -20,6 +21,8 @@ import type {
   ExecResult,
   ImageInfo,
   NetworkInfo,
+  ReadFile,
+  StoredFile,
   VolumeInfo,
 } from './port.js';
 import { pullImage } from './pull.js';
@@ -210,6 +213,14 @@ export class DockerEngine implements Engine {
 
   exec(container: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     return runExec(this.docker, container, cmd, opts, this.endpoint);
+  }
+
+  writeFiles(container: string, dir: string, files: StoredFile[]): Promise<void> {
+    return writeFiles(this.docker, container, dir, files, this.endpoint);
+  }
+
+  readFiles(container: string, path: string): Promise<ReadFile[]> {
+    return readFiles(this.docker, container, path, this.endpoint);
   }
 
   ensureMarkerImage(): Promise<string> {

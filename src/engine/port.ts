@@ -109,6 +109,18 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A small file kept in a container's filesystem or in a volume mounted into it. */
+export interface StoredFile {
+  /** Relative to the directory it was written to or read from. */
+  name: string;
+  content: string | Uint8Array;
+}
+
+export interface ReadFile {
+  name: string;
+  content: Buffer;
+}
+
 export interface EngineIdentity {
   /** Where the engine was reached, e.g. `unix:///var/run/docker.sock`. */
   endpoint: string;
@@ -151,6 +163,14 @@ export interface Engine {
 
   /** Runs a command in a running container, streaming stdin/stdout; memory stays flat. */
   exec(container: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+
+  /**
+   * Writes small files into directory `dir` of a container, started or not (the archive API):
+   * into its own filesystem or a volume mounted there. One request, whole files.
+   */
+  writeFiles(container: string, dir: string, files: StoredFile[]): Promise<void>;
+  /** The regular files under `path` of a container (a directory or one file); [] when absent. */
+  readFiles(container: string, path: string): Promise<ReadFile[]>;
 
   /**
    * Makes sure a tiny local image exists for containers that are never started (the lock).

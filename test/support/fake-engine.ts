@@ -25,6 +25,8 @@ import type {
   HealthStatus,
   ImageInfo,
   NetworkInfo,
+  ReadFile,
+  StoredFile,
   VolumeInfo,
 } from '../../src/engine/port.js';
 import { canonicalImageRef } from '../../src/spec/image-ref.js';
@@ -83,6 +85,8 @@ export class FakeEngine implements Engine {
   /** Exit code a container reports after a stop (0: it handled SIGTERM). */
   stopExitCode = 0;
 
+  /** Files written through the archive API, by fileKey. Removed with their container, kept with their volume. */
+  readonly files = new Map<string, Buffer>();
   private readonly knobs = new Map<string, Knobs>();
   private readonly failures: {
     method: Method;
@@ -314,6 +318,8 @@ export class FakeEngine implements Engine {
         );
       }
       this.containers.delete(c.id);
+      for (const key of [...this.files.keys()])
+        if (key.startsWith(`container:${c.id}:`)) this.files.delete(key);
       // Named volumes always survive; anonymous ones only go when asked (`docker rm -v`).
       if (opts.removeAnonymousVolumes) for (const v of c.anonymousVolumes) this.volumes.delete(v);
     });
@@ -385,6 +391,28 @@ export class FakeEngine implements Engine {
     });
   }
 
+  writeFiles(container: string, dir: string, files: StoredFile[]): Promise<void> {
+    return this.run('writeFiles', [container, dir, files], () => {
+      const c = this.mustGet(container, `write files into ${dir} of`);
+      for (const f of files)
+        this.files.set(this.fileKey(c, `${dir.replace(/\/$/, '')}/${f.name}`), Buffer.from(f.content));
+    });
+  }
+
+  readFiles(container: string, path: string): Promise<ReadFile[]> {
+    return this.run('readFiles', [container, path], () => {
+      const c = this.mustGet(container, `read ${path} of`);
+      const base = this.fileKey(c, path.replace(/\/$/, ''));
+      const out: ReadFile[] = [];
+      for (const [key, content] of this.files) {
+        if (key === base) out.push({ name: path.split('/').pop() ?? path, content: Buffer.from(content) });
+        else if (key.startsWith(`${base}/`))
+          out.push({ name: key.slice(base.length + 1), content: Buffer.from(content) });
+      }
+      return out.sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
   ensureMarkerImage(): Promise<string> {
     return this.run('ensureMarkerImage', [], () => {
       if (!this.image(MARKER_IMAGE)) this.addImage(MARKER_IMAGE);
@@ -393,6 +421,16 @@ export class FakeEngine implements Engine {
   }
 
   // ---- internals -----------------------------------------------------------------------
+
+  /** A file's identity: inside a mounted volume it is shared by every container mounting it. */
+  private fileKey(c: FakeContainer, path: string): string {
+    for (const m of c.def.mounts) {
+      if (m.type === 'volume' && (path === m.target || path.startsWith(`${m.target}/`))) {
+        return `volume:${m.source}${path.slice(m.target.length)}`;
+      }
+    }
+    return `container:${c.id}:${path}`;
+  }
 
   private async run<T>(method: Method, args: unknown[], body: () => T | Promise<T>): Promise<T> {
     this.calls.push({ method, args });

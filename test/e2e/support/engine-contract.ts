@@ -182,5 +182,45 @@ export function describeEngineContract(label: string, target: () => ContractTarg
         (await failure(engine.createContainer({ ...lock, name: `${project}.deployctl-lock` }))).kind,
       ).toBe('conflict');
     });
+
+    it('keeps files in a never-started container and in the volume it mounts, across containers', async () => {
+      const { engine, project } = target();
+      const marker = await engine.ensureMarkerImage();
+      const labels = { 'deployctl.project': project, 'deployctl-e2e': project };
+      await engine.createVolume({ name: `${project}_store`, labels });
+      const mount = {
+        type: 'volume' as const,
+        source: `${project}_store`,
+        target: '/store',
+        readOnly: false,
+      };
+      const a = await engine.createContainer(
+        def('store-a', { image: marker, command: ['store'], mounts: [mount] }),
+      );
+      await engine.writeFiles(a, '/store/log', [
+        { name: 'one.json', content: '{"n":1}' },
+        { name: 'two.json', content: Buffer.from('{"n":2}') },
+      ]);
+      await engine.writeFiles(a, '/', [{ name: 'lease', content: '7' }]);
+      await engine.writeFiles(a, '/store/log', [{ name: 'one.json', content: '{"n":11}' }]);
+      const read = (await engine.readFiles(a, '/store/log')).map((f) => [f.name, f.content.toString()]);
+      expect(read.sort()).toEqual([
+        ['one.json', '{"n":11}'],
+        ['two.json', '{"n":2}'],
+      ]);
+      expect((await engine.readFiles(a, '/lease')).map((f) => f.content.toString())).toEqual(['7']);
+      expect(await engine.readFiles(a, '/store/absent')).toEqual([]);
+      // The volume outlives the container; its own filesystem does not.
+      await engine.removeContainer(a, { force: true });
+      const b = await engine.createContainer(
+        def('store-b', { image: marker, command: ['store'], mounts: [mount] }),
+      );
+      expect((await engine.readFiles(b, '/store/log')).map((f) => f.name).sort()).toEqual([
+        'one.json',
+        'two.json',
+      ]);
+      expect(await engine.readFiles(b, '/lease')).toEqual([]);
+      expect((await failure(engine.readFiles(`${project}_absent`, '/store'))).kind).toBe('not_found');
+    });
   });
 }
