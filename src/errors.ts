@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'ENGINE_UNREACHABLE'
   | 'ENGINE_ERROR'
   | 'LOCK_HELD'
+  | 'LOCK_LOST'
+  | 'LOCK_IN_USE'
   | 'PROTECTED_CONFLICT'
   | 'PLAN_BLOCKED'
   | 'PLAN_STALE'

@@ -5,7 +5,8 @@ import { roleOf } from '../plan/live.js';
 import { planDeploy } from '../plan/planner.js';
 import type { Spec } from '../spec/model.js';
 import { executePlan } from './execute.js';
-import { acquireLock, type LockHolder } from './lock.js';
+import { acquireLock, type LockHolder, type LockSettings } from './lock.js';
+import { lockLostOr, runSignal } from './lock-lost.js';
 import { observe } from './observe.js';
 import type { ApplyResult } from './result.js';
 import type { ApplyDeps } from './run-state.js';
@@ -23,7 +24,8 @@ export interface DeployOptions {
   autoApprove: boolean;
   lockTimeoutMs: number;
   holder: LockHolder;
-  isStale?: (holder: LockHolder) => boolean;
+  /** TTL, renewal interval and the local process probe of the lock (defaults otherwise). */
+  lock?: Partial<LockSettings>;
   /** A plan saved by `plan --out`: applied only if the spec and the live state still match it. */
   savedPlan?: Plan;
   /** Called with the plan before asking for confirmation, for rendering. */
@@ -53,10 +55,13 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
     timeoutMs: opts.lockTimeoutMs,
     clock: deps.clock,
     signal: deps.signal,
-    isStale: opts.isStale,
+    settings: opts.lock,
+    notify: (msg) => deps.io.notify(msg),
   });
+  // From here on, losing the lock stops the run as Ctrl+C would, but it ends as LOCK_LOST.
+  const locked: ApplyDeps = { ...deps, signal: runSignal(deps.signal, lock.lost) };
   try {
-    const { plan } = await planFromLive(opts, deps);
+    const { plan } = await planFromLive(opts, locked);
     if (opts.savedPlan) checkSavedPlan(opts.savedPlan, plan);
     opts.onPlan?.(plan);
     if (plan.blockers.length > 0) throw blockedError(plan);
@@ -67,8 +72,10 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
         'apply was not confirmed, so nothing was changed. To apply without a question (CI, scripts, no terminal), pass --auto-approve (-y).',
       );
     }
-    const result = await executePlan(opts.spec, plan, deps);
+    const result = await executePlan(opts.spec, plan, locked);
     return { status: 'applied', plan, result };
+  } catch (err) {
+    throw lockLostOr(err, lock.lost, deps.signal, { project: opts.spec.project, command: 'apply' });
   } finally {
     // A release that fails (the engine went away) must not hide how the apply itself ended.
     await lock.release().catch((err: unknown) => {
@@ -77,7 +84,7 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
         code: 'DC_LOCK_NOT_RELEASED',
         text:
           `could not release the lock of ${opts.spec.project} (${err instanceof Error ? err.message : String(err)}); ` +
-          'the next apply will report it as held: run `deployctl unlock` once the engine answers.',
+          'the next run takes it over once its lease stands still, or run `deployctl unlock` once the engine answers.',
       });
     });
   }

@@ -1,11 +1,12 @@
-import { hostname } from 'node:os';
 import { relative } from 'node:path';
+import type { LockHolder } from '../apply/lock-holder.js';
 import type { Engine } from '../engine/port.js';
 import { DeployctlError, SpecInvalidError, formatIssue } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import type { Spec } from '../spec/model.js';
 import { compactUtc } from '../util/clock.js';
 import type { GlobalArgs } from './global-options.js';
+import { lockHolder } from './project-lock.js';
 import { ansiStyle, plainStyle, useColor, type Style } from './style.js';
 
 /** The process-facing side of one CLI run: streams, env, and the few things every command needs. */
@@ -93,11 +94,9 @@ export class CliSession {
     return new ListrIoHost(this);
   }
 
-  holder(
-    command: string,
-    deployId: string,
-  ): { host: string; pid: number; deployId: string; command: string; since: string } {
-    return { host: hostname(), pid: process.pid, deployId, command, since: new Date().toISOString() };
+  /** This run as a lock holder names it (see project-lock.ts). */
+  holder(command: string, deployId: string): LockHolder {
+    return lockHolder(command, deployId);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The per-project lock on the real engine: two applies at once (one wins, the other exits 3
  * naming the holder), --lock-timeout waiting its turn, and a lock left by a killed run that
- * `deployctl unlock` releases.
+ * `deployctl unlock` releases once it sees the holder is dead (lock-takeover.test.ts: the next
+ * run takes it over by itself).
  */
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +66,7 @@ describe('two applies on one project', () => {
     expect(await lockExists()).toBe(false);
   });
 
-  it('a lock left by a killed run: apply exits 3 calling it stale, `unlock` releases it, the next apply works', async () => {
+  it('a lock left by a killed run: `unlock` sees its holder is dead and releases it, the next apply works', async () => {
     const killed = s.start(['apply', '-y', '--deploy-id', 'c1'], { env: { UNHEALTHY: '1', WAIT: '5m' } });
     await waitFor('the apply to take the lock', lockExists, 20_000, 50);
     await waitFor(
@@ -77,17 +78,12 @@ describe('two applies on one project', () => {
     expect(dead.code).toBeNull();
     expect(await lockExists()).toBe(true);
 
-    const blocked = await s.cli(['apply', '-y', '--deploy-id', 'c2']);
-    expect(blocked.code, output(blocked)).toBe(3);
-    expect(blocked.stderr).toContain(`pid ${killed.child.pid}, deploy id c1`);
-    expect(blocked.stderr).toContain('looks stale: release it with `deployctl unlock`');
-    expect(Object.keys(await s.apps())).not.toContain(s.app('backend', 'c2'));
-
     const unlock = await s.cli(['unlock']);
     expect(unlock.code, output(unlock)).toBe(0);
     expect(unlock.stdout).toContain(
       `Released the lock of ${s.project}, held by deployctl apply on host ${hostname()}, pid ${killed.child.pid}, deploy id c1`,
     );
+    expect(unlock.stdout).toContain(`its process ${killed.child.pid} no longer runs on this host`);
     expect(await lockExists()).toBe(false);
     const again = await s.cli(['unlock']);
     expect(again.stdout).toContain(`${s.project} is not locked; nothing to release.`);

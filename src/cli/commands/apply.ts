@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { DeployctlError } from '../../errors.js';
 import { approveOption, lockTimeoutOption, type GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
-import { durationFlag, staleOnThisHost } from '../project-lock.js';
+import { durationFlag, lockHolder, lockSettings } from '../project-lock.js';
 import type { CliSession } from '../session.js';
 
 interface ApplyArgs extends GlobalArgs {
@@ -69,8 +69,8 @@ async function apply(cli: CliSession, args: ApplyArgs): Promise<number> {
         replace: saved ? saved.replace : args.replace,
         autoApprove: args['auto-approve'],
         lockTimeoutMs,
-        holder: cli.holder('deployctl apply', id),
-        isStale: staleOnThisHost(cli),
+        holder: lockHolder('deployctl apply', id),
+        lock: await lockSettings(cli),
         savedPlan: saved,
         onPlan: (plan) => {
           if (!cli.args.json) cli.out(renderPlanText(plan, cli.style));

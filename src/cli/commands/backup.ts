@@ -44,23 +44,33 @@ export const backupCommand: CommandModule<GlobalArgs, BackupArgs> = {
 async function backup(cli: CliSession, args: BackupArgs): Promise<number> {
   const lockTimeoutMs = await durationFlag('--lock-timeout', args['lock-timeout']);
   // Independent start-up work side by side: it is most of the fixed cost of a run.
-  const [{ runBackup }, { systemClock }, { interruptOnSigint }, spec, engine, io] = await Promise.all([
-    import('../../db/backup.js'),
-    import('../../util/clock.js'),
-    import('../signals.js'),
-    cli.loadSpec({ dbService: args.db }),
-    cli.engine(),
-    cli.ioHost(),
-  ]);
+  const [{ runBackup }, { lockLostOr, runSignal }, { systemClock }, { interruptOnSigint }, spec, engine, io] =
+    await Promise.all([
+      import('../../db/backup.js'),
+      import('../../apply/lock-lost.js'),
+      import('../../util/clock.js'),
+      import('../signals.js'),
+      cli.loadSpec({ dbService: args.db }),
+      cli.engine(),
+      cli.ioHost(),
+    ]);
   const sigint = interruptOnSigint(cli);
   try {
-    const lock = await takeLock(cli, engine, spec, 'deployctl backup', lockTimeoutMs, sigint.signal);
+    const lock = await takeLock(cli, engine, spec, io, 'deployctl backup', lockTimeoutMs, sigint.signal);
     let result: BackupResult;
     try {
       result = await runBackup(
         { spec, dbService: args.db, verbose: args.verbose },
-        { engine, io, clock: systemClock, signal: sigint.signal, reclaim: collectGarbage() },
+        {
+          engine,
+          io,
+          clock: systemClock,
+          signal: runSignal(sigint.signal, lock.lost),
+          reclaim: collectGarbage(),
+        },
       );
+    } catch (err) {
+      throw lockLostOr(err, lock.lost, sigint.signal, { project: spec.project, command: 'backup' });
     } finally {
       await lock.release();
     }

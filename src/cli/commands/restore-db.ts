@@ -93,13 +93,15 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
   const { startDumpCheck } = await import('../../db/dump-check.js');
   const check = startDumpCheck(dumpPath, sigint.signal);
   try {
-    const [{ runRestore }, { systemClock }, spec, engine, io] = await Promise.all([
-      import('../../db/restore.js'),
-      import('../../util/clock.js'),
-      cli.loadSpec({ dbService: args.db }),
-      cli.engine(),
-      cli.ioHost(),
-    ]);
+    const [{ runRestore }, { lockLostOr, lostOnceTaken, runSignal }, { systemClock }, spec, engine, io] =
+      await Promise.all([
+        import('../../db/restore.js'),
+        import('../../apply/lock-lost.js'),
+        import('../../util/clock.js'),
+        cli.loadSpec({ dbService: args.db }),
+        cli.engine(),
+        cli.ioHost(),
+      ]);
     // Taken beside step 1, which only reads; the core waits for it before anything else. A run
     // that ends first (a bad file) stops waiting for it, and releases it if it came.
     const stopLocking = new AbortController();
@@ -107,11 +109,15 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
       cli,
       engine,
       spec,
+      io,
       'deployctl restore-db',
       lockTimeoutMs,
       AbortSignal.any([sigint.signal, stopLocking.signal]),
     );
     locking.catch(() => undefined); // the core reports a failure to take it
+    // A lock taken over or force-released once taken stops the restore as Ctrl+C would (rolled
+    // back, apps started again), ending as LOCK_LOST.
+    const lost = lostOnceTaken(locking);
     let result: RestoreResult;
     try {
       result = await runRestore(
@@ -126,8 +132,10 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
           autoApprove: args['auto-approve'],
           onProgress: (p) => (progress = p),
         },
-        { engine, io, clock: systemClock, signal: sigint.signal, reclaim: collectGarbage() },
+        { engine, io, clock: systemClock, signal: runSignal(sigint.signal, lost), reclaim: collectGarbage() },
       );
+    } catch (err) {
+      throw lockLostOr(err, lost, sigint.signal, { project: spec.project, command: 'restore-db' });
     } finally {
       stopLocking.abort();
       await (await locking.catch(() => undefined))?.release();

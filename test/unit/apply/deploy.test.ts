@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acquireLock, lockName } from '../../../src/apply/lock.js';
+import { lockName } from '../../../src/apply/lock.js';
 import { observe } from '../../../src/apply/observe.js';
 import { RecordingIoHost } from '../../../src/io/io-host.js';
 import { parsePlanJson } from '../../../src/plan/plan-file.js';
@@ -64,10 +64,7 @@ describe('deploy: the lock and a no-op apply', () => {
   it('GIVEN nothing to change WHEN another run holds the lock THEN LOCK_HELD (exit 3): its changes may be under way', async () => {
     const h = new Harness();
     await h.deploy(shopSpec(), 'd1');
-    await acquireLock(h.engine, PROJECT, h.holder('d2', 'ci-runner-2', 777), {
-      timeoutMs: 0,
-      clock: h.clock,
-    });
+    await h.holdLock('d2');
     const mark = h.mark();
     const err = await h.deployFails(shopSpec(), 'd1');
     expect(err.code).toBe('LOCK_HELD');

@@ -4,7 +4,8 @@
  * database volume, a network, a db with a healthcheck, and two apps started in depends_on order).
  */
 import { deploy, type DeployOptions, type DeployOutcome } from '../../../src/apply/deploy.js';
-import type { LockHolder } from '../../../src/apply/lock.js';
+import { acquireLock, type HeldLock, type LockHolder, type LockSettings } from '../../../src/apply/lock.js';
+import type { Every } from '../../../src/apply/lock-lease.js';
 import { containerDefinition } from '../../../src/apply/container-definition.js';
 import { DeployctlError } from '../../../src/errors.js';
 import type { ContainerState } from '../../../src/engine/port.js';
@@ -21,6 +22,23 @@ import {
   type SpecInit,
 } from '../../support/builders.js';
 import { FakeEngine } from '../../support/fake-engine.js';
+
+/** Lease renewals driven by the fake clock: each fires when the clock passes its time. */
+export function clockEvery(clock: FakeClock): Every {
+  return (ms, tick) => {
+    let stopped = false;
+    const schedule = (): void =>
+      clock.after(ms, () => {
+        if (stopped) return;
+        tick();
+        schedule();
+      });
+    schedule();
+    return () => {
+      stopped = true;
+    };
+  };
+}
 
 /** A clock that only moves when slept on (or advanced by hand), firing hooks as time passes. */
 export class FakeClock implements Clock {
@@ -168,6 +186,25 @@ export class Harness {
     };
   }
 
+  /** Lock settings on the fake clock (renewals fire as it moves), without a local process probe. */
+  lockSettings(extra: Partial<LockSettings> = {}): Partial<LockSettings> {
+    return { every: clockEvery(this.clock), ...extra };
+  }
+
+  /** The lock, held by another run that keeps renewing its lease (on the fake clock). */
+  holdLock(
+    deployId: string,
+    host = 'ci-runner-2',
+    pid = 777,
+    extra: Partial<LockSettings> = {},
+  ): Promise<HeldLock> {
+    return acquireLock(this.engine, PROJECT, this.holder(deployId, host, pid), {
+      timeoutMs: 0,
+      clock: this.clock,
+      settings: this.lockSettings(extra),
+    });
+  }
+
   deploy(spec: Spec, deployId: string, opts: Partial<DeployOptions> = {}): Promise<DeployOutcome> {
     return deploy(
       {
@@ -179,6 +216,7 @@ export class Harness {
         lockTimeoutMs: 0,
         holder: this.holder(deployId),
         ...opts,
+        lock: this.lockSettings(opts.lock),
       },
       { engine: this.engine, io: this.io, clock: this.clock, signal: this.controller.signal },
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { acquireLock, breakLock, lockName, readLock } from '../../../src/apply/lock.js';
+import { acquireLock, lockName, readLock } from '../../../src/apply/lock.js';
+import { unlockProject } from '../../../src/apply/lock-unlock.js';
 import { EngineError } from '../../../src/engine/engine-error.js';
 import { APP_V2, Harness, PROJECT, app, shopSpec } from './harness.js';
 
@@ -8,7 +9,11 @@ const LOCK = lockName(PROJECT);
 describe('the project lock', () => {
   it('GIVEN no lock WHEN a run takes it THEN a never-started container names the holder, and release removes it', async () => {
     const h = new Harness();
-    const lock = await acquireLock(h.engine, PROJECT, h.holder('d1'), { timeoutMs: 0, clock: h.clock });
+    const lock = await acquireLock(h.engine, PROJECT, h.holder('d1'), {
+      timeoutMs: 0,
+      clock: h.clock,
+      settings: h.lockSettings(),
+    });
     expect(h.stateOf(LOCK)).toBe('created');
     expect(await readLock(h.engine, PROJECT)).toMatchObject({
       host: 'ci-runner-1',
@@ -22,10 +27,7 @@ describe('the project lock', () => {
 
   it('GIVEN another run holds the lock WHEN apply starts THEN it exits 3 naming host, pid and deploy id, and changes nothing', async () => {
     const h = new Harness();
-    const other = await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
-      timeoutMs: 0,
-      clock: h.clock,
-    });
+    const other = await h.holdLock('d7');
     const mark = h.mark();
     const err = await h.deployFails(shopSpec(), 'd8');
     expect(err.code).toBe('LOCK_HELD');
@@ -43,23 +45,18 @@ describe('the project lock', () => {
     await other.release();
   });
 
-  it('GIVEN a lock whose holder process is gone WHEN apply fails on it THEN the message calls it stale and says `deployctl unlock`', async () => {
+  it('GIVEN a live holder WHEN apply fails on it THEN the message says it is alive, that dead runs are taken over, and how to force', async () => {
     const h = new Harness();
-    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-1', 999), {
-      timeoutMs: 0,
-      clock: h.clock,
-    });
-    const err = await h.deployFails(shopSpec(), 'd8', { isStale: (holder) => holder.pid === 999 });
-    expect(err.code).toBe('LOCK_HELD');
-    expect(err.message).toContain('looks stale: release it with `deployctl unlock`');
+    await h.holdLock('d7');
+    const err = await h.deployFails(shopSpec(), 'd8');
+    expect(err.message).toContain('It is alive (its lease is being renewed)');
+    expect(err.message).toContain('taken over by the next run by itself');
+    expect(err.message).toContain('`deployctl unlock --force`');
   });
 
   it('GIVEN --lock-timeout WHEN the holder releases within it THEN apply waits, takes the lock and deploys', async () => {
     const h = new Harness();
-    const other = await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
-      timeoutMs: 0,
-      clock: h.clock,
-    });
+    const other = await h.holdLock('d7');
     h.clock.after(5000, () => void other.release());
     const outcome = await h.deploy(shopSpec(), 'd8', { lockTimeoutMs: 60_000 });
     expect(outcome.status).toBe('applied');
@@ -70,10 +67,7 @@ describe('the project lock', () => {
 
   it('GIVEN --lock-timeout WHEN the holder keeps it THEN apply gives up after the timeout with exit 3, saying it waited', async () => {
     const h = new Harness();
-    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
-      timeoutMs: 0,
-      clock: h.clock,
-    });
+    await h.holdLock('d7');
     const err = await h.deployFails(shopSpec(), 'd8', { lockTimeoutMs: 10_000 });
     expect(err.code).toBe('LOCK_HELD');
     expect(err.message).toContain('after waiting 10.0s');
@@ -84,10 +78,7 @@ describe('the project lock', () => {
 
   it('GIVEN Ctrl+C while waiting for the lock WHEN the signal aborts THEN it stops with INTERRUPTED (130), not "lock held"', async () => {
     const h = new Harness();
-    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
-      timeoutMs: 0,
-      clock: h.clock,
-    });
+    await h.holdLock('d7');
     h.clock.after(3000, () => h.controller.abort());
     const err = await h.deployFails(shopSpec(), 'd8', { lockTimeoutMs: 600_000 });
     expect(err.code).toBe('INTERRUPTED');
@@ -139,18 +130,21 @@ describe('the project lock', () => {
     expect(h.engine.container(LOCK)).toBeUndefined();
   });
 
-  it('GIVEN a stale lock WHEN `unlock` breaks it THEN it returns the holder and the next apply gets the lock', async () => {
+  it('GIVEN a dead holder WHEN `unlock` runs THEN it releases that lock, returns the holder and the next apply gets the lock', async () => {
     const h = new Harness();
-    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
-      timeoutMs: 0,
+    await h.holdLock('d7', 'ci-runner-1', 999);
+    const outcome = await unlockProject(h.engine, PROJECT, {
+      force: false,
       clock: h.clock,
+      settings: {
+        probe: (x) =>
+          x.pid === 999 ? { gone: 'its process 999 no longer runs on this host' } : { alive: true },
+      },
     });
-    const holder = await breakLock(h.engine, PROJECT);
-    expect(holder).toMatchObject({
-      host: 'ci-runner-2',
-      pid: 777,
-      deployId: 'd7',
-      command: 'deployctl apply',
+    expect(outcome).toMatchObject({
+      status: 'released',
+      holder: { host: 'ci-runner-1', pid: 999, deployId: 'd7', command: 'deployctl apply' },
+      reason: 'its process 999 no longer runs on this host',
     });
     expect(h.engine.container(LOCK)).toBeUndefined();
     expect((await h.deploy(shopSpec(), 'd8')).status).toBe('applied');
@@ -160,7 +154,9 @@ describe('the project lock', () => {
     const h = new Harness();
     await h.deploy(shopSpec(), 'd1');
     const mark = h.mark();
-    expect(await breakLock(h.engine, PROJECT)).toBeUndefined();
+    expect(await unlockProject(h.engine, PROJECT, { force: true, clock: h.clock })).toEqual({
+      status: 'not_locked',
+    });
     expect(h.events(mark)).toEqual([]);
   });
 
@@ -168,7 +164,9 @@ describe('the project lock', () => {
     const h = new Harness();
     h.engine.addContainer({ name: LOCK, image: 'postgres:15', labels: {} }, 'exited');
     expect(await readLock(h.engine, PROJECT)).toBeUndefined();
-    expect(await breakLock(h.engine, PROJECT)).toBeUndefined();
+    expect(await unlockProject(h.engine, PROJECT, { force: true, clock: h.clock })).toEqual({
+      status: 'not_locked',
+    });
     expect(h.engine.container(LOCK)).toBeDefined();
   });
 });
@@ -190,10 +188,7 @@ describe('the lock name taken by something else', () => {
 describe('the lock caught while its holder creates it', () => {
   it('GIVEN the name is taken but its holder cannot be read yet WHEN apply starts THEN it looks again and reports LOCK_HELD', async () => {
     const h = new Harness();
-    await acquireLock(h.engine, PROJECT, h.holder('d7', 'ci-runner-2', 777), {
-      timeoutMs: 0,
-      clock: h.clock,
-    });
+    await h.holdLock('d7');
     // The engine reserves a name before the container behind it can be inspected.
     const inspect = h.engine.inspectContainer.bind(h.engine);
     let hidden = 1;
