@@ -4,6 +4,8 @@ import { matchingLiveGeneration } from '../plan/live-generation.js';
 import { roleOf } from '../plan/live.js';
 import { planDeploy } from '../plan/planner.js';
 import type { Spec } from '../spec/model.js';
+import { recorded } from '../revisions/recorded.js';
+import { runningServices } from '../revisions/running-services.js';
 import { executePlan } from './execute.js';
 import { acquireLock, type LockHolder, type LockSettings } from './lock.js';
 import { lockLostOr, runSignal } from './lock-lost.js';
@@ -72,7 +74,12 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
         'apply was not confirmed, so nothing was changed. To apply without a question (CI, scripts, no terminal), pass --auto-approve (-y).',
       );
     }
-    const result = await executePlan(opts.spec, plan, locked);
+    const result = await recorded(
+      deps.recorder,
+      { kind: 'apply', deployId: plan.deployId, specHash: plan.specHash, summary: `apply ${plan.deployId}` },
+      (events) => executePlan(opts.spec, plan, { ...locked, events }),
+      () => runningServices(deps.engine, opts.spec, plan.deployId),
+    );
     return { status: 'applied', plan, result };
   } catch (err) {
     throw lockLostOr(err, lock.lost, deps.signal, { project: opts.spec.project, command: 'apply' });

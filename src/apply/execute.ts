@@ -130,7 +130,8 @@ function rolledBack(err: unknown, state: RunState, report: RollbackReport | unde
     ? new InterruptedError(message)
     : new DeployctlError(cause.code === 'INTERNAL' ? 'APPLY_FAILED' : cause.code, message, {
         cause: err,
-        data: cause.data,
+        // The ledger records such an apply as rolled_back, not failed (src/revisions/recorded.ts).
+        data: { ...cause.data, rolled_back: report !== undefined },
       });
 }
 

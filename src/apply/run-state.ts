@@ -1,5 +1,7 @@
 import type { Engine } from '../engine/port.js';
+import type { EventSink } from '../events/sink.js';
 import type { IoHost } from '../io/io-host.js';
+import type { Recorder } from '../revisions/recorder.js';
 import type { Action, Plan } from '../plan/actions.js';
 import type { ServiceSpec, Spec } from '../spec/model.js';
 import type { Clock } from '../util/clock.js';
@@ -13,6 +15,10 @@ export interface ApplyDeps {
   clock: Clock;
   /** Aborted on Ctrl+C: the run stops after the current step and rolls back. */
   signal?: AbortSignal;
+  /** Records the run (revision ledger and events on the engine host); absent in plain core tests. */
+  recorder?: Recorder;
+  /** Lifecycle events of the run being recorded (set by the recorder, not by callers). */
+  events?: EventSink;
 }
 
 /** Shared by the phases of one apply. */

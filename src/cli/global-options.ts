@@ -6,6 +6,7 @@ export interface GlobalArgs {
   json: boolean;
   color: boolean | undefined;
   'deploy-id': string | undefined;
+  'events-file': string | undefined;
 }
 
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
@@ -32,6 +33,12 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
       type: 'string',
       describe:
         'Generation id of the apps (else $DEPLOY_ID, else the live generation if unchanged, else a UTC timestamp)',
+      global: true,
+    })
+    .option('events-file', {
+      type: 'string',
+      describe:
+        "Also append this run's lifecycle events (JSON Lines) to this file, e.g. a CI artifact (or $DEPLOYCTL_EVENTS_FILE)",
       global: true,
     });
 }

@@ -7,6 +7,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCommand } from './commands/apply.js';
 import { backupCommand } from './commands/backup.js';
+import { eventsCommand } from './commands/events.js';
+import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
 import { restoreDbCommand } from './commands/restore-db.js';
 import { unlockCommand } from './commands/unlock.js';
@@ -44,6 +46,8 @@ void withGlobalOptions(yargs(hideBin(process.argv)))
   .command(unlockCommand)
   .command(backupCommand)
   .command(restoreDbCommand)
+  .command(historyCommand)
+  .command(eventsCommand)
   .demandCommand(1, 'Name a command: validate, plan, apply, unlock, backup or restore-db (see --help).')
   .recommendCommands()
   .strict()

@@ -19,8 +19,11 @@ export const LABEL = {
 export const ASIDE_SUFFIX = '.replaced-';
 export const ASIDE_NAME = /\.replaced-[A-Za-z0-9]+$/;
 
-/** `role` label values. `lock` marks the per-project lock container. */
-export type LabelRole = 'infra' | 'app' | 'lock';
+/**
+ * `role` label values. `lock` marks the per-project lock container; `state` the project's store
+ * on the engine host (revision ledger and lifecycle events: src/revisions/store.ts).
+ */
+export type LabelRole = 'infra' | 'app' | 'lock' | 'state';
 
 /**
  * `deployctl.config` holds the normalized service definition as JSON with secret values

@@ -14,7 +14,7 @@ export function projectOf(c: { labels: Record<string, string> }): string | undef
 
 export function roleOf(c: { labels: Record<string, string> }): LabelRole | undefined {
   const role = c.labels[LABEL.role];
-  return role === 'infra' || role === 'app' || role === 'lock' ? role : undefined;
+  return role === 'infra' || role === 'app' || role === 'lock' || role === 'state' ? role : undefined;
 }
 
 export function deployIdOf(c: ContainerInfo): string | undefined {

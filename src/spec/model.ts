@@ -121,6 +121,9 @@ export interface Spec {
   apps: { services: ServiceSpec[] };
   cleanup: { keepGenerations: number; protect: string[] };
   backups: { dir: string; keep: number };
+  /** Revisions kept in the ledger on the engine host. */
+  history: { keep: number };
+  notify: { webhooks: WebhookSpec[] };
   /**
    * Every secret value met while loading (from secret-looking variables, `secrets:` and
    * secret-looking environment keys). Output passes through a masker built from these.
@@ -128,6 +131,14 @@ export interface Spec {
   sensitiveValues: string[];
   /** Hash of the whole normalized spec, secrets included only through the hash. */
   specHash: string;
+}
+
+/** A webhook of `notify.webhooks`; its URL is a credential and is among `sensitiveValues`. */
+export interface WebhookSpec {
+  url: string;
+  /** Globs over event names; empty: the terminal events of every command. */
+  events: string[];
+  format: 'json' | 'slack';
 }
 
 /** All services, infra first, in spec order. */

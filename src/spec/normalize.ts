@@ -26,6 +26,7 @@ export type NormalizeContext = Omit<
 
 const DEFAULT_KEEP_GENERATIONS = 2;
 const DEFAULT_BACKUP_DIR = './backups';
+const DEFAULT_HISTORY_KEEP = 100;
 const DEFAULT_BACKUP_KEEP = 10;
 
 /**
@@ -82,7 +83,7 @@ export function normalizeSpec(input: NormalizeInput, ctx: NormalizeContext): Spe
     ...s,
     configHash: configHash(serviceDefinition(s, raw.project, sensitiveValues)),
   });
-  const spec: Omit<Spec, 'specHash'> = {
+  const spec: Omit<Spec, 'specHash' | 'history' | 'notify'> = {
     version: 1,
     project: raw.project,
     file: input.file,
@@ -99,7 +100,21 @@ export function normalizeSpec(input: NormalizeInput, ctx: NormalizeContext): Spe
     },
     sensitiveValues: [],
   };
-  return { ...spec, sensitiveValues, specHash: specHash(spec, sensitiveValues) };
+  const hash = specHash(spec, sensitiveValues);
+  // Who is told and how much history is kept change nothing on the engine: outside the hash.
+  const webhooks = (raw.notify?.webhooks ?? []).map((w) => ({
+    url: w.url,
+    events: [...(w.events ?? [])],
+    format: w.format ?? ('json' as const),
+  }));
+  return {
+    ...spec,
+    history: { keep: raw.history?.keep ?? DEFAULT_HISTORY_KEEP },
+    notify: { webhooks },
+    // A webhook URL is a credential (it is all a sender needs): masked like any secret.
+    sensitiveValues: [...sensitiveValues, ...webhooks.map((w) => w.url)],
+    specHash: hash,
+  };
 }
 
 function resources(raw: Record<string, RawResource | null> | undefined): (VolumeSpec | NetworkSpec)[] {
@@ -115,7 +130,7 @@ function resources(raw: Record<string, RawResource | null> | undefined): (Volume
  * definition plus the settings kept out of it (depends_on, waits, pull policy, database),
  * and the infra resources, cleanup and backups. Secrets enter only through their hashes.
  */
-function specHash(spec: Omit<Spec, 'specHash'>, secrets: string[]): string {
+function specHash(spec: Omit<Spec, 'specHash' | 'history' | 'notify'>, secrets: string[]): string {
   const service = (s: ServiceSpec): unknown => ({
     name: s.name,
     role: s.role,

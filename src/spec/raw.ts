@@ -64,5 +64,7 @@ export interface RawSpec {
   apps?: { services?: Record<string, RawService> };
   cleanup?: { keep_generations?: number; protect?: string[] };
   backups?: { dir?: string; keep?: number };
+  history?: { keep?: number };
+  notify?: { webhooks?: { url: string; events?: string[]; format?: 'json' | 'slack' }[] };
   secrets?: string[];
 }

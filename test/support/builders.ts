@@ -105,6 +105,8 @@ export function buildSpec(init: SpecInit = {}): Spec {
     apps: { services: apps },
     cleanup: { keepGenerations: init.keepGenerations ?? 2, protect: init.protect ?? [] },
     backups: { dir: '/srv/spec/backups', keep: 10 },
+    history: { keep: 100 },
+    notify: { webhooks: [] },
     sensitiveValues: init.sensitiveValues ?? [],
     specHash: '',
   };

@@ -4,6 +4,7 @@ import { DeployctlError } from '../../errors.js';
 import { approveOption, lockTimeoutOption, type GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
 import { durationFlag, lockHolder, lockSettings } from '../project-lock.js';
+import { recorderFor } from '../run-recorder.js';
 import type { CliSession } from '../session.js';
 
 interface ApplyArgs extends GlobalArgs {
@@ -76,7 +77,13 @@ async function apply(cli: CliSession, args: ApplyArgs): Promise<number> {
           if (!cli.args.json) cli.out(renderPlanText(plan, cli.style));
         },
       },
-      { engine, io, clock: systemClock, signal: sigint.signal },
+      {
+        engine,
+        io,
+        clock: systemClock,
+        signal: sigint.signal,
+        recorder: await recorderFor(cli, engine, spec, sigint.signal),
+      },
     );
     if (cli.args.json) {
       const { planToJson } = await import('../../plan/plan-json.js');

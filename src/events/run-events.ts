@@ -1,0 +1,88 @@
+import type { ProjectStore } from '../revisions/store.js';
+import { parseEventLines, type LifecycleEvent } from './event.js';
+import type { EventSink } from './sink.js';
+
+export const EVENTS_DIR = 'events';
+/** A revision's event file keeps at most this many lines (a year of nightly backups fits). */
+const MAX_LINES = 2000;
+/** Events reach the engine host at most this long after they happen (one archive write each time). */
+const FLUSH_DELAY_MS = 300;
+
+export interface RunEventsOptions {
+  store: ProjectStore;
+  project: string;
+  revision: number;
+  deployId: string;
+  /** File name of this revision's slot in the store, e.g. `0007.jsonl`. */
+  file: string;
+  /** Lines already in that file that stay (a backup appends to the live revision's events). */
+  keepLines?: string[];
+  mask: (text: string) => string;
+  now: () => number;
+  /** Every event as it happens, e.g. appended to `--events-file`. */
+  onEvent?: (event: LifecycleEvent, line: string) => void;
+}
+
+/**
+ * The events of one run. Each is masked, handed to `onEvent` at once, and written to the store
+ * on the engine host shortly after (batched: one whole-file write per flush). A kill -9 loses
+ * at most the last moment's events, never the file: it is rewritten whole, and a reader skips a
+ * torn line.
+ */
+export class RunEvents implements EventSink {
+  readonly events: LifecycleEvent[] = [];
+  private lines: string[];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+  /** Set when a write failed: said once by the caller, the run goes on. */
+  lastError: unknown;
+
+  constructor(private readonly opts: RunEventsOptions) {
+    this.lines = [...(opts.keepLines ?? [])];
+  }
+
+  emit(partial: Parameters<EventSink['emit']>[0]): void {
+    const o = this.opts;
+    const event = {
+      v: 1,
+      ts: new Date(o.now()).toISOString(),
+      project: o.project,
+      revision: o.revision,
+      deploy_id: o.deployId,
+      ...partial,
+    } as LifecycleEvent;
+    if (event.error) event.error = { code: event.error.code, message: o.mask(event.error.message) };
+    const line = o.mask(JSON.stringify(event));
+    this.events.push(parseEventLines(line)[0] ?? event);
+    this.lines.push(line);
+    if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
+    o.onEvent?.(event, line);
+    this.dirty = true;
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
+  }
+
+  /** Writes what is pending; never throws (a failed write is kept in `lastError`). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writing = this.writing.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      const content = `${this.lines.join('\n')}\n`;
+      try {
+        await this.opts.store.write(EVENTS_DIR, [{ name: this.opts.file, content }]);
+      } catch (err) {
+        this.lastError = err;
+      }
+    });
+    return this.writing;
+  }
+}
+
+/** All events in the store, oldest first. */
+export async function readEvents(store: ProjectStore): Promise<LifecycleEvent[]> {
+  const files = await store.read(EVENTS_DIR);
+  const all = files.flatMap((f) => parseEventLines(f.content.toString('utf8')));
+  return all.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.revision - b.revision));
+}
