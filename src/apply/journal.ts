@@ -1,7 +1,10 @@
 import type { Engine } from '../engine/port.js';
 import { isEngineError } from '../engine/engine-error.js';
 
-/** A container this run created. */
+/**
+ * A container this run created, or adopted: one of the new generation that a killed earlier run
+ * created and never proved healthy, undone the same way.
+ */
 interface Created {
   id: string;
   name: string;

@@ -23,7 +23,8 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
       inLevel.map(async (action) => {
         try {
           const service = serviceOf(state, action)!;
-          update(`${action.kind} ${action.name}`);
+          const gate = action.reason === 'unproven' || action.reason === 'serving_unproven';
+          update(gate ? `checking ${action.name}` : `${action.kind} ${action.name}`);
           const id = await runContainerAction(state, action, service);
           update(`waiting for ${action.name}`);
           await waitHealthy(

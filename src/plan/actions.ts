@@ -17,6 +17,8 @@ export type ReasonCode =
   | 'missing' // not there: create it
   | 'stopped' // exists but not running: start it
   | 'up_to_date' // matches the spec
+  | 'unproven' // this generation runs but was never proven healthy (a killed apply): wait, roll back on failure
+  | 'serving_unproven' // the only generation serving is not healthy: wait, fail, never remove it
   | 'image_changed' // the image reference or the image id behind a tag changed
   | 'config_changed' // another field of the definition changed
   | 'replace_requested' // --replace SERVICE named this infra container
