@@ -83,7 +83,6 @@ export type WarningCode =
   | 'anonymous_volume' // infra data on an anonymous volume: lost when the container is recreated
   | 'container_layer_data' // infra service with no persistent mount at all
   | 'renamed_aside' // a copy left by an interrupted replace (`<name>.replaced-<time>`): check it, remove by hand
-  | 'volume_in_use' // an infra container will share a named volume with a running container outside the spec
   | 'unhealthy' // a live container reports unhealthy
   | 'paused';
 
