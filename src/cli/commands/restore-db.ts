@@ -93,8 +93,9 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
   const { startDumpCheck } = await import('../../db/dump-check.js');
   const check = startDumpCheck(dumpPath, sigint.signal);
   try {
-    const [{ runRestore }, { systemClock }, spec, engine, io] = await Promise.all([
+    const [{ runRestore }, { releaseQuietly }, { systemClock }, spec, engine, io] = await Promise.all([
       import('../../db/restore.js'),
+      import('../../db/release-lock.js'),
       import('../../util/clock.js'),
       cli.loadSpec({ dbService: args.db }),
       cli.engine(),
@@ -130,7 +131,7 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
       );
     } finally {
       stopLocking.abort();
-      await (await locking.catch(() => undefined))?.release();
+      await releaseQuietly(locking, io, spec.project);
     }
     if (cli.args.json) cli.json({ status: 'ok', dump: dumpPath, ...result });
     else cli.out(renderRestore(result, args.dump, cli));
