@@ -37,6 +37,11 @@ export async function runContainerAction(
         state.journal.created.push({ id, name: action.name, role });
         return id;
       }
+      // A kept generation a killed apply brought back: it goes back to sleep on failure, as below.
+      if (action.reason === 'unproven_kept') {
+        state.journal.started.push({ id, name: action.name, graceMs: service.stopGracePeriodMs });
+        return id;
+      }
       // The only generation serving: waited on, never recorded for removal.
       if (action.reason === 'serving_unproven') return id;
       // An app generation brought back (e.g. redeploying a kept id) goes back to sleep if the

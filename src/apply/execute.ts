@@ -115,7 +115,9 @@ function rolledBack(err: unknown, state: RunState, report: RollbackReport | unde
         a.resource === 'container' &&
         a.observed?.state === 'running' &&
         !lost.has(a.name) &&
-        !removed.includes(a.name),
+        // Adopted by this run (left running by a killed one) and undone by the rollback.
+        !removed.includes(a.name) &&
+        !stoppedAgain.includes(a.name),
     )
     .map((a) => a.name);
   const untouched = serving.filter((n) => !restored.includes(n));

@@ -17,7 +17,8 @@ export type ReasonCode =
   | 'missing' // not there: create it
   | 'stopped' // exists but not running: start it
   | 'up_to_date' // matches the spec
-  | 'unproven' // this generation runs but was never proven healthy (a killed apply): wait, roll back on failure
+  | 'unproven' // this generation runs but was never proven healthy (a killed apply): wait, remove on failure
+  | 'unproven_kept' // the same for a kept generation a killed apply brought back: wait, stop again on failure
   | 'serving_unproven' // the only generation serving is not healthy: wait, fail, never remove it
   | 'image_changed' // the image reference or the image id behind a tag changed
   | 'config_changed' // another field of the definition changed

@@ -20,7 +20,7 @@ import {
   type PlanContext,
 } from './plan-context.js';
 import { nameProtection, protectionOf } from './protection.js';
-import { isProven, servesAlone } from './unproven.js';
+import { gateDetail, healthGates } from './unproven.js';
 
 /**
  * The generation being deployed: one container per app service, named for the deploy id.
@@ -96,33 +96,22 @@ function planExisting(ctx: PlanContext, service: ServiceSpec, live: ContainerInf
   return { service, live };
 }
 
-/**
- * Running containers of the generation are done only once proven healthy. A killed apply leaves
- * its new generation running unproven beside the previous one; the re-run must gate it exactly
- * as the first run would have, so every running container of it is adopted (`unproven`): waited
- * on, and removed with the rest if the generation fails. A generation that already serves alone
- * (`serving_unproven`) is waited on too, but a failure never removes the only one serving.
- */
+/** Running containers of the generation are done only once proven healthy (see healthGates). */
 function planRunning(ctx: PlanContext, running: Running[]): void {
-  const gated = running.filter(({ live }) => live.state !== 'paused' && !isProven(live));
-  const alone = servesAlone(ctx.spec.project, ctx.deployId, ctx.observed);
+  const gates = healthGates(
+    ctx.spec.project,
+    ctx.deployId,
+    ctx.observed,
+    running.map((r) => r.live),
+  );
   for (const { service, live } of running) {
     const observed = observedOf(live);
-    const what = live.health !== undefined ? `health "${live.health}"` : `state "${live.state}"`;
-    if (gated.length > 0 && !alone && live.state !== 'paused') {
+    const gate = gates.get(live);
+    if (gate) {
       addApp(ctx, service, live.name, {
         kind: 'start',
-        reason: 'unproven',
-        detail: isProven(live)
-          ? 'runs, but its generation was never proven healthy as a whole: apply waits for it again, and removes the generation if any part fails'
-          : `runs but was never proven healthy (${what}): apply waits for it, and removes the generation if it fails`,
-        observed,
-      });
-    } else if (gated.some((g) => g.live === live)) {
-      addApp(ctx, service, live.name, {
-        kind: 'start',
-        reason: 'serving_unproven',
-        detail: `serves alone but is not healthy (${what}): apply waits for it and fails if it does not recover, never removing it`,
+        reason: gate,
+        detail: gateDetail(gate, live),
         observed,
       });
     } else {

@@ -2,6 +2,7 @@ import type { Action, ActionKind, Plan } from './actions.js';
 import { hasChanges } from './actions.js';
 import { renderChange } from './render-changes.js';
 import type { Style } from './style.js';
+import { isHealthGate } from './unproven.js';
 
 export { plainStyle, type Style } from './style.js';
 
@@ -114,7 +115,7 @@ function renderAction(action: Action, plan: Plan, style: Style): string[] {
 
 /** A running container apply only waits on, because it was never proven healthy. */
 function isHealthWait(action: Action): boolean {
-  return action.reason === 'unproven' || action.reason === 'serving_unproven';
+  return isHealthGate(action.reason);
 }
 
 /** `Plan: 2 to create, 1 to replace, 2 to stop, 1 to remove; 1 protected drift (not applied)`. */

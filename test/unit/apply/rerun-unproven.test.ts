@@ -71,4 +71,25 @@ describe('apply re-run after a kill during the health wait', () => {
     expect(h.stateOf(app('backend', 'd2'))).toBe('running');
     expect(h.events(mark).filter((e) => !e.includes('deployctl-lock'))).toEqual([]);
   });
+
+  it('GIVEN a kept d1 brought back by a killed apply --deploy-id d1 (d2 still serving) WHEN the re-run finds it unhealthy THEN it is stopped again, never removed', async () => {
+    const h = new Harness();
+    await h.deploy(shopSpec(), 'd1');
+    await h.deploy(shopSpec({ image: APP_V2 }), 'd2');
+    const d1 = [h.idOf(app('backend', 'd1')), h.idOf(app('frontend', 'd1'))];
+    // What the killed run left: d1 started again, not yet proven, beside the serving d2.
+    await h.engine.startContainer(app('backend', 'd1'));
+    h.engine.setHealthSequence(app('backend', 'd1'), ['unhealthy']);
+
+    const err = await h.deployFails(shopSpec(), 'd1');
+
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toContain(`Rolled back: stopped again ${app('backend', 'd1')}.`);
+    expect(err.message).toContain(
+      `Serving now: untouched ${app('backend', 'd2')}, ${app('frontend', 'd2')}.`,
+    );
+    expect([h.idOf(app('backend', 'd1')), h.idOf(app('frontend', 'd1'))]).toEqual(d1);
+    expect(h.stateOf(app('backend', 'd1'))).toBe('exited');
+    expect(h.names('running')).toEqual([app('backend', 'd2'), DB, app('frontend', 'd2')]);
+  });
 });

@@ -76,6 +76,15 @@ describe('planner: a running generation that was never proven healthy (re-run af
     expect(kindsFor(p, n('web', 'd2'))).toEqual(['noop:up_to_date']);
   });
 
+  it('GIVEN a kept d1 brought back by a killed apply (running unproven) while the newer d2 still serves WHEN planning d1 THEN unproven_kept', () => {
+    const containers = [...live('d1', { health: 'starting' }), ...live('d2', { health: 'healthy' })];
+    const p = plan(spec, observedState({ images, containers }), { deployId: 'd1' });
+    expect(only(p, n('api', 'd1'))).toMatchObject({ kind: 'start', reason: 'unproven_kept' });
+    expect(only(p, n('api', 'd1')).detail).toContain('stops this kept generation again if it fails');
+    expect(only(p, n('web', 'd1'))).toMatchObject({ kind: 'start', reason: 'unproven_kept' });
+    expect(kindsFor(p, n('api', 'd2'))).toEqual(['stop:previous_generation']);
+  });
+
   it('GIVEN an unproven generation WHEN rendering the plan THEN it says wait, and the summary counts waits apart from starts', () => {
     const containers = [...live('d1', { health: 'healthy' }), ...live('d2', { health: 'starting' })];
     const text = renderPlanText(
