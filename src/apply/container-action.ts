@@ -31,6 +31,19 @@ export async function runContainerAction(
     }
     case 'start': {
       const id = action.observed!.id;
+      if (action.reason === 'unproven') {
+        // Left running by a killed apply: adopted, so a failed health gate removes it as this
+        // run would have removed a container it created itself.
+        state.journal.created.push({ id, name: action.name, role });
+        return id;
+      }
+      // A kept generation a killed apply brought back: it goes back to sleep on failure, as below.
+      if (action.reason === 'unproven_kept') {
+        state.journal.started.push({ id, name: action.name, graceMs: service.stopGracePeriodMs });
+        return id;
+      }
+      // The only generation serving: waited on, never recorded for removal.
+      if (action.reason === 'serving_unproven') return id;
       // An app generation brought back (e.g. redeploying a kept id) goes back to sleep if the
       // apply fails, so a failed apply leaves it as it found it.
       if (role === 'app')

@@ -78,6 +78,8 @@ function rolledBack(err: unknown, state: RunState, report: RollbackReport | unde
   const removed = report?.removed ?? [];
   const restored = report?.restored ?? [];
   const stoppedAgain = report?.stoppedAgain ?? [];
+  // The only generation serving, found unhealthy: waited on, never removed (phase-deploy).
+  const kept = plan.actions.filter((a) => a.reason === 'serving_unproven').map((a) => a.name);
   // A cause ending in a block of log lines keeps it apart, so no sentence runs into a log line.
   const head = cause.message.includes('\n') ? `${cause.message}\n` : `${cause.message.replace(/\.?$/, '.')} `;
   const parts: string[] = [];
@@ -90,7 +92,15 @@ function rolledBack(err: unknown, state: RunState, report: RollbackReport | unde
     parts.push(
       undone.length
         ? `Rolled back: ${undone.join('; ')}.`
-        : 'Nothing of the new generation had been started.',
+        : kept.length
+          ? 'Nothing was rolled back.'
+          : 'Nothing of the new generation had been started.',
+    );
+  }
+  if (kept.length > 0) {
+    parts.push(
+      `${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} not healthy but left running, not removed: ` +
+        `generation ${plan.deployId} is the only one serving.`,
     );
   }
   if (!report) parts.push('The rollback itself did not complete: run `deployctl plan` to see what is live.');
@@ -104,7 +114,10 @@ function rolledBack(err: unknown, state: RunState, report: RollbackReport | unde
         a.role === 'app' &&
         a.resource === 'container' &&
         a.observed?.state === 'running' &&
-        !lost.has(a.name),
+        !lost.has(a.name) &&
+        // Adopted by this run (left running by a killed one) and undone by the rollback.
+        !removed.includes(a.name) &&
+        !stoppedAgain.includes(a.name),
     )
     .map((a) => a.name);
   const untouched = serving.filter((n) => !restored.includes(n));
@@ -113,7 +126,9 @@ function rolledBack(err: unknown, state: RunState, report: RollbackReport | unde
     serving.length === 0
       ? 'No app container was running before this apply.'
       : `Serving now: ${[
-          untouched.length ? `untouched ${untouched.join(', ')}` : '',
+          untouched.length
+            ? `untouched ${untouched.map((n) => (kept.includes(n) ? `${n} (not healthy)` : n)).join(', ')}`
+            : '',
           putBack.length ? `put back ${putBack.join(', ')}` : '',
         ]
           .filter(Boolean)

@@ -1,7 +1,10 @@
 import type { Engine } from '../engine/port.js';
 import { isEngineError } from '../engine/engine-error.js';
 
-/** A container this run created. */
+/**
+ * A container this run created, or adopted: one of the new generation that a killed earlier run
+ * created and never proved healthy, undone the same way.
+ */
 interface Created {
   id: string;
   name: string;
@@ -63,10 +66,19 @@ export class Journal {
     }
     for (const r of [...this.replacements].reverse()) {
       await attempt(report, `put ${r.name} back`, async () => {
+        // A replacement already gone frees the name all the same: the original still goes back.
         if (r.newId) {
-          await engine.removeContainer(r.newId, { force: true, removeAnonymousVolumes: r.role === 'app' });
+          await ifPresent(
+            engine.removeContainer(r.newId, { force: true, removeAnonymousVolumes: r.role === 'app' }),
+          );
         }
-        await engine.renameContainer(r.oldId, r.name);
+        if (!(await ifPresent(engine.renameContainer(r.oldId, r.name)))) {
+          // Not "nothing to undo": the original is what should be serving under this name.
+          report.failures.push(
+            `could not put ${r.name} back: the original (renamed aside to ${r.asideName}) is gone`,
+          );
+          return;
+        }
         if (r.wasRunning) await engine.startContainer(r.oldId);
         report.restored.push(r.name);
       });
@@ -75,11 +87,26 @@ export class Journal {
   }
 }
 
+/** Runs one undo step; a failure is reported, never thrown, so the other steps still run. */
 async function attempt(report: RollbackReport, what: string, run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (err) {
     if (isEngineError(err, 'not_found')) return; // already gone: nothing to undo
     report.failures.push(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Awaits an engine call on a container that may already be gone; returns whether it was there.
+ * Each step of an undo judges "already gone" on its own, so one gone container never skips the rest.
+ */
+async function ifPresent(call: Promise<void>): Promise<boolean> {
+  try {
+    await call;
+    return true;
+  } catch (err) {
+    if (isEngineError(err, 'not_found')) return false;
+    throw err;
   }
 }

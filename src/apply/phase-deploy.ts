@@ -1,5 +1,6 @@
 import { DeployctlError } from '../errors.js';
 import { appContainerName } from '../spec/model.js';
+import { isHealthGate } from '../plan/unproven.js';
 import { startOrder } from '../spec/start-order.js';
 import { runContainerAction } from './container-action.js';
 import { checkAbort } from './guard.js';
@@ -23,7 +24,7 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
       inLevel.map(async (action) => {
         try {
           const service = serviceOf(state, action)!;
-          update(`${action.kind} ${action.name}`);
+          update(isHealthGate(action.reason) ? `checking ${action.name}` : `${action.kind} ${action.name}`);
           const id = await runContainerAction(state, action, service);
           update(`waiting for ${action.name}`);
           await waitHealthy(

@@ -1,11 +1,12 @@
 import { waitHealthy } from '../apply/wait-healthy.js';
 import { LABEL } from '../engine/labels.js';
-import type { Engine } from '../engine/port.js';
+import type { ContainerInfo, Engine } from '../engine/port.js';
+import { deployIdOf, generationsNewestFirst, isActive, isOwned, isRenamedAside } from '../plan/live.js';
 import type { Spec } from '../spec/model.js';
 import { startOrder } from '../spec/start-order.js';
 import type { Clock } from '../util/clock.js';
 
-/** A running app container of the project, with what stopping and restarting it needs. */
+/** An app container of the project, with what stopping and restarting it needs. */
 export interface LiveApp {
   id: string;
   name: string;
@@ -14,28 +15,70 @@ export interface LiveApp {
   waitTimeoutMs: number;
 }
 
+/** The app containers a restore deals with. */
+export interface AppsToCycle {
+  /** Every running app container of the project: stopped before the restore, started after. */
+  running: LiveApp[];
+  /**
+   * Containers of the live generation that are already stopped, e.g. by a restore-db that was
+   * killed between stopping and starting the apps: started after the restore with the others.
+   */
+  leftStopped: LiveApp[];
+}
+
 const DEFAULT_GRACE_MS = 10_000;
 const DEFAULT_WAIT_MS = 60_000;
 
-/** The live generation: every running app container of the project (by its labels). */
-export async function liveApps(engine: Engine, spec: Spec): Promise<LiveApp[]> {
-  const containers = await engine.listContainers({ project: spec.project });
-  return containers
-    .filter(
-      (c) =>
-        c.labels[LABEL.project] === spec.project && c.labels[LABEL.role] === 'app' && c.state === 'running',
-    )
-    .map((c) => {
-      const service = c.labels[LABEL.service] ?? '';
-      const s = spec.apps.services.find((x) => x.name === service);
-      return {
-        id: c.id,
-        name: c.name,
-        service,
-        graceMs: s?.stopGracePeriodMs ?? DEFAULT_GRACE_MS,
-        waitTimeoutMs: s?.waitTimeoutMs ?? DEFAULT_WAIT_MS,
-      };
-    });
+/**
+ * What a restore stops and starts again. Every running app container is stopped (any of them
+ * may write to the database). Those of the live generation that are already stopped are
+ * started too, so a restore run again after a killed one leaves the apps as they were before
+ * either run. Retired generations are never started.
+ */
+export async function appsToCycle(engine: Engine, spec: Spec): Promise<AppsToCycle> {
+  const apps = (await engine.listContainers({ project: spec.project })).filter(
+    (c) => isOwned(c, spec.project, 'app') && !isRenamedAside(c) && deployIdOf(c) !== undefined,
+  );
+  const live = await liveGeneration(engine, apps);
+  return {
+    running: apps.filter((c) => c.state === 'running').map((c) => liveApp(spec, c)),
+    leftStopped: live.filter((c) => c.state === 'exited').map((c) => liveApp(spec, c)),
+  };
+}
+
+/**
+ * The generation that serves, or served last. While any app container runs it is the newest
+ * generation that runs (generationsNewestFirst). When none runs, creation order cannot tell it
+ * from a retired one (after a rollback by deploy id the serving generation is the older), but
+ * the start times can: the live generation is the one started last, since an apply retires
+ * the previous generation only after it started the new one, and nothing starts a retired one.
+ */
+async function liveGeneration(engine: Engine, apps: ContainerInfo[]): Promise<ContainerInfo[]> {
+  const generations = generationsNewestFirst(apps);
+  const [newest] = generations;
+  if (!newest || newest.containers.some((c) => isActive(c.state))) return newest?.containers ?? [];
+  let live: ContainerInfo[] = [];
+  let lastStart = -Infinity;
+  for (const g of generations) {
+    const starts = await Promise.all(
+      g.containers.map(async (c) => (await engine.inspectContainer(c.id))?.startedAt ?? -Infinity),
+    );
+    const started = Math.max(...starts);
+    if (started > lastStart) [live, lastStart] = [g.containers, started];
+  }
+  return live;
+}
+
+function liveApp(spec: Spec, c: ContainerInfo): LiveApp {
+  const service = c.labels[LABEL.service] ?? '';
+  const s = spec.apps.services.find((x) => x.name === service);
+  return {
+    id: c.id,
+    name: c.name,
+    service,
+    graceMs: s?.stopGracePeriodMs ?? DEFAULT_GRACE_MS,
+    waitTimeoutMs: s?.waitTimeoutMs ?? DEFAULT_WAIT_MS,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DeployctlError, InterruptedError } from '../errors.js';
-import { liveApps } from './app-generation.js';
+import { appsToCycle } from './app-generation.js';
 import { takeBackup, type BackupResult } from './backup.js';
 import { formatBytes } from './bytes.js';
 import { ensureDbContainer, planDbContainer, type DbContainerPlan } from './db-container.js';
@@ -68,7 +68,7 @@ export async function prepareRestore(
 
     if (!req.autoApprove) {
       progress.stage('confirm');
-      const apps = req.keepAppsRunning ? [] : await liveApps(engine, req.spec);
+      const apps = req.keepAppsRunning ? [] : (await appsToCycle(engine, req.spec)).running;
       if (
         !(await io.confirm(
           question(

@@ -10,7 +10,7 @@ export interface AfterSafetyContext {
   specFile: string;
   safetyBackup?: string;
   outcome?: TransactionOutcome;
-  /** Apps stopped by this run. */
+  /** Apps stopped by this run, and those of the live generation a killed earlier run left stopped. */
   stopped: string[];
   /** How restarting them went (undefined when none had been stopped). */
   restart?: StartOutcome;

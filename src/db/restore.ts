@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { DeployctlError } from '../errors.js';
 import type { Spec } from '../spec/model.js';
-import { liveApps, startApps, stopApps, type LiveApp, type StartOutcome } from './app-generation.js';
+import { appsToCycle, startApps, stopApps, type LiveApp, type StartOutcome } from './app-generation.js';
 import { throttled, type DbDeps } from './deps.js';
 import type { DumpCheckRun } from './dump-check.js';
 import { restoreInOneTransaction, type TransactionOutcome } from './restore-exec.js';
@@ -61,6 +61,7 @@ export async function runRestore(req: RestoreRequest, deps: DbDeps): Promise<Res
   const prepared = await prepareRestore(req, target, deps, progress);
   const { dump, toc } = prepared;
 
+  // What this run stopped, after what a killed earlier run left stopped: all started again.
   const stopped: LiveApp[] = [];
   const ctx: AfterSafetyContext = {
     stage: 'stop-apps',
@@ -77,13 +78,20 @@ export async function runRestore(req: RestoreRequest, deps: DbDeps): Promise<Res
     progress.stage('stop-apps');
     await io.step('Stop the app generation', async () => {
       if (req.keepAppsRunning) return 'kept running (--keep-apps-running)';
-      const apps = await liveApps(engine, req.spec);
-      await stopApps(engine, req.spec, apps, (app) => {
+      const apps = await appsToCycle(engine, req.spec);
+      const onStopped = (app: LiveApp): void => {
         stopped.push(app);
         ctx.stopped.push(app.name);
         progress.stopped(app.name);
-      });
-      return apps.length === 0 ? 'no app container running' : `stopped ${apps.map((a) => a.name).join(', ')}`;
+      };
+      apps.leftStopped.forEach(onStopped);
+      await stopApps(engine, req.spec, apps.running, onStopped);
+      const left = apps.leftStopped.length
+        ? `; already stopped, started after the restore: ${apps.leftStopped.map((a) => a.name).join(', ')}`
+        : '';
+      return apps.running.length === 0
+        ? `no app container running${left}`
+        : `stopped ${apps.running.map((a) => a.name).join(', ')}${left}`;
     });
     if (signal?.aborted) throw interruptedAfterSafety(ctx);
 

@@ -17,6 +17,9 @@ export type ReasonCode =
   | 'missing' // not there: create it
   | 'stopped' // exists but not running: start it
   | 'up_to_date' // matches the spec
+  | 'unproven' // this generation runs but was never proven healthy (a killed apply): wait, remove on failure
+  | 'unproven_kept' // the same for a kept generation a killed apply brought back: wait, stop again on failure
+  | 'serving_unproven' // the only generation serving is not healthy: wait, fail, never remove it
   | 'image_changed' // the image reference or the image id behind a tag changed
   | 'config_changed' // another field of the definition changed
   | 'replace_requested' // --replace SERVICE named this infra container
@@ -81,7 +84,6 @@ export type WarningCode =
   | 'anonymous_volume' // infra data on an anonymous volume: lost when the container is recreated
   | 'container_layer_data' // infra service with no persistent mount at all
   | 'renamed_aside' // a copy left by an interrupted replace (`<name>.replaced-<time>`): check it, remove by hand
-  | 'volume_in_use' // an infra container will share a named volume with a running container outside the spec
   | 'unhealthy' // a live container reports unhealthy
   | 'paused';
 

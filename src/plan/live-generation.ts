@@ -2,11 +2,13 @@ import { LABEL } from '../engine/labels.js';
 import { appContainerName, type Spec } from '../spec/model.js';
 import { generationsNewestFirst, isOwned, isRenamedAside, localImageId } from './live.js';
 import type { ObservedState } from './observed.js';
+import { isProven } from './unproven.js';
 
 /**
  * The deploy id of the serving app generation (the newest live one, see generationsNewestFirst)
- * when it already runs exactly this spec (every app running, same config hash, same image id);
- * otherwise undefined.
+ * when it already runs exactly this spec (every app running and proven healthy, same config hash,
+ * same image id); otherwise undefined. An unhealthy or still-starting generation does not count:
+ * reusing its id would call it done without a health gate.
  *
  * Used only when no deploy id was given: without it a generated timestamp would make every
  * plain `deployctl apply` a new generation, and "run twice, nothing changes" would not hold.
@@ -24,7 +26,7 @@ export function matchingLiveGeneration(spec: Spec, observed: ObservedState): str
     );
     return (
       c !== undefined &&
-      c.state === 'running' &&
+      isProven(c) &&
       c.labels[LABEL.configHash] === service.configHash &&
       c.imageId === localImageId(observed.images, service.image)
     );

@@ -20,12 +20,14 @@ import {
   type PlanContext,
 } from './plan-context.js';
 import { nameProtection, protectionOf } from './protection.js';
+import { gateDetail, healthGates } from './unproven.js';
 
 /**
  * The generation being deployed: one container per app service, named for the deploy id.
  * A name held by anything else is a blocker, never something to move out of the way.
  */
 export function planCurrentApps(ctx: PlanContext): void {
+  const running: Running[] = [];
   for (const service of ctx.spec.apps.services) {
     const name = appContainerName(ctx.spec.project, service.name, ctx.deployId);
     const live = containerNamed(ctx, name);
@@ -46,7 +48,8 @@ export function planCurrentApps(ctx: PlanContext): void {
         detail: 'does not exist: will be created',
       });
     } else if (isCurrent(ctx, live, service)) {
-      planExisting(ctx, service, live);
+      const up = planExisting(ctx, service, live);
+      if (up) running.push(up);
     } else {
       ctx.blockers.push({
         code: 'foreign_name_conflict',
@@ -57,9 +60,17 @@ export function planCurrentApps(ctx: PlanContext): void {
       });
     }
   }
+  planRunning(ctx, running);
 }
 
-function planExisting(ctx: PlanContext, service: ServiceSpec, live: ContainerInfo): void {
+/** A current-generation container that matches the spec and is not stopped. */
+interface Running {
+  service: ServiceSpec;
+  live: ContainerInfo;
+}
+
+/** Decides replace or start; returns the container when it is up (or trying to be) as specified. */
+function planExisting(ctx: PlanContext, service: ServiceSpec, live: ContainerInfo): Running | undefined {
   const cmp = compareManaged(live, service, compareContext(ctx));
   const observed = observedOf(live);
   if (!cmp.equal) {
@@ -70,18 +81,43 @@ function planExisting(ctx: PlanContext, service: ServiceSpec, live: ContainerInf
       changes: cmp.changes,
       observed,
     });
-    return;
+    return undefined;
   }
-  addStateWarnings(ctx, live);
   if (isStopped(live.state)) {
+    addStateWarnings(ctx, live);
     addApp(ctx, service, live.name, {
       kind: 'start',
       reason: 'stopped',
       detail: `is ${live.state}: will be started`,
       observed,
     });
-  } else {
-    addApp(ctx, service, live.name, { kind: 'noop', reason: 'up_to_date', detail: 'up to date', observed });
+    return undefined;
+  }
+  return { service, live };
+}
+
+/** Running containers of the generation are done only once proven healthy (see healthGates). */
+function planRunning(ctx: PlanContext, running: Running[]): void {
+  const gates = healthGates(
+    ctx.spec.project,
+    ctx.deployId,
+    ctx.observed,
+    running.map((r) => r.live),
+  );
+  for (const { service, live } of running) {
+    const observed = observedOf(live);
+    const gate = gates.get(live);
+    if (gate) {
+      addApp(ctx, service, live.name, {
+        kind: 'start',
+        reason: gate,
+        detail: gateDetail(gate, live),
+        observed,
+      });
+    } else {
+      addStateWarnings(ctx, live);
+      addApp(ctx, service, live.name, { kind: 'noop', reason: 'up_to_date', detail: 'up to date', observed });
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import type { Action, ActionKind, Plan } from './actions.js';
 import { hasChanges } from './actions.js';
 import { renderChange } from './render-changes.js';
 import type { Style } from './style.js';
+import { isHealthGate } from './unproven.js';
 
 export { plainStyle, type Style } from './style.js';
 
@@ -100,11 +101,21 @@ function renderAction(action: Action, plan: Plan, style: Style): string[] {
     .join(', ');
   const head = `${action.resource} ${action.name}${about ? ` (${about})` : ''}${action.protected ? ' [protected]' : ''}`;
   if (action.kind === 'noop') return [`  ${symbol} ${style.dim(`${head}: ${action.detail}`)}`];
-  const label = action.kind === 'drift' ? `${style.yellow('drift')} ` : '';
+  const label =
+    action.kind === 'drift'
+      ? `${style.yellow('drift')} `
+      : isHealthWait(action)
+        ? `${style.yellow('wait')} `
+        : '';
   return [
     `  ${symbol} ${label}${head}: ${action.detail}`,
     ...action.changes.map((c) => `        ${renderChange(c, style)}`),
   ];
+}
+
+/** A running container apply only waits on, because it was never proven healthy. */
+function isHealthWait(action: Action): boolean {
+  return isHealthGate(action.reason);
 }
 
 /** `Plan: 2 to create, 1 to replace, 2 to stop, 1 to remove; 1 protected drift (not applied)`. */
@@ -112,9 +123,12 @@ export function summaryLine(plan: Plan, style: Style): string {
   const s = plan.summary;
   if (!hasChanges(plan) && s.drift === 0)
     return style.green('No changes. Infrastructure and apps match the spec.');
+  // The JSON summary counts a health wait as a start; people read "to start" as "is stopped".
+  const waits = plan.actions.filter(isHealthWait).length;
   const counts = [
     `${s.create} to create`,
-    ...(s.start > 0 ? [`${s.start} to start`] : []),
+    ...(s.start - waits > 0 ? [`${s.start - waits} to start`] : []),
+    ...(waits > 0 ? [`${waits} to wait for`] : []),
     `${s.replace} to replace`,
     `${s.stop} to stop`,
     `${s.remove} to remove`,

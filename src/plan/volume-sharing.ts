@@ -6,10 +6,11 @@ import type { PlanContext } from './plan-context.js';
 /**
  * An infra container that apply will create, start or replace must not come up on a named
  * volume that a running container outside the spec still uses: two Postgres servers on one
- * data directory corrupt it. That container is typically the old database after a
- * container_name change, or a legacy one deployctl never created. For a `database:` service
- * this blocks the apply; for other infra (a shared certificate volume may be deliberate) it is
- * a warning.
+ * data directory corrupt it, and any two copies of a stateful service (a proxy renewing the
+ * same certificates, a cache writing the same files) fight over the files they keep there.
+ * That container is typically the old copy after a container_name change, or a legacy one
+ * deployctl never created. It blocks the apply for every infra service: protected data is at
+ * stake, and a sharing that is deliberate is one the spec can describe.
  */
 export function planVolumeSharing(ctx: PlanContext): void {
   const described = describedNames(ctx);
@@ -39,22 +40,17 @@ function report(
   volume: string,
   user: ContainerInfo,
 ): void {
-  const what = `${name} (${service.name}) would use volume ${volume}, which running container ${user.name} uses too and the spec does not describe`;
-  if (service.database) {
-    ctx.blockers.push({
-      code: 'volume_in_use',
-      target: name,
-      message:
-        `${what}; two database servers on one data directory corrupt it, so apply refuses and nothing was changed. ` +
-        `If ${user.name} is an old copy of this database, stop it by hand (\`docker stop ${user.name}\`) and apply again.`,
-    });
-  } else {
-    ctx.warnings.push({
-      code: 'volume_in_use',
-      target: name,
-      message: `${what}. If that is not deliberate, stop ${user.name} before applying.`,
-    });
-  }
+  const risk = service.database
+    ? 'two database servers on one data directory corrupt it'
+    : 'two copies of a service writing the same files can corrupt what it keeps there';
+  ctx.blockers.push({
+    code: 'volume_in_use',
+    target: name,
+    message:
+      `${name} (${service.name}) would use volume ${volume}, which running container ${user.name} uses too and the spec does not describe; ` +
+      `${risk}, so apply refuses and nothing was changed. ` +
+      `If ${user.name} is an old copy of this service, stop it by hand (\`docker stop ${user.name}\`) and apply again.`,
+  });
 }
 
 /** Containers the spec describes: infra by container_name (apps are matched by label). */

@@ -93,15 +93,23 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
   const { startDumpCheck } = await import('../../db/dump-check.js');
   const check = startDumpCheck(dumpPath, sigint.signal);
   try {
-    const [{ runRestore }, { lockLostOr, lostOnceTaken, runSignal }, { systemClock }, spec, engine, io] =
-      await Promise.all([
-        import('../../db/restore.js'),
-        import('../../apply/lock-lost.js'),
-        import('../../util/clock.js'),
-        cli.loadSpec({ dbService: args.db }),
-        cli.engine(),
-        cli.ioHost(),
-      ]);
+    const [
+      { runRestore },
+      { lockLostOr, lostOnceTaken, runSignal },
+      { releaseQuietly },
+      { systemClock },
+      spec,
+      engine,
+      io,
+    ] = await Promise.all([
+      import('../../db/restore.js'),
+      import('../../apply/lock-lost.js'),
+      import('../../db/release-lock.js'),
+      import('../../util/clock.js'),
+      cli.loadSpec({ dbService: args.db }),
+      cli.engine(),
+      cli.ioHost(),
+    ]);
     // Taken beside step 1, which only reads; the core waits for it before anything else. A run
     // that ends first (a bad file) stops waiting for it, and releases it if it came.
     const stopLocking = new AbortController();
@@ -138,7 +146,7 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
       throw lockLostOr(err, lost, sigint.signal, { project: spec.project, command: 'restore-db' });
     } finally {
       stopLocking.abort();
-      await (await locking.catch(() => undefined))?.release();
+      await releaseQuietly(locking, io, spec.project);
     }
     if (cli.args.json) cli.json({ status: 'ok', dump: dumpPath, ...result });
     else cli.out(renderRestore(result, args.dump, cli));

@@ -69,6 +69,57 @@ describe('rollback when the new generation fails', () => {
     expect(h.idOf(DB)).toBe(before[DB]);
   });
 
+  it('GIVEN a replace whose new container is already gone (not_found) WHEN rolling back THEN the original is still renamed back and started', async () => {
+    const h = new Harness();
+    const before = await serving(h);
+    h.engine.unhealthy(app('backend', 'd1'));
+    const { EngineError } = await import('../../../src/engine/engine-error.js');
+    const remove = h.engine.removeContainer.bind(h.engine);
+    const original = before[app('backend', 'd1')];
+    // The replacement vanishes under the rollback's feet (removed by someone, or by the engine).
+    h.engine.removeContainer = async (id, opts) => {
+      if (h.engine.container(id)?.name !== app('backend', 'd1') || id === original) return remove(id, opts);
+      await remove(id, opts);
+      throw new EngineError('not_found', `No such container: ${id}`);
+    };
+    const changed = shopSpec({
+      apps: [backend(undefined, { environment: { LOG_LEVEL: 'debug' } }), frontend()],
+    });
+
+    const err = await h.deployFails(changed, 'd1');
+
+    expect(err.message).toContain(`Rolled back: put back ${app('backend', 'd1')}.`);
+    expect(err.message).not.toContain('Could NOT undo');
+    expect(h.idOf(app('backend', 'd1'))).toBe(original);
+    expect(h.stateOf(app('backend', 'd1'))).toBe('running');
+    expect(h.names()).toEqual([app('backend', 'd1'), app('frontend', 'd1'), DB].sort());
+  });
+
+  it('GIVEN a replace whose renamed-aside original is gone WHEN rolling back THEN the message says it could NOT be put back', async () => {
+    const h = new Harness();
+    await serving(h);
+    h.engine.unhealthy(app('backend', 'd1'));
+    const original = h.idOf(app('backend', 'd1'))!;
+    const stop = h.engine.stopContainer.bind(h.engine);
+    // Someone removes the aside copy right after the replace stopped it.
+    h.engine.stopContainer = async (id, ms) => {
+      await stop(id, ms);
+      if (id === original) await h.engine.removeContainer(id, { force: true, removeAnonymousVolumes: true });
+    };
+    const changed = shopSpec({
+      apps: [backend(undefined, { environment: { LOG_LEVEL: 'debug' } }), frontend()],
+    });
+
+    const err = await h.deployFails(changed, 'd1');
+
+    expect(err.message).toMatch(
+      new RegExp(
+        `Could NOT undo: could not put ${app('backend', 'd1')} back: the original \\(renamed aside to ${app('backend', 'd1')}\\.replaced-\\w+\\) is gone\\.`,
+      ),
+    );
+    expect(err.message).not.toContain(`put back ${app('backend', 'd1')}`);
+  });
+
   it('GIVEN a first deploy that fails WHEN rolling back THEN the infrastructure it created stays and the message says so', async () => {
     const h = new Harness();
     h.engine.unhealthy(app('backend', 'd1'));

@@ -89,3 +89,23 @@ describe('parsePlanJson', () => {
     );
   });
 });
+
+describe('plan schema: every code the planner emits is one a saved plan may carry', () => {
+  it('GIVEN a plan with an unproven generation, a volume_in_use blocker and a renamed_aside warning WHEN saved and read back THEN it validates', () => {
+    const p = sanchoPlan();
+    const backend = p.actions.find((a) => a.role === 'app' && a.deployId === 'd3')!;
+    p.actions = [
+      ...p.actions,
+      { ...backend, kind: 'start', reason: 'unproven' },
+      { ...backend, kind: 'start', reason: 'unproven_kept' },
+      { ...backend, kind: 'start', reason: 'serving_unproven' },
+    ];
+    p.blockers = [{ code: 'volume_in_use', target: 'sancho_traefik_persistent', message: 'shared' }];
+    p.warnings = [...p.warnings, { code: 'renamed_aside', target: 'x.replaced-1', message: 'aside' }];
+    const back = parsePlanJson(JSON.stringify(planToJson(p)), 'plan.json');
+    expect(back.actions.map((a) => a.reason)).toEqual(
+      expect.arrayContaining(['unproven', 'unproven_kept', 'serving_unproven']),
+    );
+    expect(back.blockers.map((b) => b.code)).toEqual(['volume_in_use']);
+  });
+});

@@ -74,11 +74,31 @@ describe('planner: an infra container never shares its data volume with a runnin
     expect(p.blockers.filter((b) => b.code === 'volume_in_use')).toEqual([]);
   });
 
-  it('GIVEN a stranger on the volume of a non-database infra service WHEN planning THEN only a warning (sharing may be deliberate)', () => {
+  it('GIVEN a stranger running on the volume of a non-database infra service WHEN planning THEN apply is blocked too, with what to stop', () => {
     const other = container('other_proxy', { volumeNames: ['certs'] });
     const p = plan(spec, observedState({ images, volumes, containers: [other] }));
-    expect(p.blockers.filter((b) => b.code === 'volume_in_use')).toEqual([]);
-    expect(p.warnings.find((w) => w.code === 'volume_in_use')?.target).toBe('shop_proxy');
+    const blocker = p.blockers.find((b) => b.code === 'volume_in_use');
+    expect(blocker?.target).toBe('shop_proxy');
+    expect(blocker?.message).toContain('volume certs, which running container other_proxy uses too');
+    expect(blocker?.message).toContain('docker stop other_proxy');
+    expect(blocker?.message).toContain('nothing was changed');
+    expect(p.warnings.filter((w) => (w.code as string) === 'volume_in_use')).toEqual([]);
+  });
+
+  it('GIVEN the old copy of a non-database infra service (renamed container_name) still running on its volume WHEN only starting the new one THEN blocked', () => {
+    const state = matchingState(spec, 'd1');
+    state.containers.find((c) => c.name === 'shop_proxy')!.state = 'exited';
+    const old = managedContainer(spec, proxy, { name: 'shop_proxy_old', volumeNames: ['certs'] });
+    const p = plan(spec, { ...state, containers: [...state.containers, old] });
+    expect(p.actions.find((a) => a.name === 'shop_proxy')?.kind).toBe('start');
+    expect(p.blockers.map((b) => [b.code, b.target])).toContainEqual(['volume_in_use', 'shop_proxy']);
+  });
+
+  it('GIVEN a stranger on the volume of a running, up-to-date infra service WHEN planning THEN nothing is blocked (apply does not touch it)', () => {
+    const state = matchingState(spec, 'd1');
+    const other = container('other_proxy', { volumeNames: ['certs'] });
+    const p = plan(spec, { ...state, containers: [...state.containers, other] });
+    expect(p.blockers).toEqual([]);
   });
 
   it('GIVEN --replace of the database WHEN the container being replaced is the one on the volume THEN it is not a stranger', () => {
