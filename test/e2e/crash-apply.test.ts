@@ -32,7 +32,7 @@ beforeAll(async () => {
     appServices: ['backend', 'frontend'],
     dirs: [s.letsencrypt],
     backupsDir: join(s.dir, 'backups'),
-    sql: s.sql,
+    sql: (q) => s.sql(q),
   };
 });
 
@@ -72,7 +72,7 @@ function healthyCase(id: string, kill: () => KillPoint, env: Record<string, stri
  */
 async function run(make: () => CrashCase): Promise<void> {
   const c = make();
-  const r = await runCrashCase(subject, s.start, c);
+  const r = await runCrashCase(subject, (a, o) => s.start(a, o), c);
   results.push(r);
   if (r.failures.length > 0) {
     await docker

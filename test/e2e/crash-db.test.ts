@@ -34,12 +34,18 @@ beforeAll(async () => {
   stack = await startDbStack('crashdb');
   // Large enough that dumping and restoring take a moment, so a kill lands inside them.
   await seedItems(stack, 300_000);
-  subject = { project: stack.project, docker, appServices: ['web'], backupsDir: stack.backups, sql: stack.sql };
+  subject = {
+    project: stack.project,
+    docker,
+    appServices: ['web'],
+    backupsDir: stack.backups,
+    sql: (q) => stack.sql(q),
+  };
   start = (args, opts = {}) => startCli([...args, '-f', stack.specPath], { cwd: stack.dir, ...opts });
   const backup = await stack.cli(['backup', '--json']);
   expect(backup.code, backup.stderr).toBe(0);
   dump = (JSON.parse(backup.stdout) as { path: string }).path;
-  dumpTables = await tableChecksums(stack.sql);
+  dumpTables = await tableChecksums((q) => stack.sql(q));
   const [web] = await docker.listContainers({
     filters: { label: [`deployctl.project=${stack.project}`, 'deployctl.role=app'] },
   });
@@ -76,11 +82,7 @@ const tempDumpWritten = {
 };
 
 describe('backup killed with SIGKILL, then run again', () => {
-  const points = [
-    () => stepStarted('Dump shop from'),
-    () => tempDumpWritten,
-    () => stepStarted('Retention'),
-  ];
+  const points = [() => stepStarted('Dump shop from'), () => tempDumpWritten, () => stepStarted('Retention')];
   for (const kill of points) {
     it(`killed at ${kill().step}`, () =>
       run({ name: 'backup', args: ['backup'], kill: kill(), expect: { exit: 0 } }));
@@ -97,8 +99,10 @@ describe('restore-db killed with SIGKILL, then run again', () => {
   for (const kill of points) {
     it(`killed at ${kill().step}: the data is exactly the dump's, the apps serve again`, async () => {
       // Data changed since the dump, so the restore has something to put back.
-      await stack.sql("DELETE FROM items WHERE id > 250000; UPDATE items SET name = 'changed' WHERE id < 100;");
-      expect(await tableChecksums(stack.sql)).not.toEqual(dumpTables);
+      await stack.sql(
+        "DELETE FROM items WHERE id > 250000; UPDATE items SET name = 'changed' WHERE id < 100;",
+      );
+      expect(await tableChecksums((q) => stack.sql(q))).not.toEqual(dumpTables);
       await run({
         name: 'restore-db',
         args: ['restore-db', dump, '-y'],

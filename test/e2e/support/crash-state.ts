@@ -56,7 +56,9 @@ export async function snapshot(s: CrashSubject): Promise<Snapshot> {
 }
 
 /** Every user table's row count and md5 over its rows in a stable order. */
-export async function tableChecksums(sql: (text: string) => Promise<string>): Promise<Record<string, string>> {
+export async function tableChecksums(
+  sql: (text: string) => Promise<string>,
+): Promise<Record<string, string>> {
   const names = (
     await sql(
       "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
@@ -134,7 +136,9 @@ async function checkServing(s: CrashSubject, deployId: string): Promise<string[]
   const ids = [...new Set(running.map((c) => c.Labels['deployctl.deploy-id']))];
   const failures: string[] = [];
   if (ids.length !== 1 || ids[0] !== deployId)
-    failures.push(`generation ${deployId} should be the only one serving; running: ${ids.join(', ') || 'none'}`);
+    failures.push(
+      `generation ${deployId} should be the only one serving; running: ${ids.join(', ') || 'none'}`,
+    );
   for (const service of s.appServices) {
     const c = running.find(
       (x) => x.Labels['deployctl.deploy-id'] === deployId && x.Labels['deployctl.service'] === service,

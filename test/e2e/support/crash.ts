@@ -88,7 +88,9 @@ export async function runCrashCase(s: CrashSubject, start: StartCli, c: CrashCas
   const timer = setTimeout(() => again.child.kill('SIGKILL'), RERUN_TIMEOUT_MS);
   const rerun = await again.done.finally(() => clearTimeout(timer));
   if (rerun.code !== c.expect.exit)
-    failures.push(`re-run exit ${rerun.code ?? 'killed (hung)'}, expected ${c.expect.exit}: ${errorLine(rerun)}`);
+    failures.push(
+      `re-run exit ${rerun.code ?? 'killed (hung)'}, expected ${c.expect.exit}: ${errorLine(rerun)}`,
+    );
   else if (c.expect.error && !rerun.stderr.includes(`Error [${c.expect.error}]`))
     failures.push(`re-run failed differently from an uninterrupted run: ${errorLine(rerun)}`);
 
