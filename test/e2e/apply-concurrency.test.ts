@@ -2,7 +2,7 @@
  * The per-project lock on the real engine: two applies at once (one wins, the other exits 3
  * naming the holder), --lock-timeout waiting its turn, and a lock left by a killed run that
  * `deployctl unlock` releases once it sees the holder is dead (lock-takeover.test.ts: the next
- * run takes it over by itself).
+ * run takes it over by itself); eight at once (one deploys, the others exit 3 or wait their turn).
  */
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +117,79 @@ describe('two applies on one project', () => {
     expect((await s.apps())[s.app('backend', 'c2')]).toBe('running');
   });
 });
+
+describe('eight applies on one project at once', () => {
+  const EIGHT = [1, 2, 3, 4, 5, 6, 7, 8];
+
+  it('different deploy ids: exactly one deploys, seven exit 3, one healthy generation serves', async () => {
+    const since = Date.now() / 1000;
+    const runs = EIGHT.map((n) => s.start(['apply', '-y', '--deploy-id', `e${n}`]));
+    const results = await Promise.all(runs.map((r) => r.done));
+    const all = results.map((r, i) => `--- e${i + 1}\n${output(r)}`).join('\n');
+    const winners = results.flatMap((r, i) => (r.code === 0 ? [`e${i + 1}`] : []));
+    expect(winners, all).toHaveLength(1);
+    expect(
+      results.filter((r) => r.code === 3),
+      all,
+    ).toHaveLength(7);
+    const winner = winners[0]!;
+    // Only the winner created app containers: the losers changed nothing on the engine.
+    expect(await appCreates(since), all).toEqual(
+      [s.app('backend', winner), s.app('frontend', winner)].sort(),
+    );
+    await expectOneHealthyGeneration(winner);
+    expect(await lockExists()).toBe(false);
+  });
+
+  it('one deploy id with --lock-timeout: one deploys, seven wait their turn and find nothing to do', async () => {
+    const since = Date.now() / 1000;
+    const runs = EIGHT.map(() => s.start(['apply', '-y', '--deploy-id', 'f1', '--lock-timeout', '120s']));
+    const results = await Promise.all(runs.map((r) => r.done));
+    const all = results.map((r, i) => `--- run ${i + 1}\n${output(r)}`).join('\n');
+    expect(
+      results.map((r) => r.code),
+      all,
+    ).toEqual(EIGHT.map(() => 0));
+    expect(
+      results.filter((r) => r.stdout.includes('Apply complete')),
+      all,
+    ).toHaveLength(1);
+    expect(await appCreates(since), all).toEqual([s.app('backend', 'f1'), s.app('frontend', 'f1')].sort());
+    await expectOneHealthyGeneration('f1');
+    expect(await lockExists()).toBe(false);
+  });
+});
+
+/** Names of the app containers created since `since` (Unix seconds), from the engine's events. */
+async function appCreates(since: number): Promise<string[]> {
+  const stream = await docker.getEvents({
+    since,
+    until: Date.now() / 1000 + 0.5,
+    filters: {
+      type: ['container'],
+      event: ['create'],
+      label: [`deployctl.project=${s.project}`, 'deployctl.role=app'],
+    },
+  });
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { Actor: { Attributes: { name: string } } }).Actor.Attributes.name)
+    .sort();
+}
+
+/** `deployId` is the only generation running, each of its containers healthy. */
+async function expectOneHealthyGeneration(deployId: string): Promise<void> {
+  const running = Object.entries(await s.apps()).filter(([, state]) => state === 'running');
+  expect(running.map(([name]) => name)).toEqual(
+    [s.app('backend', deployId), s.app('frontend', deployId)].sort(),
+  );
+  for (const [name] of running) {
+    expect((await docker.getContainer(name).inspect()).State.Health?.Status, name).toBe('healthy');
+  }
+}
 
 /** create/destroy events of the lock container since `since` (Unix seconds), from the engine. */
 async function lockEvents(since: number): Promise<string[]> {

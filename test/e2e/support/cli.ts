@@ -4,11 +4,19 @@
  * internals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const CLI = resolve(import.meta.dirname, '../../../dist/deployctl.js');
+/** The repo root, found upwards: this file also runs compiled into dist/ (bench/crash-sweep). */
+function repoRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const CLI = join(repoRoot(import.meta.dirname), 'dist/deployctl.js');
 
 export interface CliRun {
   code: number | null;
