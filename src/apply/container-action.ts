@@ -3,6 +3,7 @@ import type { Action } from '../plan/actions.js';
 import type { ServiceSpec } from '../spec/model.js';
 import { containerDefinition } from './container-definition.js';
 import { assertMayDestroy, checkAbort } from './guard.js';
+import { containerEvent } from './lifecycle.js';
 import { imageIdFor } from './phase-images.js';
 import { replaceContainer } from './replace-container.js';
 import type { RunState } from './run-state.js';
@@ -25,6 +26,7 @@ export async function runContainerAction(
     case 'create': {
       const id = await engine.createContainer(def());
       state.journal.created.push({ id, name: action.name, role });
+      containerEvent(state.deps.events, 'container.created', { name: action.name, service: service.name });
       await engine.startContainer(id);
       state.result.created.push(action.name);
       return id;
@@ -65,6 +67,7 @@ export async function runContainerAction(
         clock.now(),
       );
       state.result.replaced.push(action.name);
+      containerEvent(state.deps.events, 'container.created', { name: action.name, service: service.name });
       return id;
     }
     default:

@@ -39,7 +39,7 @@ export async function executePlan(spec: Spec, plan: Plan, deps: ApplyDeps): Prom
     let report: RollbackReport | undefined;
     await deps.io
       .step('Rolling back the new generation', async () => {
-        report = await state.journal.rollback(deps.engine);
+        report = await state.journal.rollback(deps.engine, deps.events);
         return `removed ${report.removed.length}, restored ${report.restored.length}`;
       })
       .catch(() => undefined); // the failure that matters is `err`; the report says what was undone

@@ -1,5 +1,7 @@
 import type { Engine } from '../engine/port.js';
 import { isEngineError } from '../engine/engine-error.js';
+import type { EventSink } from '../events/sink.js';
+import { containerEvent } from './lifecycle.js';
 
 /**
  * A container this run created, or adopted: one of the new generation that a killed earlier run
@@ -49,19 +51,24 @@ export class Journal {
   readonly started: Started[] = [];
   readonly replacements: Replacement[] = [];
 
-  async rollback(engine: Engine): Promise<RollbackReport> {
+  async rollback(engine: Engine, events?: EventSink): Promise<RollbackReport> {
     const report: RollbackReport = { removed: [], restored: [], stoppedAgain: [], failures: [] };
     for (const c of [...this.created].reverse()) {
       if (c.role !== 'app') continue;
       await attempt(report, `remove new container ${c.name}`, async () => {
+        containerEvent(events, 'container.terminating', c);
         await engine.removeContainer(c.id, { force: true, removeAnonymousVolumes: true });
         report.removed.push(c.name);
+        containerEvent(events, 'container.terminated', c);
+        containerEvent(events, 'container.cleaned_up', c);
       });
     }
     for (const c of [...this.started].reverse()) {
       await attempt(report, `stop ${c.name} again`, async () => {
+        containerEvent(events, 'container.terminating', c);
         await engine.stopContainer(c.id, c.graceMs);
         report.stoppedAgain.push(c.name);
+        containerEvent(events, 'container.terminated', c);
       });
     }
     for (const r of [...this.replacements].reverse()) {

@@ -1,4 +1,5 @@
 import { assertMayDestroy, checkAbort } from './guard.js';
+import { containerEvent } from './lifecycle.js';
 import { actionsIn, type RunState } from './run-state.js';
 
 /**
@@ -14,6 +15,7 @@ export async function runCleanup(state: RunState, update: (text: string) => void
     update(`removing ${action.name}`);
     await engine.removeContainer(action.observed!.id, { removeAnonymousVolumes: action.role === 'app' });
     state.result.removed.push(action.name);
+    containerEvent(state.deps.events, 'container.cleaned_up', { name: action.name, service: action.service });
   }
   return removals.length === 0 ? 'nothing to clean up' : `removed ${removals.length} old container(s)`;
 }

@@ -4,6 +4,7 @@ import { isHealthGate } from '../plan/unproven.js';
 import { startOrder } from '../spec/start-order.js';
 import { runContainerAction } from './container-action.js';
 import { checkAbort } from './guard.js';
+import { containerEvent } from './lifecycle.js';
 import { actionsIn, serviceOf, type RunState } from './run-state.js';
 import { waitHealthy } from './wait-healthy.js';
 
@@ -25,6 +26,7 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
         try {
           const service = serviceOf(state, action)!;
           update(isHealthGate(action.reason) ? `checking ${action.name}` : `${action.kind} ${action.name}`);
+          const since = state.deps.clock.now();
           const id = await runContainerAction(state, action, service);
           update(`waiting for ${action.name}`);
           await waitHealthy(
@@ -32,6 +34,12 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
             { container: id, service: service.name, timeoutMs: service.waitTimeoutMs },
             state.deps.clock,
             levelStop.signal,
+          );
+          containerEvent(
+            state.deps.events,
+            'container.ready',
+            { name: action.name, service: service.name },
+            state.deps.clock.now() - since,
           );
         } catch (err) {
           levelStop.abort();

@@ -2,6 +2,7 @@ import type { ContainerState } from '../engine/port.js';
 import type { Action } from '../plan/actions.js';
 import { isActive } from '../plan/live.js';
 import { assertMayDestroy } from './guard.js';
+import { containerEvent } from './lifecycle.js';
 import { dropReplaced } from './replace-container.js';
 import type { RunState } from './run-state.js';
 import { actionsIn } from './run-state.js';
@@ -21,13 +22,18 @@ export async function runRetire(state: RunState, update: (text: string) => void)
       assertMayDestroy(state, action);
       const id = action.observed!.id;
       update(`${action.kind === 'stop' ? 'stopping' : 'removing'} ${action.name}`);
+      const who = { name: action.name, service: action.service };
       if (isActive(action.observed!.state as ContainerState)) {
+        containerEvent(state.deps.events, 'container.terminating', who);
+        const since = state.deps.clock.now();
         await engine.stopContainer(id, graceOf(state, action));
         state.result.stopped.push(action.name);
+        containerEvent(state.deps.events, 'container.terminated', who, state.deps.clock.now() - since);
       }
       if (action.kind === 'remove') {
         await engine.removeContainer(id, { force: true, removeAnonymousVolumes: action.role === 'app' });
         state.result.removed.push(action.name);
+        containerEvent(state.deps.events, 'container.cleaned_up', who);
       }
     }),
   );

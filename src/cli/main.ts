@@ -14,6 +14,7 @@ import { restoreDbCommand } from './commands/restore-db.js';
 import { unlockCommand } from './commands/unlock.js';
 import { validateCommand } from './commands/validate.js';
 import { withGlobalOptions } from './global-options.js';
+import { followFlagArgv } from './follow-flag.js';
 import { EXIT, setTerminal } from './run-command.js';
 
 // docker-modem turns DOCKER_HOST=ssh://… into a URL Node 20 calls deprecated (DEP0170); that
@@ -35,7 +36,7 @@ setTerminal({
 
 // Not awaited: the bundle this becomes is CommonJS, for V8's code cache (launch.ts). Each command's
 // errors are reported by runCommand; anything else still ends the process with its stack.
-void withGlobalOptions(yargs(hideBin(process.argv)))
+void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .scriptName('deployctl')
   .usage(
     '$0 <command> [options]\n\nDeclarative deploys for Docker hosts: protected infrastructure, disposable app generations.',

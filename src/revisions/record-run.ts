@@ -1,5 +1,6 @@
 import { eventCommand, parseEventLines, type LifecycleEvent, type TerminalOutcome } from '../events/event.js';
 import { EVENTS_DIR, RunEvents } from '../events/run-events.js';
+import { liveRevision } from './history.js';
 import { DIR, parseLedger, slotOf, writeEnd, writeStart } from './ledger.js';
 import type { Revision, RevisionKind, RevisionService, RevisionWho } from './revision.js';
 import type { ProjectStore } from './store.js';
@@ -7,7 +8,8 @@ import type { ProjectStore } from './store.js';
 export interface RecordOptions {
   store: ProjectStore;
   project: string;
-  kind: RevisionKind;
+  /** `backup` changes nothing deployed: it has events (on the live revision) but no revision. */
+  kind: RevisionKind | 'backup';
   deployId: string;
   who: RevisionWho;
   /** `history.keep`. */
@@ -65,7 +67,7 @@ export class RecordedRun {
     });
     const terminal = this.events.events[this.events.events.length - 1]!;
     let failure: unknown;
-    await writeEnd(o.store, end, o.keep).catch((err: unknown) => (failure = err));
+    if (o.kind !== 'backup') await writeEnd(o.store, end, o.keep).catch((err: unknown) => (failure = err));
     await this.events.flush();
     failure ??= this.events.lastError;
     if (failure !== undefined) {
@@ -104,18 +106,22 @@ export class RecordedRun {
 export async function beginRun(opts: RecordOptions): Promise<RecordedRun> {
   const files = await opts.store.read(DIR);
   const all = parseLedger(files, Number.MAX_SAFE_INTEGER);
-  const number = (all[0]?.number ?? 0) + 1;
   const endNumbers = new Set(
     files.filter((f) => f.name.endsWith('.end.json')).flatMap((f) => numberOf(f.content)),
   );
   for (const open of all.filter((r) => r.result === 'interrupted' && !endNumbers.has(r.number)).slice(0, 3)) {
     await closeInterrupted(opts, open);
   }
+  const newest = all[0]?.number ?? 0;
+  // A run that deploys nothing (restore-db, backup) concerns the generation live at the time.
+  const deployId = opts.deployId || liveRevision(all)?.deploy_id || '-';
+  // A backup's events join the revision live at the time; every other run is a new revision.
+  const number = opts.kind === 'backup' ? newest : newest + 1;
   const revision: Revision = {
     v: 1,
     number,
-    kind: opts.kind,
-    deploy_id: opts.deployId,
+    kind: opts.kind === 'backup' ? 'apply' : opts.kind,
+    deploy_id: deployId,
     started_at: new Date(opts.now()).toISOString(),
     result: 'running',
     who: opts.who,
@@ -124,13 +130,21 @@ export async function beginRun(opts: RecordOptions): Promise<RecordedRun> {
     ...(opts.specHash ? { spec_hash: opts.specHash } : {}),
     ...(opts.summary ? { summary: opts.summary } : {}),
   };
-  await writeStart(opts.store, revision, opts.keep);
+  if (opts.kind !== 'backup') await writeStart(opts.store, revision, opts.keep);
+  const file = eventsFile(number, opts.keep);
+  const keepLines =
+    opts.kind === 'backup'
+      ? (await opts.store.read(`${EVENTS_DIR}/${file}`))
+          .flatMap((f) => f.content.toString('utf8').split('\n'))
+          .filter((l) => parseEventLines(l)[0]?.revision === number)
+      : [];
   const events = new RunEvents({
     store: opts.store,
     project: opts.project,
     revision: number,
-    deployId: opts.deployId,
-    file: eventsFile(number, opts.keep),
+    deployId,
+    file,
+    keepLines,
     mask: opts.mask,
     now: opts.now,
     onEvent: opts.onEvent,

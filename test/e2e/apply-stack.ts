@@ -119,7 +119,7 @@ export async function createStack(prefix: string, opts: StackOptions = {}): Prom
   const dir = dirname(specPath);
   const db = `${project}_db`;
   const withSpec = (args: string[], o: CliOptions = {}): [string[], CliOptions] => [
-    [...args, '-f', specPath],
+    [...args, '--file', specPath],
     { cwd: dir, ...o },
   ];
   const inspect = async (name: string) => {

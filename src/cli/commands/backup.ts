@@ -4,6 +4,7 @@ import { formatBytes } from '../../db/bytes.js';
 import { formatDuration } from '../../util/clock.js';
 import { lockTimeoutOption, type GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
+import { recorderFor } from '../run-recorder.js';
 import { durationFlag, takeLock } from '../project-lock.js';
 import { collectGarbage } from '../reclaim-memory.js';
 import type { CliSession } from '../session.js';
@@ -58,21 +59,34 @@ async function backup(cli: CliSession, args: BackupArgs): Promise<number> {
   try {
     const lock = await takeLock(cli, engine, spec, io, 'deployctl backup', lockTimeoutMs, sigint.signal);
     let result: BackupResult;
+    const [{ recorded }, { releaseQuietly }] = await Promise.all([
+      import('../../revisions/recorded.js'),
+      import('../../db/release-lock.js'),
+    ]);
     try {
-      result = await runBackup(
-        { spec, dbService: args.db, verbose: args.verbose },
-        {
-          engine,
-          io,
-          clock: systemClock,
-          signal: runSignal(sigint.signal, lock.lost),
-          reclaim: collectGarbage(),
-        },
+      // Events only (backup.started and its terminal event, on the live revision): a backup
+      // changes nothing deployed, so it is not a revision of its own.
+      result = await recorded(
+        await recorderFor(cli, engine, spec, sigint.signal),
+        { kind: 'backup', deployId: '' },
+        () =>
+          runBackup(
+            { spec, dbService: args.db, verbose: args.verbose },
+            {
+              engine,
+              io,
+              clock: systemClock,
+              signal: runSignal(sigint.signal, lock.lost),
+              reclaim: collectGarbage(),
+            },
+          ),
+        () => Promise.resolve([]),
       );
     } catch (err) {
       throw lockLostOr(err, lock.lost, sigint.signal, { project: spec.project, command: 'backup' });
     } finally {
-      await lock.release();
+      // A failed release is a warning: it must not hide how the backup itself ended.
+      await releaseQuietly(Promise.resolve(lock), io, spec.project);
     }
     if (cli.args.json) cli.json({ status: 'ok', ...result });
     else cli.out(renderBackup(result, cli.style));

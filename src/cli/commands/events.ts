@@ -22,10 +22,9 @@ export const eventsCommand: CommandModule<GlobalArgs, EventsArgs> = {
         describe: 'Only events after this: a duration (10m, 2h) or a timestamp',
       })
       .option('follow', {
-        alias: 'f',
         type: 'boolean',
         default: false,
-        describe: 'Keep printing new events until Ctrl+C',
+        describe: 'Keep printing new events until Ctrl+C (-f here means --follow; name the spec with --file)',
       })
       .example('$0 events --since 1h', 'What happened in the last hour')
       .example('$0 events --json -f', 'Stream events as JSON Lines (schemas/event.schema.json)'),

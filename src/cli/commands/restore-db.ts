@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { RestoreProgress } from '../../db/restore-progress.js';
 import type { RestoreResult } from '../../db/restore.js';
@@ -6,6 +6,7 @@ import { DeployctlError } from '../../errors.js';
 import { formatDuration } from '../../util/clock.js';
 import { approveOption, lockTimeoutOption, type GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
+import { recorderFor } from '../run-recorder.js';
 import type { CliSession } from '../session.js';
 import { durationFlag, takeLock } from '../project-lock.js';
 import { collectGarbage } from '../reclaim-memory.js';
@@ -127,20 +128,35 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
     // back, apps started again), ending as LOCK_LOST.
     const lost = lostOnceTaken(locking);
     let result: RestoreResult;
+    const { recorded } = await import('../../revisions/recorded.js');
+    const recorder = await recorderFor(cli, engine, spec, sigint.signal);
     try {
-      result = await runRestore(
-        {
-          spec,
-          dumpPath,
-          check,
-          lock: locking,
-          dbService: args.db,
-          safetyBackup: args['safety-backup'],
-          keepAppsRunning: args['keep-apps-running'],
-          autoApprove: args['auto-approve'],
-          onProgress: (p) => (progress = p),
-        },
-        { engine, io, clock: systemClock, signal: runSignal(sigint.signal, lost), reclaim: collectGarbage() },
+      result = await recorded(
+        recorder,
+        { kind: 'restore-db', deployId: '', summary: `restore-db ${basename(dumpPath)}` },
+        () =>
+          runRestore(
+            {
+              spec,
+              dumpPath,
+              check,
+              lock: locking,
+              dbService: args.db,
+              safetyBackup: args['safety-backup'],
+              keepAppsRunning: args['keep-apps-running'],
+              autoApprove: args['auto-approve'],
+              onProgress: (p) => (progress = p),
+            },
+            {
+              engine,
+              io,
+              clock: systemClock,
+              signal: runSignal(sigint.signal, lost),
+              reclaim: collectGarbage(),
+            },
+          ),
+        () => Promise.resolve([]),
+        { locked: locking },
       );
     } catch (err) {
       throw lockLostOr(err, lost, sigint.signal, { project: spec.project, command: 'restore-db' });

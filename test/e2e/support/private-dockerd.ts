@@ -1,7 +1,8 @@
 /**
  * A dockerd of the test's own, for tests that kill or restart the engine itself: its own
- * socket, data root, exec root and pidfile under one temp dir, no default bridge
- * (`--bridge none`, so the shared daemon's docker0 is never touched), no iptables rules or
+ * socket, data root, exec root and pidfile under one temp dir, a default bridge of its own
+ * (created here and deleted in destroy: a daemon started with `--bridge none` deletes the host's
+ * docker0 on start, which breaks every container of the shared daemon), no iptables rules or
  * masquerading (so its chains never mix with the shared daemon's), and user networks from an
  * address pool of its own. Containers reach each other on user networks; published ports go
  * through docker-proxy on loopback. The shared daemon (/var/run/docker.pid) is never signalled.
@@ -53,13 +54,19 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   // A /16 of 10.200-249.x, carved into /24s: away from the shared daemon's 172.17+ and 192.168.
   const pool = `base=10.${200 + Math.floor(Math.random() * 50)}.0.0/16,size=24`;
   let proc: ChildProcess | undefined;
+  // Its own bridge: a name of 15 characters at most, in 10.199.x.0/24 (outside the pool above).
+  const bridge = `dctl${Math.random().toString(16).slice(2, 8)}`;
+  const bridgeAddr = `10.199.${Math.floor(Math.random() * 256)}.1/24`;
+  ipLink(['link', 'add', bridge, 'type', 'bridge']);
+  ipLink(['addr', 'add', bridgeAddr, 'dev', bridge]);
+  ipLink(['link', 'set', bridge, 'up']);
 
   const args = [
     `--host=${host}`,
     `--data-root=${root}/data`,
     `--exec-root=${root}/x`,
     `--pidfile=${root}/docker.pid`,
-    '--bridge=none',
+    `--bridge=${bridge}`,
     '--iptables=false',
     '--ip-masq=false',
     `--default-address-pool=${pool}`,
@@ -135,6 +142,7 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
     await killLeftovers(root);
     await unmountUnder(root);
     await rm(root, { recursive: true, force: true });
+    spawnSync('ip', ['link', 'del', bridge], { encoding: 'utf8' });
   }
 
   await start();
@@ -183,6 +191,11 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
     },
     destroy,
   };
+}
+
+function ipLink(args: string[]): void {
+  const res = spawnSync('ip', args, { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${res.stderr}`);
 }
 
 async function waitGone(pid: number): Promise<void> {
