@@ -52,3 +52,25 @@ function about(a: DownAction): string {
   if (isActive(a.state)) parts.push(`grace ${formatDuration(a.graceMs)}`);
   return ` (${parts.join(', ')})`;
 }
+
+/** `down --json`: snake_case keys, as every other JSON output of deployctl. */
+export function downToJson(status: string, plan: DownPlan, result: DownResult | undefined): unknown {
+  return {
+    status,
+    project: plan.project,
+    include_infra: plan.includeInfra,
+    actions: plan.actions.map((a) => ({
+      kind: a.kind,
+      role: a.role,
+      name: a.name,
+      service: a.service ?? null,
+      deploy_id: a.deployId ?? null,
+      state: a.state,
+      grace_ms: a.graceMs,
+      reason: a.reason,
+      detail: a.detail,
+    })),
+    untouched: plan.untouched,
+    result: result ?? null,
+  };
+}

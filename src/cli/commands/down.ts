@@ -35,13 +35,17 @@ export const downCommand: CommandModule<GlobalArgs, DownArgs> = {
 };
 
 async function down(cli: CliSession, args: DownArgs): Promise<number> {
-  const [{ takeDown }, { systemClock }, { renderDownPlan, renderDownSummary }, { interruptOnSigint }] =
-    await Promise.all([
-      import('../../down/down.js'),
-      import('../../util/clock.js'),
-      import('../render-down.js'),
-      import('../signals.js'),
-    ]);
+  const [
+    { takeDown },
+    { systemClock },
+    { downToJson, renderDownPlan, renderDownSummary },
+    { interruptOnSigint },
+  ] = await Promise.all([
+    import('../../down/down.js'),
+    import('../../util/clock.js'),
+    import('../render-down.js'),
+    import('../signals.js'),
+  ]);
   const lockTimeoutMs = await durationFlag('--lock-timeout', args['lock-timeout']);
   const spec = await cli.loadSpec();
   const engine = await cli.engine();
@@ -73,11 +77,9 @@ async function down(cli: CliSession, args: DownArgs): Promise<number> {
       },
     );
     if (cli.args.json) {
-      cli.json({
-        status: outcome.status,
-        plan: outcome.plan,
-        result: outcome.status === 'done' ? outcome.result : null,
-      });
+      cli.json(
+        downToJson(outcome.status, outcome.plan, outcome.status === 'done' ? outcome.result : undefined),
+      );
     } else if (outcome.status === 'done') {
       cli.out(renderDownSummary(outcome.plan, outcome.result, cli.style));
     }
