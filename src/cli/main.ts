@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCommand } from './commands/apply.js';
 import { backupCommand } from './commands/backup.js';
+import { downCommand } from './commands/down.js';
 import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
@@ -49,7 +50,8 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(restoreDbCommand)
   .command(historyCommand)
   .command(eventsCommand)
-  .demandCommand(1, 'Name a command: validate, plan, apply, unlock, backup or restore-db (see --help).')
+  .command(downCommand)
+  .demandCommand(1, 'Name a command: validate, plan, apply, unlock, backup, restore-db or down (see --help).')
   .recommendCommands()
   .strict()
   .env(false)
