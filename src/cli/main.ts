@@ -11,6 +11,7 @@ import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
 import { restoreDbCommand } from './commands/restore-db.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { unlockCommand } from './commands/unlock.js';
 import { validateCommand } from './commands/validate.js';
 import { withGlobalOptions } from './global-options.js';
@@ -49,7 +50,11 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(restoreDbCommand)
   .command(historyCommand)
   .command(eventsCommand)
-  .demandCommand(1, 'Name a command: validate, plan, apply, unlock, backup or restore-db (see --help).')
+  .command(rollbackCommand)
+  .demandCommand(
+    1,
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events or rollback (see --help).',
+  )
   .recommendCommands()
   .strict()
   .env(false)
