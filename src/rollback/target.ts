@@ -76,8 +76,15 @@ export function chooseTarget(input: {
       .filter((r) => (origin.get(r.deploy_id) ?? r.number) < liveOrigin)
       .sort((a, b) => (origin.get(b.deploy_id) ?? b.number) - (origin.get(a.deploy_id) ?? a.number))[0];
     if (!chosen) {
+      // Say why the one a user expects (the generation just before the live one) cannot come back.
+      const previous = served
+        .filter((r) => r.deploy_id !== live.deploy_id && (origin.get(r.deploy_id) ?? r.number) < liveOrigin)
+        .sort((a, b) => (origin.get(b.deploy_id) ?? b.number) - (origin.get(a.deploy_id) ?? a.number))[0];
+      const why = previous && check(previous);
       throw unavailable(
-        `no kept generation older than the live one (${live.deploy_id}) can be put back`,
+        previous && why
+          ? `the generation before the live one (${live.deploy_id}) is ${previous.deploy_id}, and it cannot be rolled back to: ${why}`
+          : `no kept generation older than the live one (${live.deploy_id}) can be put back`,
         candidates,
       );
     }
@@ -125,7 +132,7 @@ function missingOf(
 ): string | undefined {
   const availability = rollbackAvailability(rev, live, apps);
   if (!availability.available) return availability.why;
-  const gone = rev.services
+  const goneAll = rev.services
     .filter((s) => s.role === 'app')
     .flatMap((s) => {
       const c = keptContainer(apps, rev.deploy_id, s);
@@ -133,6 +140,7 @@ function missingOf(
         ? [`${s.image} (${c.imageId.replace(/^sha256:/, '').slice(0, 12)})`]
         : [];
     });
+  const gone = [...new Set(goneAll)];
   return gone.length > 0
     ? `its image${gone.length === 1 ? ' is' : 's are'} gone from the engine: ${gone.join(', ')}`
     : undefined;
