@@ -12,6 +12,7 @@ import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
 import { restoreDbCommand } from './commands/restore-db.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { unlockCommand } from './commands/unlock.js';
 import { validateCommand } from './commands/validate.js';
 import { withGlobalOptions } from './global-options.js';
@@ -51,7 +52,11 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(historyCommand)
   .command(eventsCommand)
   .command(downCommand)
-  .demandCommand(1, 'Name a command: validate, plan, apply, unlock, backup, restore-db or down (see --help).')
+  .command(rollbackCommand)
+  .demandCommand(
+    1,
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events, rollback or down (see --help).',
+  )
   .recommendCommands()
   .strict()
   .env(false)
