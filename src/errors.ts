@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'BACKUP_FAILED'
   | 'NO_SPACE'
   | 'RESTORE_FAILED'
+  | 'RECOVER_INCOMPLETE'
   | 'INTERNAL';
 
 export interface ErrorOptions {

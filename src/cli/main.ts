@@ -10,6 +10,7 @@ import { backupCommand } from './commands/backup.js';
 import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
+import { recoverCommand } from './commands/recover.js';
 import { restoreDbCommand } from './commands/restore-db.js';
 import { unlockCommand } from './commands/unlock.js';
 import { validateCommand } from './commands/validate.js';
@@ -49,7 +50,11 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(restoreDbCommand)
   .command(historyCommand)
   .command(eventsCommand)
-  .demandCommand(1, 'Name a command: validate, plan, apply, unlock, backup or restore-db (see --help).')
+  .command(recoverCommand)
+  .demandCommand(
+    1,
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events or recover (see --help).',
+  )
   .recommendCommands()
   .strict()
   .env(false)
