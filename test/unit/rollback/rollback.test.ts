@@ -91,6 +91,25 @@ async function twoGenerations(): Promise<RollbackHarness> {
 }
 
 describe('rollback core', () => {
+  it('GIVEN d1 ran with restart: unless-stopped WHEN rolled back to THEN it gets that policy back before it starts (retire had set no)', async () => {
+    const h = new RollbackHarness();
+    const withRestart = (image: string): Spec =>
+      shopSpec({ apps: [backend(image, { restart: 'unless-stopped' }), frontend(image)] });
+    await h.applyRecorded(withRestart(APP_V1), 'd1');
+    await h.applyRecorded(specWith(APP_V2, 'debug'), 'd2');
+    expect((await h.engine.inspectContainer(app('backend', 'd1')))!.restartPolicy).toBe('no');
+    const mark = h.mark();
+    await h.rollback(specWith(APP_V2, 'debug'));
+    const events = h.events(mark).filter(LOCK);
+    expect(events.indexOf(`restart unless-stopped ${app('backend', 'd1')}`)).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf(`restart unless-stopped ${app('backend', 'd1')}`)).toBeLessThan(
+      events.indexOf(`start ${app('backend', 'd1')}`),
+    );
+    expect((await h.engine.inspectContainer(app('backend', 'd1')))!.restartPolicy).toBe('unless-stopped');
+    // The frontend ran without a policy: nothing to restore.
+    expect(events.some((e) => e.startsWith('restart') && e.endsWith(app('frontend', 'd1')))).toBe(false);
+  });
+
   it('GIVEN d1 then d2 WHEN rolling back THEN the kept d1 containers themselves run again, d2 is stopped and kept, infra untouched', async () => {
     const h = await twoGenerations();
     const d1Backend = h.engine.container(app('backend', 'd1'))!;
@@ -102,6 +121,9 @@ describe('rollback core', () => {
     expect(h.events(mark).filter(LOCK)).toEqual([
       `start ${app('backend', 'd1')}`,
       `start ${app('frontend', 'd1')}`,
+      // Retired and kept: restart policy `no` first, so a reboot leaves d2 down.
+      expect.stringMatching(/^restart no shop_(backend|frontend)_d2$/),
+      expect.stringMatching(/^restart no shop_(backend|frontend)_d2$/),
       expect.stringMatching(/^stop shop_(backend|frontend)_d2$/),
       expect.stringMatching(/^stop shop_(backend|frontend)_d2$/),
     ]);
