@@ -9,6 +9,7 @@ import { deploy } from '../../../src/apply/deploy.js';
 import { DeployctlError } from '../../../src/errors.js';
 import { readLedger } from '../../../src/revisions/ledger.js';
 import { makeRecorder } from '../../../src/revisions/recorder.js';
+import { readHistory } from '../../../src/revisions/history.js';
 import { ProjectStore } from '../../../src/revisions/store.js';
 import { rollback, type RollbackOptions } from '../../../src/rollback/rollback.js';
 import type { Spec } from '../../../src/spec/model.js';
@@ -192,6 +193,12 @@ describe('rollback core', () => {
     h.engine.images.delete(APP_V1);
     const gone = await h.rollbackFails(specWith(APP_V2, 'debug'));
     expect(gone.message).toMatch(/image is gone from the engine: registry.example.com\/shop\/app:v1/);
+    // history says the same, before anyone tries.
+    const listed = await readHistory(h.engine, h.store, PROJECT, 100);
+    expect(listed.revisions.find((r) => r.deploy_id === 'd1')!.rollback).toEqual({
+      available: false,
+      why: expect.stringMatching(/^its image is gone from the engine: registry.example.com\/shop\/app:v1/),
+    });
 
     h.engine.addImage(APP_V1);
     h.engine.containers.delete(h.engine.container(app('frontend', 'd1'))!.id);
