@@ -1,3 +1,5 @@
+import { normalizeSettings } from './container-settings.js';
+import { readEnvFiles, readTextSync, type ReadTextSync } from './env-file.js';
 import { parseEnvironment } from './env-forms.js';
 import { derivedWaitTimeoutMs, ms, parseHealthcheck } from './healthcheck-form.js';
 import type { Lookup } from './interpolate.js';
@@ -21,6 +23,10 @@ export interface ServiceContext extends MountContext {
   issues: IssueList;
   /** `file:line:col` of the key at this path. */
   sourceOf: (path: SpecPath) => string;
+  /** Directory of the spec file: the base of `env_file:` paths. */
+  specDir: string;
+  /** Reads an `env_file:`; the file system unless a test injects another. */
+  readText?: ReadTextSync;
 }
 
 const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -73,6 +79,18 @@ export function normalizeService(
     issues.error(at('environment', p.at), p.message, typeof p.at === 'string' ? 'key' : 'value');
   const environment: Record<string, string> = {};
   const sensitiveKeys: string[] = [];
+  // env_file first, so environment: overrides it, as in Compose.
+  const fromFiles = readEnvFiles(raw.env_file, ctx.specDir, ctx.readText ?? readTextSync);
+  for (const p of fromFiles.problems)
+    issues.error(typeof raw.env_file === 'string' ? at('env_file') : at('env_file', p.index), p.message);
+  for (const e of fromFiles.entries) {
+    if (env.entries.some((x) => x.key === e.key)) continue;
+    environment[e.key] = e.value;
+    if (ctx.isSecretName(e.key)) {
+      sensitiveKeys.push(e.key);
+      if (e.value !== '') ctx.sensitiveValues.push(e.value);
+    }
+  }
   for (const e of env.entries) {
     environment[e.key] = e.value;
     if (ctx.isSecretName(e.key) || ctx.isSensitiveAt(at('environment', e.at))) {
@@ -163,6 +181,7 @@ export function normalizeService(
     stopGracePeriodMs: ms(raw.stop_grace_period) ?? DEFAULT_STOP_GRACE_MS,
     waitTimeoutMs: ms(raw.wait_timeout) ?? derivedWaitTimeoutMs(healthcheck),
     database: role === 'infra' && raw.database ? { ...raw.database } : undefined,
+    settings: normalizeSettings(raw, at, issues),
     source: ctx.sourceOf(base),
   });
 }

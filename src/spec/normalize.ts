@@ -19,7 +19,7 @@ export interface NormalizeInput {
 
 export type NormalizeContext = Omit<
   ServiceContext,
-  'project' | 'volumes' | 'dirs' | 'networks' | 'sensitiveValues'
+  'project' | 'volumes' | 'dirs' | 'networks' | 'sensitiveValues' | 'specDir'
 > & {
   issues: IssueList;
 };
@@ -61,6 +61,7 @@ export function normalizeSpec(input: NormalizeInput, ctx: NormalizeContext): Spe
     dirs: new Map(dirs.map((d) => [d.name, d.path])),
     networks: new Set(networks.map((n) => n.name)),
     sensitiveValues,
+    specDir: dir,
   };
   const infraRaw = raw.infra?.services ?? {};
   const appsRaw = raw.apps?.services ?? {};

@@ -44,6 +44,43 @@ export interface RawService {
   pull_policy?: 'missing' | 'always' | 'never';
   wait_timeout?: RawDuration;
   database?: { engine: 'postgres'; name: string; user: string };
+  env_file?: string | (string | { path: string; required?: boolean })[];
+  logging?: { driver?: string; options?: Record<string, string | number | boolean | null> };
+  mem_limit?: RawBytes;
+  mem_reservation?: RawBytes;
+  memswap_limit?: RawBytes;
+  cpus?: number | string;
+  cpu_shares?: number;
+  pids_limit?: number;
+  deploy?: { resources?: { limits?: RawResourceBlock; reservations?: RawResourceBlock } };
+  shm_size?: RawBytes;
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  extra_hosts?: string[] | Record<string, string>;
+  cap_add?: string[];
+  cap_drop?: string[];
+  tmpfs?: RawStringOrList;
+  read_only?: boolean;
+  security_opt?: string[];
+  sysctls?: Record<string, string | number> | string[];
+  hostname?: string;
+  domainname?: string;
+  dns?: RawStringOrList;
+  group_add?: (string | number)[];
+  privileged?: boolean;
+  platform?: string;
+  stdin_open?: boolean;
+  tty?: boolean;
+  expose?: (string | number)[];
+  devices?: (string | { source: string; target?: string; permissions?: string })[];
+}
+
+/** A size: bytes as a number, or Compose's `512m`, `1g`, `100k`, `1.5gb`. */
+export type RawBytes = number | string;
+
+export interface RawResourceBlock {
+  cpus?: number | string;
+  memory?: RawBytes;
+  pids?: number;
 }
 
 export interface RawResource {

@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
 const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"};
 const schema33 = {"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]};
 const schema37 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"};
@@ -13,17 +13,30 @@ const func2 = func2Module.default ?? func2Module;
 const pattern4 = new RegExp("^x-", "u");
 const pattern5 = new RegExp("^[a-z0-9][a-z0-9_-]*$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const pattern22 = new RegExp("^https?://", "u");
-const pattern23 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}};
+const pattern43 = new RegExp("^https?://", "u");
+const pattern44 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
 const schema39 = {"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
 const schema42 = {"errorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)"},{"type":"number","minimum":0}]};
-const pattern11 = new RegExp("^[^=\\s]+$", "u");
-const pattern12 = new RegExp("^[^=\\s]+(=[\\s\\S]*)?$", "u");
-const pattern13 = new RegExp("^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$", "u");
-const pattern14 = new RegExp("^[0-9]+$", "u");
-const pattern15 = new RegExp("^[^:]+(:[^:]+(:(ro|rw))?)?$", "u");
-const pattern16 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
+const schema47 = {"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]};
+const schema50 = {"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]};
+const pattern12 = new RegExp("^[^=\\s]+$", "u");
+const pattern13 = new RegExp("^[^=\\s]+(=[\\s\\S]*)?$", "u");
+const pattern14 = new RegExp("^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$", "u");
+const pattern15 = new RegExp("^[0-9]+$", "u");
+const pattern16 = new RegExp("^[^:]+(:[^:]+(:(ro|rw))?)?$", "u");
+const pattern17 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
+const pattern22 = new RegExp("^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$", "u");
+const pattern25 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
+const pattern31 = new RegExp("^[a-z]+$", "u");
+const pattern32 = new RegExp("^[^:=\\s]+[:=]\\S+$", "u");
+const pattern33 = new RegExp("^[A-Za-z_]+$", "u");
+const pattern35 = new RegExp("^[^=]+=.*$", "u");
+const pattern36 = new RegExp("^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$", "u");
+const pattern37 = new RegExp("^[0-9]+(/(tcp|udp|sctp))?$", "u");
+const pattern38 = new RegExp("^/[^:]+(:/[^:]+(:[rwm]+)?)?$", "u");
+const pattern39 = new RegExp("^/", "u");
+const pattern41 = new RegExp("^[rwm]+$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -47,7 +60,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema38.properties, key0))){
+if(!((func1.call(schema38.properties, key0)) || (pattern4.test(key0)))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -280,7 +293,7 @@ if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key1 in data6){
 const _errs31 = errors;
 if(typeof key1 === "string"){
-if(!pattern11.test(key1)){
+if(!pattern12.test(key1)){
 const err14 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err14];
@@ -348,7 +361,7 @@ const len2 = data6.length;
 for(let i2=0; i2<len2; i2++){
 let data8 = data6[i2];
 if(typeof data8 === "string"){
-if(!pattern12.test(data8)){
+if(!pattern13.test(data8)){
 const err19 = {instancePath:instancePath+"/environment/" + i2,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data8};
 if(vErrors === null){
 vErrors = [err19];
@@ -425,7 +438,7 @@ let valid16 = false;
 let passing3 = null;
 const _errs48 = errors;
 if(typeof data10 === "string"){
-if(!pattern13.test(data10)){
+if(!pattern14.test(data10)){
 const err23 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data10};
 if(vErrors === null){
 vErrors = [err23];
@@ -598,7 +611,7 @@ passing4 = 0;
 }
 const _errs62 = errors;
 if(typeof data12 === "string"){
-if(!pattern14.test(data12)){
+if(!pattern15.test(data12)){
 const err36 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err36];
@@ -758,7 +771,7 @@ let valid21 = false;
 let passing5 = null;
 const _errs74 = errors;
 if(typeof data16 === "string"){
-if(!pattern15.test(data16)){
+if(!pattern16.test(data16)){
 const err45 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data16};
 if(vErrors === null){
 vErrors = [err45];
@@ -1376,7 +1389,7 @@ let valid39 = false;
 let passing9 = null;
 const _errs133 = errors;
 if(typeof data31 === "string"){
-if(!pattern16.test(data31)){
+if(!pattern17.test(data31)){
 const err84 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data31};
 if(vErrors === null){
 vErrors = [err84];
@@ -1465,7 +1478,7 @@ let valid41 = false;
 let passing10 = null;
 const _errs142 = errors;
 if(typeof data32 === "string"){
-if(!pattern16.test(data32)){
+if(!pattern17.test(data32)){
 const err89 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data32};
 if(vErrors === null){
 vErrors = [err89];
@@ -1579,7 +1592,7 @@ let valid43 = false;
 let passing11 = null;
 const _errs153 = errors;
 if(typeof data34 === "string"){
-if(!pattern16.test(data34)){
+if(!pattern17.test(data34)){
 const err96 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err96];
@@ -1940,7 +1953,7 @@ let valid51 = false;
 let passing13 = null;
 const _errs186 = errors;
 if(typeof data44 === "string"){
-if(!pattern16.test(data44)){
+if(!pattern17.test(data44)){
 const err119 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err119];
@@ -2042,7 +2055,7 @@ let valid53 = false;
 let passing14 = null;
 const _errs196 = errors;
 if(typeof data46 === "string"){
-if(!pattern16.test(data46)){
+if(!pattern17.test(data46)){
 const err125 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data46};
 if(vErrors === null){
 vErrors = [err125];
@@ -2244,14 +2257,2540 @@ vErrors.push(err139);
 errors++;
 }
 }
-}
-else {
-const err140 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+if(data.env_file !== undefined){
+let data51 = data.env_file;
+const _errs211 = errors;
+let valid55 = false;
+let passing15 = null;
+const _errs212 = errors;
+if(typeof data51 === "string"){
+if(func2(data51) < 1){
+const err140 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data51};
 if(vErrors === null){
 vErrors = [err140];
 }
 else {
 vErrors.push(err140);
+}
+errors++;
+}
+}
+else {
+const err141 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data51};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+var _valid15 = _errs212 === errors;
+if(_valid15){
+valid55 = true;
+passing15 = 0;
+}
+const _errs214 = errors;
+if(Array.isArray(data51)){
+const len9 = data51.length;
+for(let i11=0; i11<len9; i11++){
+let data52 = data51[i11];
+const _errs217 = errors;
+let valid58 = false;
+let passing16 = null;
+const _errs218 = errors;
+if(typeof data52 === "string"){
+if(func2(data52) < 1){
+const err142 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data52};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+else {
+const err143 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data52};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+var _valid16 = _errs218 === errors;
+if(_valid16){
+valid58 = true;
+passing16 = 0;
+}
+const _errs220 = errors;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.path === undefined){
+const err144 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data52};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+for(const key13 in data52){
+if(!(((key13 === "path") || (key13 === "required")) || (key13 === "format"))){
+const err145 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data52};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+if(data52.path !== undefined){
+let data53 = data52.path;
+if(typeof data53 === "string"){
+if(func2(data53) < 1){
+const err146 = {instancePath:instancePath+"/env_file/" + i11+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data53};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/env_file/" + i11+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data53};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+if(data52.required !== undefined){
+let data54 = data52.required;
+if(typeof data54 !== "boolean"){
+const err148 = {instancePath:instancePath+"/env_file/" + i11+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data54};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+if(data52.format !== undefined){
+let data55 = data52.format;
+if("raw" !== data55){
+const err149 = {instancePath:instancePath+"/env_file/" + i11+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data55};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+}
+else {
+const err150 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data52};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+var _valid16 = _errs220 === errors;
+if(_valid16 && valid58){
+valid58 = false;
+passing16 = [passing16, 1];
+}
+else {
+if(_valid16){
+valid58 = true;
+passing16 = 1;
+}
+}
+if(!valid58){
+const err151 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data52};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+else {
+errors = _errs217;
+if(vErrors !== null){
+if(_errs217){
+vErrors.length = _errs217;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err152 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data51};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+var _valid15 = _errs214 === errors;
+if(_valid15 && valid55){
+valid55 = false;
+passing15 = [passing15, 1];
+}
+else {
+if(_valid15){
+valid55 = true;
+passing15 = 1;
+}
+}
+if(!valid55){
+const err153 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data51};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+else {
+errors = _errs211;
+if(vErrors !== null){
+if(_errs211){
+vErrors.length = _errs211;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.logging !== undefined){
+let data56 = data.logging;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key14 in data56){
+if(!((key14 === "driver") || (key14 === "options"))){
+const err154 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data56};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+if(data56.driver !== undefined){
+let data57 = data56.driver;
+if(typeof data57 === "string"){
+if(func2(data57) < 1){
+const err155 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data57};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+else {
+const err156 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data57};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data56.options !== undefined){
+let data58 = data56.options;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+for(const key15 in data58){
+let data59 = data58[key15];
+if((((typeof data59 !== "string") && (!((typeof data59 == "number") && (isFinite(data59))))) && (typeof data59 !== "boolean")) && (data59 !== null)){
+const err157 = {instancePath:instancePath+"/logging/options/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data59};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+}
+else {
+const err158 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data58};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+}
+else {
+const err159 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data56};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data.mem_limit !== undefined){
+let data60 = data.mem_limit;
+const _errs241 = errors;
+let valid63 = false;
+let passing17 = null;
+const _errs242 = errors;
+if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
+const err160 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data60};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+if((typeof data60 == "number") && (isFinite(data60))){
+if(data60 < 0 || isNaN(data60)){
+const err161 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data60};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+var _valid17 = _errs242 === errors;
+if(_valid17){
+valid63 = true;
+passing17 = 0;
+}
+const _errs244 = errors;
+if(typeof data60 === "string"){
+if(!pattern22.test(data60)){
+const err162 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data60};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data60};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+var _valid17 = _errs244 === errors;
+if(_valid17 && valid63){
+valid63 = false;
+passing17 = [passing17, 1];
+}
+else {
+if(_valid17){
+valid63 = true;
+passing17 = 1;
+}
+}
+if(!valid63){
+const err164 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data60};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+else {
+errors = _errs241;
+if(vErrors !== null){
+if(_errs241){
+vErrors.length = _errs241;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.mem_reservation !== undefined){
+let data61 = data.mem_reservation;
+const _errs250 = errors;
+let valid65 = false;
+let passing18 = null;
+const _errs251 = errors;
+if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){
+const err165 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data61};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+if((typeof data61 == "number") && (isFinite(data61))){
+if(data61 < 0 || isNaN(data61)){
+const err166 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data61};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+var _valid18 = _errs251 === errors;
+if(_valid18){
+valid65 = true;
+passing18 = 0;
+}
+const _errs253 = errors;
+if(typeof data61 === "string"){
+if(!pattern22.test(data61)){
+const err167 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data61};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+else {
+const err168 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data61};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+var _valid18 = _errs253 === errors;
+if(_valid18 && valid65){
+valid65 = false;
+passing18 = [passing18, 1];
+}
+else {
+if(_valid18){
+valid65 = true;
+passing18 = 1;
+}
+}
+if(!valid65){
+const err169 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data61};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+else {
+errors = _errs250;
+if(vErrors !== null){
+if(_errs250){
+vErrors.length = _errs250;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.memswap_limit !== undefined){
+let data62 = data.memswap_limit;
+const _errs258 = errors;
+let valid66 = false;
+let passing19 = null;
+const _errs259 = errors;
+if(-1 !== data62){
+const err170 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data62};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+var _valid19 = _errs259 === errors;
+if(_valid19){
+valid66 = true;
+passing19 = 0;
+}
+const _errs260 = errors;
+const _errs262 = errors;
+let valid68 = false;
+let passing20 = null;
+const _errs263 = errors;
+if(!(((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62))) && (isFinite(data62)))){
+const err171 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data62};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+if((typeof data62 == "number") && (isFinite(data62))){
+if(data62 < 0 || isNaN(data62)){
+const err172 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data62};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+}
+var _valid20 = _errs263 === errors;
+if(_valid20){
+valid68 = true;
+passing20 = 0;
+}
+const _errs265 = errors;
+if(typeof data62 === "string"){
+if(!pattern22.test(data62)){
+const err173 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data62};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+}
+else {
+const err174 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data62};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+var _valid20 = _errs265 === errors;
+if(_valid20 && valid68){
+valid68 = false;
+passing20 = [passing20, 1];
+}
+else {
+if(_valid20){
+valid68 = true;
+passing20 = 1;
+}
+}
+if(!valid68){
+const err175 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data62};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+else {
+errors = _errs262;
+if(vErrors !== null){
+if(_errs262){
+vErrors.length = _errs262;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid19 = _errs260 === errors;
+if(_valid19 && valid66){
+valid66 = false;
+passing19 = [passing19, 1];
+}
+else {
+if(_valid19){
+valid66 = true;
+passing19 = 1;
+}
+}
+if(!valid66){
+const err176 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data62};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+else {
+errors = _errs258;
+if(vErrors !== null){
+if(_errs258){
+vErrors.length = _errs258;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cpus !== undefined){
+let data63 = data.cpus;
+const _errs272 = errors;
+let valid70 = false;
+let passing21 = null;
+const _errs273 = errors;
+if((typeof data63 == "number") && (isFinite(data63))){
+if(data63 < 0 || isNaN(data63)){
+const err177 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data63};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+else {
+const err178 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data63};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+var _valid21 = _errs273 === errors;
+if(_valid21){
+valid70 = true;
+passing21 = 0;
+}
+const _errs275 = errors;
+if(typeof data63 === "string"){
+if(!pattern25.test(data63)){
+const err179 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data63};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+else {
+const err180 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data63};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+var _valid21 = _errs275 === errors;
+if(_valid21 && valid70){
+valid70 = false;
+passing21 = [passing21, 1];
+}
+else {
+if(_valid21){
+valid70 = true;
+passing21 = 1;
+}
+}
+if(!valid70){
+const err181 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data63};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+else {
+errors = _errs272;
+if(vErrors !== null){
+if(_errs272){
+vErrors.length = _errs272;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cpu_shares !== undefined){
+let data64 = data.cpu_shares;
+if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
+const err182 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data64};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+if((typeof data64 == "number") && (isFinite(data64))){
+if(data64 < 0 || isNaN(data64)){
+const err183 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data64};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+}
+if(data.pids_limit !== undefined){
+let data65 = data.pids_limit;
+if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
+const err184 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data65};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+if((typeof data65 == "number") && (isFinite(data65))){
+if(data65 < -1 || isNaN(data65)){
+const err185 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data65};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+}
+if(data.deploy !== undefined){
+let data66 = data.deploy;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+for(const key16 in data66){
+if(!(key16 === "resources")){
+const err186 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data66};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+if(data66.resources !== undefined){
+let data67 = data66.resources;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+for(const key17 in data67){
+if(!((key17 === "limits") || (key17 === "reservations"))){
+const err187 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data67};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+}
+if(data67.limits !== undefined){
+let data68 = data67.limits;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+for(const key18 in data68){
+if(!(((key18 === "memory") || (key18 === "cpus")) || (key18 === "pids"))){
+const err188 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data68};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+if(data68.memory !== undefined){
+let data69 = data68.memory;
+const _errs294 = errors;
+let valid75 = false;
+let passing22 = null;
+const _errs295 = errors;
+if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
+const err189 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data69};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+if((typeof data69 == "number") && (isFinite(data69))){
+if(data69 < 0 || isNaN(data69)){
+const err190 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data69};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+var _valid22 = _errs295 === errors;
+if(_valid22){
+valid75 = true;
+passing22 = 0;
+}
+const _errs297 = errors;
+if(typeof data69 === "string"){
+if(!pattern22.test(data69)){
+const err191 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data69};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+else {
+const err192 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data69};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+var _valid22 = _errs297 === errors;
+if(_valid22 && valid75){
+valid75 = false;
+passing22 = [passing22, 1];
+}
+else {
+if(_valid22){
+valid75 = true;
+passing22 = 1;
+}
+}
+if(!valid75){
+const err193 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data69};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+else {
+errors = _errs294;
+if(vErrors !== null){
+if(_errs294){
+vErrors.length = _errs294;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data68.cpus !== undefined){
+let data70 = data68.cpus;
+const _errs303 = errors;
+let valid77 = false;
+let passing23 = null;
+const _errs304 = errors;
+if((typeof data70 == "number") && (isFinite(data70))){
+if(data70 < 0 || isNaN(data70)){
+const err194 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data70};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+else {
+const err195 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data70};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+var _valid23 = _errs304 === errors;
+if(_valid23){
+valid77 = true;
+passing23 = 0;
+}
+const _errs306 = errors;
+if(typeof data70 === "string"){
+if(!pattern25.test(data70)){
+const err196 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data70};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+else {
+const err197 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data70};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+var _valid23 = _errs306 === errors;
+if(_valid23 && valid77){
+valid77 = false;
+passing23 = [passing23, 1];
+}
+else {
+if(_valid23){
+valid77 = true;
+passing23 = 1;
+}
+}
+if(!valid77){
+const err198 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data70};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+else {
+errors = _errs303;
+if(vErrors !== null){
+if(_errs303){
+vErrors.length = _errs303;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data68.pids !== undefined){
+let data71 = data68.pids;
+if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
+const err199 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data71};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+if((typeof data71 == "number") && (isFinite(data71))){
+if(data71 < -1 || isNaN(data71)){
+const err200 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data71};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err201 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data68};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+if(data67.reservations !== undefined){
+let data72 = data67.reservations;
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+for(const key19 in data72){
+if(!((key19 === "memory") || (key19 === "cpus"))){
+const err202 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data72};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+if(data72.memory !== undefined){
+let data73 = data72.memory;
+const _errs317 = errors;
+let valid80 = false;
+let passing24 = null;
+const _errs318 = errors;
+if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
+const err203 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data73};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 < 0 || isNaN(data73)){
+const err204 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data73};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+}
+var _valid24 = _errs318 === errors;
+if(_valid24){
+valid80 = true;
+passing24 = 0;
+}
+const _errs320 = errors;
+if(typeof data73 === "string"){
+if(!pattern22.test(data73)){
+const err205 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data73};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+else {
+const err206 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data73};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+var _valid24 = _errs320 === errors;
+if(_valid24 && valid80){
+valid80 = false;
+passing24 = [passing24, 1];
+}
+else {
+if(_valid24){
+valid80 = true;
+passing24 = 1;
+}
+}
+if(!valid80){
+const err207 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data73};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+else {
+errors = _errs317;
+if(vErrors !== null){
+if(_errs317){
+vErrors.length = _errs317;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data72.cpus !== undefined){
+let data74 = data72.cpus;
+const _errs326 = errors;
+let valid82 = false;
+let passing25 = null;
+const _errs327 = errors;
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 < 0 || isNaN(data74)){
+const err208 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data74};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+}
+else {
+const err209 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data74};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+var _valid25 = _errs327 === errors;
+if(_valid25){
+valid82 = true;
+passing25 = 0;
+}
+const _errs329 = errors;
+if(typeof data74 === "string"){
+if(!pattern25.test(data74)){
+const err210 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data74};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data74};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+var _valid25 = _errs329 === errors;
+if(_valid25 && valid82){
+valid82 = false;
+passing25 = [passing25, 1];
+}
+else {
+if(_valid25){
+valid82 = true;
+passing25 = 1;
+}
+}
+if(!valid82){
+const err212 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data74};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+else {
+errors = _errs326;
+if(vErrors !== null){
+if(_errs326){
+vErrors.length = _errs326;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err213 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data72};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+}
+}
+else {
+const err214 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data67};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+}
+}
+else {
+const err215 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data66};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+}
+if(data.shm_size !== undefined){
+let data75 = data.shm_size;
+const _errs335 = errors;
+let valid84 = false;
+let passing26 = null;
+const _errs336 = errors;
+if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
+const err216 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data75};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+if((typeof data75 == "number") && (isFinite(data75))){
+if(data75 < 0 || isNaN(data75)){
+const err217 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data75};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+var _valid26 = _errs336 === errors;
+if(_valid26){
+valid84 = true;
+passing26 = 0;
+}
+const _errs338 = errors;
+if(typeof data75 === "string"){
+if(!pattern22.test(data75)){
+const err218 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data75};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+}
+else {
+const err219 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data75};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+var _valid26 = _errs338 === errors;
+if(_valid26 && valid84){
+valid84 = false;
+passing26 = [passing26, 1];
+}
+else {
+if(_valid26){
+valid84 = true;
+passing26 = 1;
+}
+}
+if(!valid84){
+const err220 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data75};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+else {
+errors = _errs335;
+if(vErrors !== null){
+if(_errs335){
+vErrors.length = _errs335;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.ulimits !== undefined){
+let data76 = data.ulimits;
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+for(const key20 in data76){
+const _errs344 = errors;
+if(typeof key20 === "string"){
+if(!pattern31.test(key20)){
+const err221 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key20,propertyName:key20};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+var valid85 = _errs344 === errors;
+if(!valid85){
+const err222 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key20},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data76};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+for(const key21 in data76){
+let data77 = data76[key21];
+const _errs348 = errors;
+let valid87 = false;
+let passing27 = null;
+const _errs349 = errors;
+if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){
+const err223 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data77};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+if((typeof data77 == "number") && (isFinite(data77))){
+if(data77 < -1 || isNaN(data77)){
+const err224 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data77};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+var _valid27 = _errs349 === errors;
+if(_valid27){
+valid87 = true;
+passing27 = 0;
+}
+const _errs351 = errors;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+if(data77.soft === undefined){
+const err225 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data77};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+if(data77.hard === undefined){
+const err226 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data77};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+for(const key22 in data77){
+if(!((key22 === "soft") || (key22 === "hard"))){
+const err227 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data77};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+if(data77.soft !== undefined){
+let data78 = data77.soft;
+if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
+const err228 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data78};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+if((typeof data78 == "number") && (isFinite(data78))){
+if(data78 < -1 || isNaN(data78)){
+const err229 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data78};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+}
+if(data77.hard !== undefined){
+let data79 = data77.hard;
+if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){
+const err230 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data79};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+if((typeof data79 == "number") && (isFinite(data79))){
+if(data79 < -1 || isNaN(data79)){
+const err231 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data79};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err232 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data77};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+var _valid27 = _errs351 === errors;
+if(_valid27 && valid87){
+valid87 = false;
+passing27 = [passing27, 1];
+}
+else {
+if(_valid27){
+valid87 = true;
+passing27 = 1;
+}
+}
+if(!valid87){
+const err233 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data77};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+else {
+errors = _errs348;
+if(vErrors !== null){
+if(_errs348){
+vErrors.length = _errs348;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err234 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data76};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+}
+if(data.extra_hosts !== undefined){
+let data80 = data.extra_hosts;
+const _errs360 = errors;
+let valid89 = false;
+let passing28 = null;
+const _errs361 = errors;
+if(Array.isArray(data80)){
+const len10 = data80.length;
+for(let i12=0; i12<len10; i12++){
+let data81 = data80[i12];
+if(typeof data81 === "string"){
+if(!pattern32.test(data81)){
+const err235 = {instancePath:instancePath+"/extra_hosts/" + i12,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data81};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+}
+else {
+const err236 = {instancePath:instancePath+"/extra_hosts/" + i12,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data81};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+}
+}
+else {
+const err237 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data80};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+var _valid28 = _errs361 === errors;
+if(_valid28){
+valid89 = true;
+passing28 = 0;
+}
+const _errs366 = errors;
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+for(const key23 in data80){
+let data82 = data80[key23];
+if(typeof data82 === "string"){
+if(func2(data82) < 1){
+const err238 = {instancePath:instancePath+"/extra_hosts/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data82};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+}
+else {
+const err239 = {instancePath:instancePath+"/extra_hosts/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data82};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+}
+else {
+const err240 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data80};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+var _valid28 = _errs366 === errors;
+if(_valid28 && valid89){
+valid89 = false;
+passing28 = [passing28, 1];
+}
+else {
+if(_valid28){
+valid89 = true;
+passing28 = 1;
+}
+}
+if(!valid89){
+const err241 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data80};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+else {
+errors = _errs360;
+if(vErrors !== null){
+if(_errs360){
+vErrors.length = _errs360;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cap_add !== undefined){
+let data83 = data.cap_add;
+if(Array.isArray(data83)){
+const len11 = data83.length;
+for(let i13=0; i13<len11; i13++){
+let data84 = data83[i13];
+if(typeof data84 === "string"){
+if(!pattern33.test(data84)){
+const err242 = {instancePath:instancePath+"/cap_add/" + i13,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data84};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+}
+else {
+const err243 = {instancePath:instancePath+"/cap_add/" + i13,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data84};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+}
+}
+else {
+const err244 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data83};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+}
+if(data.cap_drop !== undefined){
+let data85 = data.cap_drop;
+if(Array.isArray(data85)){
+const len12 = data85.length;
+for(let i14=0; i14<len12; i14++){
+let data86 = data85[i14];
+if(typeof data86 === "string"){
+if(!pattern33.test(data86)){
+const err245 = {instancePath:instancePath+"/cap_drop/" + i14,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data86};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+}
+else {
+const err246 = {instancePath:instancePath+"/cap_drop/" + i14,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data86};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+}
+}
+else {
+const err247 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data85};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+}
+if(data.tmpfs !== undefined){
+let data87 = data.tmpfs;
+const _errs384 = errors;
+let valid98 = false;
+let passing29 = null;
+const _errs385 = errors;
+if(typeof data87 !== "string"){
+const err248 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data87};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+var _valid29 = _errs385 === errors;
+if(_valid29){
+valid98 = true;
+passing29 = 0;
+}
+const _errs387 = errors;
+if(Array.isArray(data87)){
+const len13 = data87.length;
+for(let i15=0; i15<len13; i15++){
+let data88 = data87[i15];
+if(typeof data88 !== "string"){
+const err249 = {instancePath:instancePath+"/tmpfs/" + i15,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data88};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+}
+}
+else {
+const err250 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data87};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+var _valid29 = _errs387 === errors;
+if(_valid29 && valid98){
+valid98 = false;
+passing29 = [passing29, 1];
+}
+else {
+if(_valid29){
+valid98 = true;
+passing29 = 1;
+}
+}
+if(!valid98){
+const err251 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data87};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+else {
+errors = _errs384;
+if(vErrors !== null){
+if(_errs384){
+vErrors.length = _errs384;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.read_only !== undefined){
+let data89 = data.read_only;
+if(typeof data89 !== "boolean"){
+const err252 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data89};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+}
+if(data.security_opt !== undefined){
+let data90 = data.security_opt;
+if(Array.isArray(data90)){
+const len14 = data90.length;
+for(let i16=0; i16<len14; i16++){
+let data91 = data90[i16];
+if(typeof data91 === "string"){
+if(func2(data91) < 1){
+const err253 = {instancePath:instancePath+"/security_opt/" + i16,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data91};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+}
+else {
+const err254 = {instancePath:instancePath+"/security_opt/" + i16,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data91};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+}
+else {
+const err255 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data90};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+if(data.sysctls !== undefined){
+let data92 = data.sysctls;
+const _errs399 = errors;
+let valid103 = false;
+let passing30 = null;
+const _errs400 = errors;
+if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
+for(const key24 in data92){
+let data93 = data92[key24];
+if((typeof data93 !== "string") && (!((typeof data93 == "number") && (isFinite(data93))))){
+const err256 = {instancePath:instancePath+"/sysctls/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data93};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+}
+}
+else {
+const err257 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data92};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+var _valid30 = _errs400 === errors;
+if(_valid30){
+valid103 = true;
+passing30 = 0;
+}
+const _errs405 = errors;
+if(Array.isArray(data92)){
+const len15 = data92.length;
+for(let i17=0; i17<len15; i17++){
+let data94 = data92[i17];
+if(typeof data94 === "string"){
+if(!pattern35.test(data94)){
+const err258 = {instancePath:instancePath+"/sysctls/" + i17,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data94};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+}
+else {
+const err259 = {instancePath:instancePath+"/sysctls/" + i17,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data94};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+}
+}
+else {
+const err260 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data92};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+var _valid30 = _errs405 === errors;
+if(_valid30 && valid103){
+valid103 = false;
+passing30 = [passing30, 1];
+}
+else {
+if(_valid30){
+valid103 = true;
+passing30 = 1;
+}
+}
+if(!valid103){
+const err261 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data92};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+else {
+errors = _errs399;
+if(vErrors !== null){
+if(_errs399){
+vErrors.length = _errs399;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.hostname !== undefined){
+let data95 = data.hostname;
+if(typeof data95 === "string"){
+if(func2(data95) < 1){
+const err262 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data95};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+}
+else {
+const err263 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data95};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+if(data.domainname !== undefined){
+let data96 = data.domainname;
+if(typeof data96 === "string"){
+if(func2(data96) < 1){
+const err264 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data96};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+}
+else {
+const err265 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data96};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+}
+if(data.dns !== undefined){
+let data97 = data.dns;
+const _errs417 = errors;
+let valid108 = false;
+let passing31 = null;
+const _errs418 = errors;
+if(typeof data97 !== "string"){
+const err266 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data97};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+var _valid31 = _errs418 === errors;
+if(_valid31){
+valid108 = true;
+passing31 = 0;
+}
+const _errs420 = errors;
+if(Array.isArray(data97)){
+const len16 = data97.length;
+for(let i18=0; i18<len16; i18++){
+let data98 = data97[i18];
+if(typeof data98 !== "string"){
+const err267 = {instancePath:instancePath+"/dns/" + i18,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data98};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+}
+}
+else {
+const err268 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data97};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+var _valid31 = _errs420 === errors;
+if(_valid31 && valid108){
+valid108 = false;
+passing31 = [passing31, 1];
+}
+else {
+if(_valid31){
+valid108 = true;
+passing31 = 1;
+}
+}
+if(!valid108){
+const err269 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data97};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+else {
+errors = _errs417;
+if(vErrors !== null){
+if(_errs417){
+vErrors.length = _errs417;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.group_add !== undefined){
+let data99 = data.group_add;
+if(Array.isArray(data99)){
+const len17 = data99.length;
+for(let i19=0; i19<len17; i19++){
+let data100 = data99[i19];
+if((typeof data100 !== "string") && (!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100))))){
+const err270 = {instancePath:instancePath+"/group_add/" + i19,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data100};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+}
+}
+else {
+const err271 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data99};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+}
+if(data.privileged !== undefined){
+let data101 = data.privileged;
+if(typeof data101 !== "boolean"){
+const err272 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data101};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+if(data.platform !== undefined){
+let data102 = data.platform;
+if(typeof data102 === "string"){
+if(!pattern36.test(data102)){
+const err273 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data102};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data102};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+if(data.stdin_open !== undefined){
+let data103 = data.stdin_open;
+if(typeof data103 !== "boolean"){
+const err275 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data103};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+if(data.tty !== undefined){
+let data104 = data.tty;
+if(typeof data104 !== "boolean"){
+const err276 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data104};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+}
+if(data.expose !== undefined){
+let data105 = data.expose;
+if(Array.isArray(data105)){
+const len18 = data105.length;
+for(let i20=0; i20<len18; i20++){
+let data106 = data105[i20];
+const _errs441 = errors;
+let valid115 = false;
+let passing32 = null;
+const _errs442 = errors;
+if(!(((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106))) && (isFinite(data106)))){
+const err277 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data106};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+if((typeof data106 == "number") && (isFinite(data106))){
+if(data106 > 65535 || isNaN(data106)){
+const err278 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data106};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+if(data106 < 1 || isNaN(data106)){
+const err279 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data106};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+}
+var _valid32 = _errs442 === errors;
+if(_valid32){
+valid115 = true;
+passing32 = 0;
+}
+const _errs444 = errors;
+if(typeof data106 === "string"){
+if(!pattern37.test(data106)){
+const err280 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data106};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+}
+else {
+const err281 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data106};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+var _valid32 = _errs444 === errors;
+if(_valid32 && valid115){
+valid115 = false;
+passing32 = [passing32, 1];
+}
+else {
+if(_valid32){
+valid115 = true;
+passing32 = 1;
+}
+}
+if(!valid115){
+const err282 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data106};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+else {
+errors = _errs441;
+if(vErrors !== null){
+if(_errs441){
+vErrors.length = _errs441;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err283 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data105};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+if(data.devices !== undefined){
+let data107 = data.devices;
+if(Array.isArray(data107)){
+const len19 = data107.length;
+for(let i21=0; i21<len19; i21++){
+let data108 = data107[i21];
+const _errs451 = errors;
+let valid118 = false;
+let passing33 = null;
+const _errs452 = errors;
+if(typeof data108 === "string"){
+if(!pattern38.test(data108)){
+const err284 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data108};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+}
+else {
+const err285 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data108};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+var _valid33 = _errs452 === errors;
+if(_valid33){
+valid118 = true;
+passing33 = 0;
+}
+const _errs455 = errors;
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+if(data108.source === undefined){
+const err286 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data108};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+for(const key25 in data108){
+if(!(((key25 === "source") || (key25 === "target")) || (key25 === "permissions"))){
+const err287 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data108};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+}
+if(data108.source !== undefined){
+let data109 = data108.source;
+if(typeof data109 === "string"){
+if(!pattern39.test(data109)){
+const err288 = {instancePath:instancePath+"/devices/" + i21+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data109};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+}
+else {
+const err289 = {instancePath:instancePath+"/devices/" + i21+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data109};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+}
+if(data108.target !== undefined){
+let data110 = data108.target;
+if(typeof data110 === "string"){
+if(!pattern39.test(data110)){
+const err290 = {instancePath:instancePath+"/devices/" + i21+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data110};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+else {
+const err291 = {instancePath:instancePath+"/devices/" + i21+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data110};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
+}
+errors++;
+}
+}
+if(data108.permissions !== undefined){
+let data111 = data108.permissions;
+if(typeof data111 === "string"){
+if(!pattern41.test(data111)){
+const err292 = {instancePath:instancePath+"/devices/" + i21+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data111};
+if(vErrors === null){
+vErrors = [err292];
+}
+else {
+vErrors.push(err292);
+}
+errors++;
+}
+}
+else {
+const err293 = {instancePath:instancePath+"/devices/" + i21+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data111};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+}
+}
+else {
+const err294 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data108};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+var _valid33 = _errs455 === errors;
+if(_valid33 && valid118){
+valid118 = false;
+passing33 = [passing33, 1];
+}
+else {
+if(_valid33){
+valid118 = true;
+passing33 = 1;
+}
+}
+if(!valid118){
+const err295 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data108};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+else {
+errors = _errs451;
+if(vErrors !== null){
+if(_errs451){
+vErrors.length = _errs451;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err296 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data107};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+}
+}
+else {
+const err297 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
 }
 errors++;
 }
@@ -3433,7 +5972,7 @@ errors++;
 if(data36.url !== undefined){
 let data37 = data36.url;
 if(typeof data37 === "string"){
-if(!pattern22.test(data37)){
+if(!pattern43.test(data37)){
 const err85 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data37};
 if(vErrors === null){
 vErrors = [err85];
@@ -3552,7 +6091,7 @@ const len5 = data41.length;
 for(let i5=0; i5<len5; i5++){
 let data42 = data41[i5];
 if(typeof data42 === "string"){
-if(!pattern23.test(data42)){
+if(!pattern44.test(data42)){
 const err94 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.items,data:data42};
 if(vErrors === null){
 vErrors = [err94];
