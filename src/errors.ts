@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'BACKUP_FAILED'
   | 'NO_SPACE'
   | 'RESTORE_FAILED'
+  | 'ROLLBACK_UNAVAILABLE'
+  | 'ROLLBACK_FAILED'
   | 'INTERNAL';
 
 export interface ErrorOptions {

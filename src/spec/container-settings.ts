@@ -146,7 +146,7 @@ export function normalizeSettings(raw: RawService, at: At, issues: IssueList): C
   if (raw.devices) s.devices = raw.devices.map(device);
 
   const defined = Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
-  return Object.keys(defined).length > 0 ? (defined) : undefined;
+  return Object.keys(defined).length > 0 ? defined : undefined;
 }
 
 function capabilities(raw: string[] | undefined): string[] | undefined {
