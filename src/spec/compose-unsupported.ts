@@ -34,10 +34,6 @@ const REASONS: Record<Context, Record<string, string>> = {
   service: {
     build:
       'is not supported: deployctl deploys images that already exist; build and push the image first (e.g. in CI) and set image:',
-    profiles:
-      'is not supported: every service in the spec is deployed; put optional services in another spec',
-    extends:
-      'is not supported: put the shared keys in an x- field with a YAML anchor (x-common: &common) and merge them with <<: *common',
     links:
       'is not supported (legacy Compose): services on a shared network already reach each other by service name',
     external_links: "is not supported (legacy Compose): join the other container's network and use its name",

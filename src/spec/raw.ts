@@ -44,6 +44,8 @@ export interface RawService {
   pull_policy?: 'missing' | 'always' | 'never';
   wait_timeout?: RawDuration;
   database?: { engine: 'postgres'; name: string; user: string };
+  profiles?: string[];
+  extends?: string | { service: string; file?: string };
   env_file?: string | (string | { path: string; required?: boolean })[];
   logging?: { driver?: string; options?: Record<string, string | number | boolean | null> };
   mem_limit?: RawBytes;

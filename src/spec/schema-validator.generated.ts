@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
 const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"};
 const schema33 = {"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]};
 const schema37 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"};
@@ -14,29 +14,30 @@ const func2 = func2Module.default ?? func2Module;
 const pattern4 = new RegExp("^x-", "u");
 const pattern5 = new RegExp("^[a-z0-9][a-z0-9_-]*$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const pattern17 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
-const pattern44 = new RegExp("^https?://", "u");
-const pattern45 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
+const pattern18 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
+const pattern45 = new RegExp("^https?://", "u");
+const pattern46 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
 const schema39 = {"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
 const schema47 = {"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]};
 const schema50 = {"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]};
-const pattern12 = new RegExp("^[^=\\s]+$", "u");
-const pattern13 = new RegExp("^[^=\\s]+(=[\\s\\S]*)?$", "u");
-const pattern14 = new RegExp("^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$", "u");
-const pattern15 = new RegExp("^[0-9]+$", "u");
-const pattern16 = new RegExp("^[^:]+(:[^:]+(:(ro|rw))?)?$", "u");
-const pattern22 = new RegExp("^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$", "u");
-const pattern25 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
-const pattern31 = new RegExp("^[a-z]+$", "u");
-const pattern32 = new RegExp("^[^:=\\s]+[:=]\\S+$", "u");
-const pattern33 = new RegExp("^[A-Za-z_]+$", "u");
-const pattern35 = new RegExp("^[^=]+=.*$", "u");
-const pattern36 = new RegExp("^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$", "u");
-const pattern37 = new RegExp("^[0-9]+(/(tcp|udp|sctp))?$", "u");
-const pattern38 = new RegExp("^/[^:]+(:/[^:]+(:[rwm]+)?)?$", "u");
-const pattern39 = new RegExp("^/", "u");
-const pattern41 = new RegExp("^[rwm]+$", "u");
+const pattern11 = new RegExp("^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$", "u");
+const pattern13 = new RegExp("^[^=\\s]+$", "u");
+const pattern14 = new RegExp("^[^=\\s]+(=[\\s\\S]*)?$", "u");
+const pattern15 = new RegExp("^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$", "u");
+const pattern16 = new RegExp("^[0-9]+$", "u");
+const pattern17 = new RegExp("^[^:]+(:[^:]+(:(ro|rw))?)?$", "u");
+const pattern23 = new RegExp("^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$", "u");
+const pattern26 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
+const pattern32 = new RegExp("^[a-z]+$", "u");
+const pattern33 = new RegExp("^[^:=\\s]+[:=]\\S+$", "u");
+const pattern34 = new RegExp("^[A-Za-z_]+$", "u");
+const pattern36 = new RegExp("^[^=]+=.*$", "u");
+const pattern37 = new RegExp("^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$", "u");
+const pattern38 = new RegExp("^[0-9]+(/(tcp|udp|sctp))?$", "u");
+const pattern39 = new RegExp("^/[^:]+(:/[^:]+(:[rwm]+)?)?$", "u");
+const pattern40 = new RegExp("^/", "u");
+const pattern42 = new RegExp("^[rwm]+$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -96,11 +97,11 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.container_name !== undefined){
-let data1 = data.container_name;
-if(typeof data1 === "string"){
-if(!pattern6.test(data1)){
-const err4 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data1};
+if(data.profiles !== undefined){
+let data1 = data.profiles;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err4 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.profiles,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -109,9 +110,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data1};
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(typeof data2 === "string"){
+if(!pattern11.test(data2)){
+const err5 = {instancePath:instancePath+"/profiles/" + i0,schemaPath:"#/properties/profiles/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$"},message:"must match pattern \""+"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$"+"\"",schema:"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$",parentSchema:schema38.properties.profiles.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -121,14 +125,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.command !== undefined){
-let data2 = data.command;
-const _errs9 = errors;
-let valid2 = false;
-let passing0 = null;
-const _errs10 = errors;
-if(typeof data2 !== "string"){
-const err6 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data2};
+else {
+const err6 = {instancePath:instancePath+"/profiles/" + i0,schemaPath:"#/properties/profiles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.profiles.items.type,parentSchema:schema38.properties.profiles.items,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -137,18 +135,19 @@ vErrors.push(err6);
 }
 errors++;
 }
-var _valid0 = _errs10 === errors;
-if(_valid0){
-valid2 = true;
-passing0 = 0;
 }
-const _errs12 = errors;
-if(Array.isArray(data2)){
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-if(typeof data3 !== "string"){
-const err7 = {instancePath:instancePath+"/command/" + i0,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data3};
+let i1 = data1.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data1[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err7 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema38.properties.profiles,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -156,11 +155,14 @@ else {
 vErrors.push(err7);
 }
 errors++;
+break;
+}
+indices0[item0] = i1;
 }
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data2};
+const err8 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.profiles.type,parentSchema:schema38.properties.profiles,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -169,19 +171,16 @@ vErrors.push(err8);
 }
 errors++;
 }
-var _valid0 = _errs12 === errors;
-if(_valid0 && valid2){
-valid2 = false;
-passing0 = [passing0, 1];
 }
-else {
-if(_valid0){
-valid2 = true;
-passing0 = 1;
-}
-}
-if(!valid2){
-const err9 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data2};
+if(data.extends !== undefined){
+let data3 = data.extends;
+const _errs10 = errors;
+let valid4 = false;
+let passing0 = null;
+const _errs11 = errors;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err9 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -190,26 +189,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-else {
-errors = _errs9;
-if(vErrors !== null){
-if(_errs9){
-vErrors.length = _errs9;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.entrypoint !== undefined){
-let data4 = data.entrypoint;
-const _errs19 = errors;
-let valid6 = false;
-let passing1 = null;
-const _errs20 = errors;
-if(typeof data4 !== "string"){
-const err10 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data4};
+const err10 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[0].type,parentSchema:schema38.properties.extends.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -218,18 +200,15 @@ vErrors.push(err10);
 }
 errors++;
 }
-var _valid1 = _errs20 === errors;
-if(_valid1){
-valid6 = true;
-passing1 = 0;
+var _valid0 = _errs11 === errors;
+if(_valid0){
+valid4 = true;
+passing0 = 0;
 }
-const _errs22 = errors;
-if(Array.isArray(data4)){
-const len1 = data4.length;
-for(let i1=0; i1<len1; i1++){
-let data5 = data4[i1];
-if(typeof data5 !== "string"){
-const err11 = {instancePath:instancePath+"/entrypoint/" + i1,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data5};
+const _errs13 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.service === undefined){
+const err11 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema38.properties.extends.oneOf[1].required,parentSchema:schema38.properties.extends.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -238,10 +217,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data4};
+for(const key1 in data3){
+if(!((key1 === "service") || (key1 === "file"))){
+const err12 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.extends.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -250,19 +228,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-var _valid1 = _errs22 === errors;
-if(_valid1 && valid6){
-valid6 = false;
-passing1 = [passing1, 1];
 }
-else {
-if(_valid1){
-valid6 = true;
-passing1 = 1;
-}
-}
-if(!valid6){
-const err13 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data4};
+if(data3.service !== undefined){
+let data4 = data3.service;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err13 = {instancePath:instancePath+"/extends/service",schemaPath:"#/properties/extends/oneOf/1/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[1].properties.service,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -271,30 +242,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-else {
-errors = _errs19;
-if(vErrors !== null){
-if(_errs19){
-vErrors.length = _errs19;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.environment !== undefined){
-let data6 = data.environment;
-const _errs28 = errors;
-let valid9 = false;
-let passing2 = null;
-const _errs29 = errors;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key1 in data6){
-const _errs31 = errors;
-if(typeof key1 === "string"){
-if(!pattern12.test(key1)){
-const err14 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key1,propertyName:key1};
+const err14 = {instancePath:instancePath+"/extends/service",schemaPath:"#/properties/extends/oneOf/1/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[1].properties.service.type,parentSchema:schema38.properties.extends.oneOf[1].properties.service,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -304,8 +254,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key1,propertyName:key1};
+if(data3.file !== undefined){
+let data5 = data3.file;
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err15 = {instancePath:instancePath+"/extends/file",schemaPath:"#/properties/extends/oneOf/1/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[1].properties.file,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -314,9 +267,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-var valid10 = _errs31 === errors;
-if(!valid10){
-const err16 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data6};
+}
+else {
+const err16 = {instancePath:instancePath+"/extends/file",schemaPath:"#/properties/extends/oneOf/1/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[1].properties.file.type,parentSchema:schema38.properties.extends.oneOf[1].properties.file,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -326,10 +279,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-for(const key2 in data6){
-let data7 = data6[key2];
-if((((typeof data7 !== "string") && (!((typeof data7 == "number") && (isFinite(data7))))) && (typeof data7 !== "boolean")) && (data7 !== null)){
-const err17 = {instancePath:instancePath+"/environment/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data7};
+}
+else {
+const err17 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extends.oneOf[1].type,parentSchema:schema38.properties.extends.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -338,10 +290,19 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
+var _valid0 = _errs13 === errors;
+if(_valid0 && valid4){
+valid4 = false;
+passing0 = [passing0, 1];
 }
 else {
-const err18 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data6};
+if(_valid0){
+valid4 = true;
+passing0 = 1;
+}
+}
+if(!valid4){
+const err18 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema38.properties.extends.oneOf,parentSchema:schema38.properties.extends,data:data3};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -350,19 +311,23 @@ vErrors.push(err18);
 }
 errors++;
 }
-var _valid2 = _errs29 === errors;
-if(_valid2){
-valid9 = true;
-passing2 = 0;
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
 }
-const _errs38 = errors;
-if(Array.isArray(data6)){
-const len2 = data6.length;
-for(let i2=0; i2<len2; i2++){
-let data8 = data6[i2];
-if(typeof data8 === "string"){
-if(!pattern13.test(data8)){
-const err19 = {instancePath:instancePath+"/environment/" + i2,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data8};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.container_name !== undefined){
+let data6 = data.container_name;
+if(typeof data6 === "string"){
+if(!pattern6.test(data6)){
+const err19 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -373,7 +338,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/environment/" + i2,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data8};
+const err20 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -383,9 +348,14 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data6};
+if(data.command !== undefined){
+let data7 = data.command;
+const _errs25 = errors;
+let valid7 = false;
+let passing1 = null;
+const _errs26 = errors;
+if(typeof data7 !== "string"){
+const err21 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -394,19 +364,18 @@ vErrors.push(err21);
 }
 errors++;
 }
-var _valid2 = _errs38 === errors;
-if(_valid2 && valid9){
-valid9 = false;
-passing2 = [passing2, 1];
+var _valid1 = _errs26 === errors;
+if(_valid1){
+valid7 = true;
+passing1 = 0;
 }
-else {
-if(_valid2){
-valid9 = true;
-passing2 = 1;
-}
-}
-if(!valid9){
-const err22 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data6};
+const _errs28 = errors;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i2=0; i2<len1; i2++){
+let data8 = data7[i2];
+if(typeof data8 !== "string"){
+const err22 = {instancePath:instancePath+"/command/" + i2,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -415,31 +384,10 @@ vErrors.push(err22);
 }
 errors++;
 }
-else {
-errors = _errs28;
-if(vErrors !== null){
-if(_errs28){
-vErrors.length = _errs28;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.ports !== undefined){
-let data9 = data.ports;
-if(Array.isArray(data9)){
-const len3 = data9.length;
-for(let i3=0; i3<len3; i3++){
-let data10 = data9[i3];
-const _errs47 = errors;
-let valid16 = false;
-let passing3 = null;
-const _errs48 = errors;
-if(typeof data10 === "string"){
-if(!pattern14.test(data10)){
-const err23 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data10};
+const err23 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data7};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -448,9 +396,19 @@ vErrors.push(err23);
 }
 errors++;
 }
+var _valid1 = _errs28 === errors;
+if(_valid1 && valid7){
+valid7 = false;
+passing1 = [passing1, 1];
 }
 else {
-const err24 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data10};
+if(_valid1){
+valid7 = true;
+passing1 = 1;
+}
+}
+if(!valid7){
+const err24 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data7};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -459,14 +417,26 @@ vErrors.push(err24);
 }
 errors++;
 }
-var _valid3 = _errs48 === errors;
-if(_valid3){
-valid16 = true;
-passing3 = 0;
+else {
+errors = _errs25;
+if(vErrors !== null){
+if(_errs25){
+vErrors.length = _errs25;
 }
-const _errs51 = errors;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err25 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data10};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.entrypoint !== undefined){
+let data9 = data.entrypoint;
+const _errs35 = errors;
+let valid11 = false;
+let passing2 = null;
+const _errs36 = errors;
+if(typeof data9 !== "string"){
+const err25 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -475,9 +445,18 @@ vErrors.push(err25);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 65535 || isNaN(data10)){
-const err26 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data10};
+var _valid2 = _errs36 === errors;
+if(_valid2){
+valid11 = true;
+passing2 = 0;
+}
+const _errs38 = errors;
+if(Array.isArray(data9)){
+const len2 = data9.length;
+for(let i3=0; i3<len2; i3++){
+let data10 = data9[i3];
+if(typeof data10 !== "string"){
+const err26 = {instancePath:instancePath+"/entrypoint/" + i3,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -486,8 +465,10 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(data10 < 1 || isNaN(data10)){
-const err27 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data10};
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data9};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -496,21 +477,19 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-var _valid3 = _errs51 === errors;
-if(_valid3 && valid16){
-valid16 = false;
-passing3 = [passing3, 1];
+var _valid2 = _errs38 === errors;
+if(_valid2 && valid11){
+valid11 = false;
+passing2 = [passing2, 1];
 }
 else {
-if(_valid3){
-valid16 = true;
-passing3 = 1;
+if(_valid2){
+valid11 = true;
+passing2 = 1;
 }
-const _errs53 = errors;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.target === undefined){
-const err28 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data10};
+}
+if(!valid11){
+const err28 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data9};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -519,9 +498,30 @@ vErrors.push(err28);
 }
 errors++;
 }
-for(const key3 in data10){
-if(!((((key3 === "target") || (key3 === "published")) || (key3 === "host_ip")) || (key3 === "protocol"))){
-const err29 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data10};
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.environment !== undefined){
+let data11 = data.environment;
+const _errs44 = errors;
+let valid14 = false;
+let passing3 = null;
+const _errs45 = errors;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key2 in data11){
+const _errs47 = errors;
+if(typeof key2 === "string"){
+if(!pattern13.test(key2)){
+const err29 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -531,10 +531,8 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data10.target !== undefined){
-let data11 = data10.target;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err30 = {instancePath:instancePath+"/ports/" + i3+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data11};
+else {
+const err30 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -543,9 +541,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 > 65535 || isNaN(data11)){
-const err31 = {instancePath:instancePath+"/ports/" + i3+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data11};
+var valid15 = _errs47 === errors;
+if(!valid15){
+const err31 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -554,8 +552,11 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(data11 < 1 || isNaN(data11)){
-const err32 = {instancePath:instancePath+"/ports/" + i3+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data11};
+}
+for(const key3 in data11){
+let data12 = data11[key3];
+if((((typeof data12 !== "string") && (!((typeof data12 == "number") && (isFinite(data12))))) && (typeof data12 !== "boolean")) && (data12 !== null)){
+const err32 = {instancePath:instancePath+"/environment/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -566,14 +567,8 @@ errors++;
 }
 }
 }
-if(data10.published !== undefined){
-let data12 = data10.published;
-const _errs59 = errors;
-let valid18 = false;
-let passing4 = null;
-const _errs60 = errors;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err33 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data12};
+else {
+const err33 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data11};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -582,9 +577,19 @@ vErrors.push(err33);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 > 65535 || isNaN(data12)){
-const err34 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data12};
+var _valid3 = _errs45 === errors;
+if(_valid3){
+valid14 = true;
+passing3 = 0;
+}
+const _errs54 = errors;
+if(Array.isArray(data11)){
+const len3 = data11.length;
+for(let i4=0; i4<len3; i4++){
+let data13 = data11[i4];
+if(typeof data13 === "string"){
+if(!pattern14.test(data13)){
+const err34 = {instancePath:instancePath+"/environment/" + i4,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data13};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -593,8 +598,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data12 < 1 || isNaN(data12)){
-const err35 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data12};
+}
+else {
+const err35 = {instancePath:instancePath+"/environment/" + i4,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data13};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -604,15 +610,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-var _valid4 = _errs60 === errors;
-if(_valid4){
-valid18 = true;
-passing4 = 0;
 }
-const _errs62 = errors;
-if(typeof data12 === "string"){
-if(!pattern15.test(data12)){
-const err36 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data12};
+else {
+const err36 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data11};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -621,9 +621,19 @@ vErrors.push(err36);
 }
 errors++;
 }
+var _valid3 = _errs54 === errors;
+if(_valid3 && valid14){
+valid14 = false;
+passing3 = [passing3, 1];
 }
 else {
-const err37 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data12};
+if(_valid3){
+valid14 = true;
+passing3 = 1;
+}
+}
+if(!valid14){
+const err37 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data11};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -632,19 +642,31 @@ vErrors.push(err37);
 }
 errors++;
 }
-var _valid4 = _errs62 === errors;
-if(_valid4 && valid18){
-valid18 = false;
-passing4 = [passing4, 1];
+else {
+errors = _errs44;
+if(vErrors !== null){
+if(_errs44){
+vErrors.length = _errs44;
 }
 else {
-if(_valid4){
-valid18 = true;
-passing4 = 1;
+vErrors = null;
 }
 }
-if(!valid18){
-const err38 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data12};
+}
+}
+if(data.ports !== undefined){
+let data14 = data.ports;
+if(Array.isArray(data14)){
+const len4 = data14.length;
+for(let i5=0; i5<len4; i5++){
+let data15 = data14[i5];
+const _errs63 = errors;
+let valid21 = false;
+let passing4 = null;
+const _errs64 = errors;
+if(typeof data15 === "string"){
+if(!pattern15.test(data15)){
+const err38 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data15};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -653,23 +675,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-else {
-errors = _errs59;
-if(vErrors !== null){
-if(_errs59){
-vErrors.length = _errs59;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data10.host_ip !== undefined){
-let data13 = data10.host_ip;
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-const err39 = {instancePath:instancePath+"/ports/" + i3+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data13};
+const err39 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data15};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -678,9 +686,14 @@ vErrors.push(err39);
 }
 errors++;
 }
+var _valid4 = _errs64 === errors;
+if(_valid4){
+valid21 = true;
+passing4 = 0;
 }
-else {
-const err40 = {instancePath:instancePath+"/ports/" + i3+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data13};
+const _errs67 = errors;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err40 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -689,11 +702,9 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-if(data10.protocol !== undefined){
-let data14 = data10.protocol;
-if(!((data14 === "tcp") || (data14 === "udp"))){
-const err41 = {instancePath:instancePath+"/ports/" + i3+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data14};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 65535 || isNaN(data15)){
+const err41 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -702,10 +713,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data10};
+if(data15 < 1 || isNaN(data15)){
+const err42 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -714,20 +723,21 @@ vErrors.push(err42);
 }
 errors++;
 }
-var _valid3 = _errs53 === errors;
-if(_valid3 && valid16){
-valid16 = false;
-passing3 = [passing3, 2];
+}
+var _valid4 = _errs67 === errors;
+if(_valid4 && valid21){
+valid21 = false;
+passing4 = [passing4, 1];
 }
 else {
-if(_valid3){
-valid16 = true;
-passing3 = 2;
+if(_valid4){
+valid21 = true;
+passing4 = 1;
 }
-}
-}
-if(!valid16){
-const err43 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data10};
+const _errs69 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.target === undefined){
+const err43 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -736,21 +746,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-else {
-errors = _errs47;
-if(vErrors !== null){
-if(_errs47){
-vErrors.length = _errs47;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data9};
+for(const key4 in data15){
+if(!((((key4 === "target") || (key4 === "published")) || (key4 === "host_ip")) || (key4 === "protocol"))){
+const err44 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data15};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -760,19 +758,10 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data.volumes !== undefined){
-let data15 = data.volumes;
-if(Array.isArray(data15)){
-const len4 = data15.length;
-for(let i4=0; i4<len4; i4++){
-let data16 = data15[i4];
-const _errs73 = errors;
-let valid21 = false;
-let passing5 = null;
-const _errs74 = errors;
-if(typeof data16 === "string"){
-if(!pattern16.test(data16)){
-const err45 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data16};
+if(data15.target !== undefined){
+let data16 = data15.target;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err45 = {instancePath:instancePath+"/ports/" + i5+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data16};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -781,9 +770,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-else {
-const err46 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data16};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 65535 || isNaN(data16)){
+const err46 = {instancePath:instancePath+"/ports/" + i5+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data16};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -792,15 +781,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-var _valid5 = _errs74 === errors;
-if(_valid5){
-valid21 = true;
-passing5 = 0;
-}
-const _errs77 = errors;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.type === undefined){
-const err47 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data16};
+if(data16 < 1 || isNaN(data16)){
+const err47 = {instancePath:instancePath+"/ports/" + i5+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data16};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -809,8 +791,16 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data16.target === undefined){
-const err48 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data16};
+}
+}
+if(data15.published !== undefined){
+let data17 = data15.published;
+const _errs75 = errors;
+let valid23 = false;
+let passing5 = null;
+const _errs76 = errors;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err48 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data17};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -819,9 +809,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-for(const key4 in data16){
-if(!((((key4 === "type") || (key4 === "source")) || (key4 === "target")) || (key4 === "read_only"))){
-const err49 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data16};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 65535 || isNaN(data17)){
+const err49 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data17};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -830,11 +820,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-if(data16.type !== undefined){
-let data17 = data16.type;
-if(!((data17 === "volume") || (data17 === "bind"))){
-const err50 = {instancePath:instancePath+"/volumes/" + i4+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data17};
+if(data17 < 1 || isNaN(data17)){
+const err50 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data17};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -844,11 +831,15 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data16.source !== undefined){
-let data18 = data16.source;
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err51 = {instancePath:instancePath+"/volumes/" + i4+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data18};
+var _valid5 = _errs76 === errors;
+if(_valid5){
+valid23 = true;
+passing5 = 0;
+}
+const _errs78 = errors;
+if(typeof data17 === "string"){
+if(!pattern16.test(data17)){
+const err51 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data17};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -859,7 +850,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/volumes/" + i4+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data18};
+const err52 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data17};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -868,12 +859,19 @@ vErrors.push(err52);
 }
 errors++;
 }
+var _valid5 = _errs78 === errors;
+if(_valid5 && valid23){
+valid23 = false;
+passing5 = [passing5, 1];
 }
-if(data16.target !== undefined){
-let data19 = data16.target;
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-const err53 = {instancePath:instancePath+"/volumes/" + i4+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data19};
+else {
+if(_valid5){
+valid23 = true;
+passing5 = 1;
+}
+}
+if(!valid23){
+const err53 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data17};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -882,9 +880,23 @@ vErrors.push(err53);
 }
 errors++;
 }
+else {
+errors = _errs75;
+if(vErrors !== null){
+if(_errs75){
+vErrors.length = _errs75;
 }
 else {
-const err54 = {instancePath:instancePath+"/volumes/" + i4+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data19};
+vErrors = null;
+}
+}
+}
+}
+if(data15.host_ip !== undefined){
+let data18 = data15.host_ip;
+if(typeof data18 === "string"){
+if(func2(data18) < 1){
+const err54 = {instancePath:instancePath+"/ports/" + i5+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data18};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -894,10 +906,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data16.read_only !== undefined){
-let data20 = data16.read_only;
-if(typeof data20 !== "boolean"){
-const err55 = {instancePath:instancePath+"/volumes/" + i4+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data20};
+else {
+const err55 = {instancePath:instancePath+"/ports/" + i5+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data18};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -907,9 +917,10 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data16};
+if(data15.protocol !== undefined){
+let data19 = data15.protocol;
+if(!((data19 === "tcp") || (data19 === "udp"))){
+const err56 = {instancePath:instancePath+"/ports/" + i5+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data19};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -918,19 +929,10 @@ vErrors.push(err56);
 }
 errors++;
 }
-var _valid5 = _errs77 === errors;
-if(_valid5 && valid21){
-valid21 = false;
-passing5 = [passing5, 1];
+}
 }
 else {
-if(_valid5){
-valid21 = true;
-passing5 = 1;
-}
-}
-if(!valid21){
-const err57 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data16};
+const err57 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data15};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -939,11 +941,33 @@ vErrors.push(err57);
 }
 errors++;
 }
+var _valid4 = _errs69 === errors;
+if(_valid4 && valid21){
+valid21 = false;
+passing4 = [passing4, 2];
+}
 else {
-errors = _errs73;
+if(_valid4){
+valid21 = true;
+passing4 = 2;
+}
+}
+}
+if(!valid21){
+const err58 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data15};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+else {
+errors = _errs63;
 if(vErrors !== null){
-if(_errs73){
-vErrors.length = _errs73;
+if(_errs63){
+vErrors.length = _errs63;
 }
 else {
 vErrors = null;
@@ -953,29 +977,7 @@ vErrors = null;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data15};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-if(data.networks !== undefined){
-let data21 = data.networks;
-const _errs89 = errors;
-let valid23 = false;
-let passing6 = null;
-const _errs90 = errors;
-if(Array.isArray(data21)){
-const len5 = data21.length;
-for(let i5=0; i5<len5; i5++){
-let data22 = data21[i5];
-if(typeof data22 === "string"){
-if(func2(data22) < 1){
-const err59 = {instancePath:instancePath+"/networks/" + i5,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data22};
+const err59 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data14};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -985,8 +987,19 @@ vErrors.push(err59);
 errors++;
 }
 }
-else {
-const err60 = {instancePath:instancePath+"/networks/" + i5,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data22};
+if(data.volumes !== undefined){
+let data20 = data.volumes;
+if(Array.isArray(data20)){
+const len5 = data20.length;
+for(let i6=0; i6<len5; i6++){
+let data21 = data20[i6];
+const _errs89 = errors;
+let valid26 = false;
+let passing6 = null;
+const _errs90 = errors;
+if(typeof data21 === "string"){
+if(!pattern17.test(data21)){
+const err60 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data21};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -996,18 +1009,8 @@ vErrors.push(err60);
 errors++;
 }
 }
-let i6 = data21.length;
-let j0;
-if(i6 > 1){
-const indices0 = {};
-for(;i6--;){
-let item0 = data21[i6];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err61 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data21};
+else {
+const err61 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data21};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1015,14 +1018,16 @@ else {
 vErrors.push(err61);
 }
 errors++;
-break;
 }
-indices0[item0] = i6;
+var _valid6 = _errs90 === errors;
+if(_valid6){
+valid26 = true;
+passing6 = 0;
 }
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data21};
+const _errs93 = errors;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.type === undefined){
+const err62 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data21};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1031,17 +1036,8 @@ vErrors.push(err62);
 }
 errors++;
 }
-var _valid6 = _errs90 === errors;
-if(_valid6){
-valid23 = true;
-passing6 = 0;
-}
-const _errs94 = errors;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key5 in data21){
-let data23 = data21[key5];
-if((!(data23 && typeof data23 == "object" && !Array.isArray(data23))) && (data23 !== null)){
-const err63 = {instancePath:instancePath+"/networks/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data23};
+if(data21.target === undefined){
+const err63 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data21};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1050,9 +1046,9 @@ vErrors.push(err63);
 }
 errors++;
 }
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key6 in data23){
-const err64 = {instancePath:instancePath+"/networks/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data23};
+for(const key5 in data21){
+if(!((((key5 === "type") || (key5 === "source")) || (key5 === "target")) || (key5 === "read_only"))){
+const err64 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data21};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1062,10 +1058,10 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-}
-else {
-const err65 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data21};
+if(data21.type !== undefined){
+let data22 = data21.type;
+if(!((data22 === "volume") || (data22 === "bind"))){
+const err65 = {instancePath:instancePath+"/volumes/" + i6+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data22};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1074,24 +1070,99 @@ vErrors.push(err65);
 }
 errors++;
 }
-var _valid6 = _errs94 === errors;
-if(_valid6 && valid23){
-valid23 = false;
-passing6 = [passing6, 1];
 }
-else {
-if(_valid6){
-valid23 = true;
-passing6 = 1;
-}
-}
-if(!valid23){
-const err66 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data21};
+if(data21.source !== undefined){
+let data23 = data21.source;
+if(typeof data23 === "string"){
+if(func2(data23) < 1){
+const err66 = {instancePath:instancePath+"/volumes/" + i6+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data23};
 if(vErrors === null){
 vErrors = [err66];
 }
 else {
 vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/volumes/" + i6+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data23};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data21.target !== undefined){
+let data24 = data21.target;
+if(typeof data24 === "string"){
+if(func2(data24) < 1){
+const err68 = {instancePath:instancePath+"/volumes/" + i6+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data24};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/volumes/" + i6+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data24};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data21.read_only !== undefined){
+let data25 = data21.read_only;
+if(typeof data25 !== "boolean"){
+const err70 = {instancePath:instancePath+"/volumes/" + i6+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data25};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data21};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+var _valid6 = _errs93 === errors;
+if(_valid6 && valid26){
+valid26 = false;
+passing6 = [passing6, 1];
+}
+else {
+if(_valid6){
+valid26 = true;
+passing6 = 1;
+}
+}
+if(!valid26){
+const err72 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data21};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
 }
 errors++;
 }
@@ -1107,97 +1178,9 @@ vErrors = null;
 }
 }
 }
-if(data.labels !== undefined){
-let data24 = data.labels;
-const _errs103 = errors;
-let valid29 = false;
-let passing7 = null;
-const _errs104 = errors;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-for(const key7 in data24){
-const _errs106 = errors;
-if(typeof key7 === "string"){
-if(func2(key7) < 1){
-const err67 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key7,propertyName:key7};
-if(vErrors === null){
-vErrors = [err67];
 }
 else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key7,propertyName:key7};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-var valid30 = _errs106 === errors;
-if(!valid30){
-const err69 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data24};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-for(const key8 in data24){
-let data25 = data24[key8];
-if(((typeof data25 !== "string") && (!((typeof data25 == "number") && (isFinite(data25))))) && (typeof data25 !== "boolean")){
-const err70 = {instancePath:instancePath+"/labels/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data25};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data24};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-var _valid7 = _errs104 === errors;
-if(_valid7){
-valid29 = true;
-passing7 = 0;
-}
-const _errs112 = errors;
-if(Array.isArray(data24)){
-const len6 = data24.length;
-for(let i7=0; i7<len6; i7++){
-let data26 = data24[i7];
-if(typeof data26 === "string"){
-if(func2(data26) < 1){
-const err72 = {instancePath:instancePath+"/labels/" + i7,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data26};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/labels/" + i7,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data26};
+const err73 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data20};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1207,9 +1190,19 @@ vErrors.push(err73);
 errors++;
 }
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data24};
+if(data.networks !== undefined){
+let data26 = data.networks;
+const _errs105 = errors;
+let valid28 = false;
+let passing7 = null;
+const _errs106 = errors;
+if(Array.isArray(data26)){
+const len6 = data26.length;
+for(let i7=0; i7<len6; i7++){
+let data27 = data26[i7];
+if(typeof data27 === "string"){
+if(func2(data27) < 1){
+const err74 = {instancePath:instancePath+"/networks/" + i7,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data27};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1218,19 +1211,9 @@ vErrors.push(err74);
 }
 errors++;
 }
-var _valid7 = _errs112 === errors;
-if(_valid7 && valid29){
-valid29 = false;
-passing7 = [passing7, 1];
 }
 else {
-if(_valid7){
-valid29 = true;
-passing7 = 1;
-}
-}
-if(!valid29){
-const err75 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data24};
+const err75 = {instancePath:instancePath+"/networks/" + i7,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data27};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1239,22 +1222,19 @@ vErrors.push(err75);
 }
 errors++;
 }
-else {
-errors = _errs103;
-if(vErrors !== null){
-if(_errs103){
-vErrors.length = _errs103;
 }
-else {
-vErrors = null;
+let i8 = data26.length;
+let j1;
+if(i8 > 1){
+const indices1 = {};
+for(;i8--;){
+let item1 = data26[i8];
+if(typeof item1 !== "string"){
+continue;
 }
-}
-}
-}
-if(data.restart !== undefined){
-let data27 = data.restart;
-if(!((((data27 === "no") || (data27 === "always")) || (data27 === "unless-stopped")) || (data27 === "on-failure"))){
-const err76 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data27};
+if(typeof indices1[item1] == "number"){
+j1 = indices1[item1];
+const err76 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i8, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i8+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data26};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1262,14 +1242,14 @@ else {
 vErrors.push(err76);
 }
 errors++;
+break;
+}
+indices1[item1] = i8;
 }
 }
-if(data.healthcheck !== undefined){
-let data28 = data.healthcheck;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key9 in data28){
-if(!((((((key9 === "test") || (key9 === "interval")) || (key9 === "timeout")) || (key9 === "retries")) || (key9 === "start_period")) || (key9 === "disable"))){
-const err77 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data28};
+}
+else {
+const err77 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data26};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1278,16 +1258,17 @@ vErrors.push(err77);
 }
 errors++;
 }
+var _valid7 = _errs106 === errors;
+if(_valid7){
+valid28 = true;
+passing7 = 0;
 }
-if(data28.test !== undefined){
-let data29 = data28.test;
-const _errs122 = errors;
-let valid35 = false;
-let passing8 = null;
-const _errs123 = errors;
-if(typeof data29 === "string"){
-if(func2(data29) < 1){
-const err78 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data29};
+const _errs110 = errors;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key6 in data26){
+let data28 = data26[key6];
+if((!(data28 && typeof data28 == "object" && !Array.isArray(data28))) && (data28 !== null)){
+const err78 = {instancePath:instancePath+"/networks/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data28};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1296,9 +1277,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-else {
-const err79 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data29};
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key7 in data28){
+const err79 = {instancePath:instancePath+"/networks/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data28};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1307,15 +1288,11 @@ vErrors.push(err79);
 }
 errors++;
 }
-var _valid8 = _errs123 === errors;
-if(_valid8){
-valid35 = true;
-passing8 = 0;
 }
-const _errs125 = errors;
-if(Array.isArray(data29)){
-if(data29.length < 1){
-const err80 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data29};
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data26};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1324,11 +1301,19 @@ vErrors.push(err80);
 }
 errors++;
 }
-const len7 = data29.length;
-for(let i8=0; i8<len7; i8++){
-let data30 = data29[i8];
-if(typeof data30 !== "string"){
-const err81 = {instancePath:instancePath+"/healthcheck/test/" + i8,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data30};
+var _valid7 = _errs110 === errors;
+if(_valid7 && valid28){
+valid28 = false;
+passing7 = [passing7, 1];
+}
+else {
+if(_valid7){
+valid28 = true;
+passing7 = 1;
+}
+}
+if(!valid28){
+const err81 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data26};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1337,10 +1322,30 @@ vErrors.push(err81);
 }
 errors++;
 }
-}
+else {
+errors = _errs105;
+if(vErrors !== null){
+if(_errs105){
+vErrors.length = _errs105;
 }
 else {
-const err82 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data29};
+vErrors = null;
+}
+}
+}
+}
+if(data.labels !== undefined){
+let data29 = data.labels;
+const _errs119 = errors;
+let valid34 = false;
+let passing8 = null;
+const _errs120 = errors;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key8 in data29){
+const _errs122 = errors;
+if(typeof key8 === "string"){
+if(func2(key8) < 1){
+const err82 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key8,propertyName:key8};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1349,19 +1354,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-var _valid8 = _errs125 === errors;
-if(_valid8 && valid35){
-valid35 = false;
-passing8 = [passing8, 1];
 }
 else {
-if(_valid8){
-valid35 = true;
-passing8 = 1;
-}
-}
-if(!valid35){
-const err83 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data29};
+const err83 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key8,propertyName:key8};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1370,27 +1365,9 @@ vErrors.push(err83);
 }
 errors++;
 }
-else {
-errors = _errs122;
-if(vErrors !== null){
-if(_errs122){
-vErrors.length = _errs122;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data28.interval !== undefined){
-let data31 = data28.interval;
-const _errs132 = errors;
-let valid39 = false;
-let passing9 = null;
-const _errs133 = errors;
-if(typeof data31 === "string"){
-if(!pattern17.test(data31)){
-const err84 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data31};
+var valid35 = _errs122 === errors;
+if(!valid35){
+const err84 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data29};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1400,8 +1377,10 @@ vErrors.push(err84);
 errors++;
 }
 }
-else {
-const err85 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data31};
+for(const key9 in data29){
+let data30 = data29[key9];
+if(((typeof data30 !== "string") && (!((typeof data30 == "number") && (isFinite(data30))))) && (typeof data30 !== "boolean")){
+const err85 = {instancePath:instancePath+"/labels/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data30};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1410,15 +1389,10 @@ vErrors.push(err85);
 }
 errors++;
 }
-var _valid9 = _errs133 === errors;
-if(_valid9){
-valid39 = true;
-passing9 = 0;
 }
-const _errs136 = errors;
-if((typeof data31 == "number") && (isFinite(data31))){
-if(data31 < 0 || isNaN(data31)){
-const err86 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data31};
+}
+else {
+const err86 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data29};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1427,9 +1401,19 @@ vErrors.push(err86);
 }
 errors++;
 }
+var _valid8 = _errs120 === errors;
+if(_valid8){
+valid34 = true;
+passing8 = 0;
 }
-else {
-const err87 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data31};
+const _errs128 = errors;
+if(Array.isArray(data29)){
+const len7 = data29.length;
+for(let i9=0; i9<len7; i9++){
+let data31 = data29[i9];
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err87 = {instancePath:instancePath+"/labels/" + i9,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data31};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1438,19 +1422,9 @@ vErrors.push(err87);
 }
 errors++;
 }
-var _valid9 = _errs136 === errors;
-if(_valid9 && valid39){
-valid39 = false;
-passing9 = [passing9, 1];
 }
 else {
-if(_valid9){
-valid39 = true;
-passing9 = 1;
-}
-}
-if(!valid39){
-const err88 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data31};
+const err88 = {instancePath:instancePath+"/labels/" + i9,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data31};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1459,27 +1433,10 @@ vErrors.push(err88);
 }
 errors++;
 }
-else {
-errors = _errs132;
-if(vErrors !== null){
-if(_errs132){
-vErrors.length = _errs132;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data28.timeout !== undefined){
-let data32 = data28.timeout;
-const _errs141 = errors;
-let valid41 = false;
-let passing10 = null;
-const _errs142 = errors;
-if(typeof data32 === "string"){
-if(!pattern17.test(data32)){
-const err89 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data32};
+const err89 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1488,9 +1445,19 @@ vErrors.push(err89);
 }
 errors++;
 }
+var _valid8 = _errs128 === errors;
+if(_valid8 && valid34){
+valid34 = false;
+passing8 = [passing8, 1];
 }
 else {
-const err90 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data32};
+if(_valid8){
+valid34 = true;
+passing8 = 1;
+}
+}
+if(!valid34){
+const err90 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data29};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1499,15 +1466,22 @@ vErrors.push(err90);
 }
 errors++;
 }
-var _valid10 = _errs142 === errors;
-if(_valid10){
-valid41 = true;
-passing10 = 0;
+else {
+errors = _errs119;
+if(vErrors !== null){
+if(_errs119){
+vErrors.length = _errs119;
 }
-const _errs145 = errors;
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 < 0 || isNaN(data32)){
-const err91 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data32};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.restart !== undefined){
+let data32 = data.restart;
+if(!((((data32 === "no") || (data32 === "always")) || (data32 === "unless-stopped")) || (data32 === "on-failure"))){
+const err91 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data32};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1517,8 +1491,12 @@ vErrors.push(err91);
 errors++;
 }
 }
-else {
-const err92 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data32};
+if(data.healthcheck !== undefined){
+let data33 = data.healthcheck;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key10 in data33){
+if(!((((((key10 === "test") || (key10 === "interval")) || (key10 === "timeout")) || (key10 === "retries")) || (key10 === "start_period")) || (key10 === "disable"))){
+const err92 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data33};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1527,19 +1505,16 @@ vErrors.push(err92);
 }
 errors++;
 }
-var _valid10 = _errs145 === errors;
-if(_valid10 && valid41){
-valid41 = false;
-passing10 = [passing10, 1];
 }
-else {
-if(_valid10){
-valid41 = true;
-passing10 = 1;
-}
-}
-if(!valid41){
-const err93 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data32};
+if(data33.test !== undefined){
+let data34 = data33.test;
+const _errs138 = errors;
+let valid40 = false;
+let passing9 = null;
+const _errs139 = errors;
+if(typeof data34 === "string"){
+if(func2(data34) < 1){
+const err93 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1548,22 +1523,9 @@ vErrors.push(err93);
 }
 errors++;
 }
-else {
-errors = _errs141;
-if(vErrors !== null){
-if(_errs141){
-vErrors.length = _errs141;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data28.retries !== undefined){
-let data33 = data28.retries;
-if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
-const err94 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data33};
+const err94 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1572,9 +1534,15 @@ vErrors.push(err94);
 }
 errors++;
 }
-if((typeof data33 == "number") && (isFinite(data33))){
-if(data33 < 0 || isNaN(data33)){
-const err95 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data33};
+var _valid9 = _errs139 === errors;
+if(_valid9){
+valid40 = true;
+passing9 = 0;
+}
+const _errs141 = errors;
+if(Array.isArray(data34)){
+if(data34.length < 1){
+const err95 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data34};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1583,17 +1551,11 @@ vErrors.push(err95);
 }
 errors++;
 }
-}
-}
-if(data28.start_period !== undefined){
-let data34 = data28.start_period;
-const _errs152 = errors;
-let valid43 = false;
-let passing11 = null;
-const _errs153 = errors;
-if(typeof data34 === "string"){
-if(!pattern17.test(data34)){
-const err96 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data34};
+const len8 = data34.length;
+for(let i10=0; i10<len8; i10++){
+let data35 = data34[i10];
+if(typeof data35 !== "string"){
+const err96 = {instancePath:instancePath+"/healthcheck/test/" + i10,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data35};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1603,8 +1565,9 @@ vErrors.push(err96);
 errors++;
 }
 }
+}
 else {
-const err97 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data34};
+const err97 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data34};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1613,15 +1576,19 @@ vErrors.push(err97);
 }
 errors++;
 }
-var _valid11 = _errs153 === errors;
-if(_valid11){
-valid43 = true;
-passing11 = 0;
+var _valid9 = _errs141 === errors;
+if(_valid9 && valid40){
+valid40 = false;
+passing9 = [passing9, 1];
 }
-const _errs156 = errors;
-if((typeof data34 == "number") && (isFinite(data34))){
-if(data34 < 0 || isNaN(data34)){
-const err98 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data34};
+else {
+if(_valid9){
+valid40 = true;
+passing9 = 1;
+}
+}
+if(!valid40){
+const err98 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data34};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1630,9 +1597,27 @@ vErrors.push(err98);
 }
 errors++;
 }
+else {
+errors = _errs138;
+if(vErrors !== null){
+if(_errs138){
+vErrors.length = _errs138;
 }
 else {
-const err99 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data34};
+vErrors = null;
+}
+}
+}
+}
+if(data33.interval !== undefined){
+let data36 = data33.interval;
+const _errs148 = errors;
+let valid44 = false;
+let passing10 = null;
+const _errs149 = errors;
+if(typeof data36 === "string"){
+if(!pattern18.test(data36)){
+const err99 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data36};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1641,19 +1626,9 @@ vErrors.push(err99);
 }
 errors++;
 }
-var _valid11 = _errs156 === errors;
-if(_valid11 && valid43){
-valid43 = false;
-passing11 = [passing11, 1];
 }
 else {
-if(_valid11){
-valid43 = true;
-passing11 = 1;
-}
-}
-if(!valid43){
-const err100 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data34};
+const err100 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data36};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1662,22 +1637,15 @@ vErrors.push(err100);
 }
 errors++;
 }
-else {
-errors = _errs152;
-if(vErrors !== null){
-if(_errs152){
-vErrors.length = _errs152;
+var _valid10 = _errs149 === errors;
+if(_valid10){
+valid44 = true;
+passing10 = 0;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data28.disable !== undefined){
-let data35 = data28.disable;
-if(typeof data35 !== "boolean"){
-const err101 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data35};
+const _errs152 = errors;
+if((typeof data36 == "number") && (isFinite(data36))){
+if(data36 < 0 || isNaN(data36)){
+const err101 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data36};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1687,9 +1655,8 @@ vErrors.push(err101);
 errors++;
 }
 }
-}
 else {
-const err102 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data28};
+const err102 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data36};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1698,20 +1665,19 @@ vErrors.push(err102);
 }
 errors++;
 }
+var _valid10 = _errs152 === errors;
+if(_valid10 && valid44){
+valid44 = false;
+passing10 = [passing10, 1];
 }
-if(data.depends_on !== undefined){
-let data36 = data.depends_on;
-const _errs162 = errors;
-let valid44 = false;
-let passing12 = null;
-const _errs163 = errors;
-if(Array.isArray(data36)){
-const len8 = data36.length;
-for(let i9=0; i9<len8; i9++){
-let data37 = data36[i9];
-if(typeof data37 === "string"){
-if(func2(data37) < 1){
-const err103 = {instancePath:instancePath+"/depends_on/" + i9,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data37};
+else {
+if(_valid10){
+valid44 = true;
+passing10 = 1;
+}
+}
+if(!valid44){
+const err103 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data36};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1720,9 +1686,27 @@ vErrors.push(err103);
 }
 errors++;
 }
+else {
+errors = _errs148;
+if(vErrors !== null){
+if(_errs148){
+vErrors.length = _errs148;
 }
 else {
-const err104 = {instancePath:instancePath+"/depends_on/" + i9,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data37};
+vErrors = null;
+}
+}
+}
+}
+if(data33.timeout !== undefined){
+let data37 = data33.timeout;
+const _errs157 = errors;
+let valid46 = false;
+let passing11 = null;
+const _errs158 = errors;
+if(typeof data37 === "string"){
+if(!pattern18.test(data37)){
+const err104 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data37};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1732,18 +1716,8 @@ vErrors.push(err104);
 errors++;
 }
 }
-let i10 = data36.length;
-let j1;
-if(i10 > 1){
-const indices1 = {};
-for(;i10--;){
-let item1 = data36[i10];
-if(typeof item1 !== "string"){
-continue;
-}
-if(typeof indices1[item1] == "number"){
-j1 = indices1[item1];
-const err105 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data36};
+else {
+const err105 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data37};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1751,14 +1725,16 @@ else {
 vErrors.push(err105);
 }
 errors++;
-break;
 }
-indices1[item1] = i10;
+var _valid11 = _errs158 === errors;
+if(_valid11){
+valid46 = true;
+passing11 = 0;
 }
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data36};
+const _errs161 = errors;
+if((typeof data37 == "number") && (isFinite(data37))){
+if(data37 < 0 || isNaN(data37)){
+const err106 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data37};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1767,17 +1743,9 @@ vErrors.push(err106);
 }
 errors++;
 }
-var _valid12 = _errs163 === errors;
-if(_valid12){
-valid44 = true;
-passing12 = 0;
 }
-const _errs167 = errors;
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-for(const key10 in data36){
-let data38 = data36[key10];
-if((!(data38 && typeof data38 == "object" && !Array.isArray(data38))) && (data38 !== null)){
-const err107 = {instancePath:instancePath+"/depends_on/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data38};
+else {
+const err107 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data37};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1786,10 +1754,19 @@ vErrors.push(err107);
 }
 errors++;
 }
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key11 in data38){
-if(!(key11 === "condition")){
-const err108 = {instancePath:instancePath+"/depends_on/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data38};
+var _valid11 = _errs161 === errors;
+if(_valid11 && valid46){
+valid46 = false;
+passing11 = [passing11, 1];
+}
+else {
+if(_valid11){
+valid46 = true;
+passing11 = 1;
+}
+}
+if(!valid46){
+const err108 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data37};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1798,11 +1775,22 @@ vErrors.push(err108);
 }
 errors++;
 }
+else {
+errors = _errs157;
+if(vErrors !== null){
+if(_errs157){
+vErrors.length = _errs157;
 }
-if(data38.condition !== undefined){
-let data39 = data38.condition;
-if(!((data39 === "service_started") || (data39 === "service_healthy"))){
-const err109 = {instancePath:instancePath+"/depends_on/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data39};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data33.retries !== undefined){
+let data38 = data33.retries;
+if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
+const err109 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data38};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1811,12 +1799,9 @@ vErrors.push(err109);
 }
 errors++;
 }
-}
-}
-}
-}
-else {
-const err110 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data36};
+if((typeof data38 == "number") && (isFinite(data38))){
+if(data38 < 0 || isNaN(data38)){
+const err110 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data38};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1825,19 +1810,17 @@ vErrors.push(err110);
 }
 errors++;
 }
-var _valid12 = _errs167 === errors;
-if(_valid12 && valid44){
-valid44 = false;
-passing12 = [passing12, 1];
-}
-else {
-if(_valid12){
-valid44 = true;
-passing12 = 1;
 }
 }
-if(!valid44){
-const err111 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data36};
+if(data33.start_period !== undefined){
+let data39 = data33.start_period;
+const _errs168 = errors;
+let valid48 = false;
+let passing12 = null;
+const _errs169 = errors;
+if(typeof data39 === "string"){
+if(!pattern18.test(data39)){
+const err111 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data39};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1846,22 +1829,9 @@ vErrors.push(err111);
 }
 errors++;
 }
-else {
-errors = _errs162;
-if(vErrors !== null){
-if(_errs162){
-vErrors.length = _errs162;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.init !== undefined){
-let data40 = data.init;
-if(typeof data40 !== "boolean"){
-const err112 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data40};
+const err112 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data39};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1870,12 +1840,15 @@ vErrors.push(err112);
 }
 errors++;
 }
+var _valid12 = _errs169 === errors;
+if(_valid12){
+valid48 = true;
+passing12 = 0;
 }
-if(data.user !== undefined){
-let data41 = data.user;
-if(typeof data41 === "string"){
-if(func2(data41) < 1){
-const err113 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data41};
+const _errs172 = errors;
+if((typeof data39 == "number") && (isFinite(data39))){
+if(data39 < 0 || isNaN(data39)){
+const err113 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data39};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1886,7 +1859,7 @@ errors++;
 }
 }
 else {
-const err114 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data41};
+const err114 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data39};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1895,12 +1868,19 @@ vErrors.push(err114);
 }
 errors++;
 }
+var _valid12 = _errs172 === errors;
+if(_valid12 && valid48){
+valid48 = false;
+passing12 = [passing12, 1];
 }
-if(data.working_dir !== undefined){
-let data42 = data.working_dir;
-if(typeof data42 === "string"){
-if(func2(data42) < 1){
-const err115 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data42};
+else {
+if(_valid12){
+valid48 = true;
+passing12 = 1;
+}
+}
+if(!valid48){
+const err115 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data39};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1909,9 +1889,22 @@ vErrors.push(err115);
 }
 errors++;
 }
+else {
+errors = _errs168;
+if(vErrors !== null){
+if(_errs168){
+vErrors.length = _errs168;
 }
 else {
-const err116 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data42};
+vErrors = null;
+}
+}
+}
+}
+if(data33.disable !== undefined){
+let data40 = data33.disable;
+if(typeof data40 !== "boolean"){
+const err116 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data40};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1921,11 +1914,9 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data.stop_signal !== undefined){
-let data43 = data.stop_signal;
-if(typeof data43 === "string"){
-if(func2(data43) < 1){
-const err117 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data43};
+}
+else {
+const err117 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data33};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1935,8 +1926,19 @@ vErrors.push(err117);
 errors++;
 }
 }
-else {
-const err118 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data43};
+if(data.depends_on !== undefined){
+let data41 = data.depends_on;
+const _errs178 = errors;
+let valid49 = false;
+let passing13 = null;
+const _errs179 = errors;
+if(Array.isArray(data41)){
+const len9 = data41.length;
+for(let i11=0; i11<len9; i11++){
+let data42 = data41[i11];
+if(typeof data42 === "string"){
+if(func2(data42) < 1){
+const err118 = {instancePath:instancePath+"/depends_on/" + i11,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data42};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1946,15 +1948,8 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data.stop_grace_period !== undefined){
-let data44 = data.stop_grace_period;
-const _errs185 = errors;
-let valid51 = false;
-let passing13 = null;
-const _errs186 = errors;
-if(typeof data44 === "string"){
-if(!pattern17.test(data44)){
-const err119 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
+else {
+const err119 = {instancePath:instancePath+"/depends_on/" + i11,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data42};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1964,8 +1959,18 @@ vErrors.push(err119);
 errors++;
 }
 }
-else {
-const err120 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data44};
+let i12 = data41.length;
+let j2;
+if(i12 > 1){
+const indices2 = {};
+for(;i12--;){
+let item2 = data41[i12];
+if(typeof item2 !== "string"){
+continue;
+}
+if(typeof indices2[item2] == "number"){
+j2 = indices2[item2];
+const err120 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i12, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i12+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data41};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1973,16 +1978,14 @@ else {
 vErrors.push(err120);
 }
 errors++;
+break;
 }
-var _valid13 = _errs186 === errors;
-if(_valid13){
-valid51 = true;
-passing13 = 0;
+indices2[item2] = i12;
 }
-const _errs189 = errors;
-if((typeof data44 == "number") && (isFinite(data44))){
-if(data44 < 0 || isNaN(data44)){
-const err121 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data44};
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data41};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1991,9 +1994,17 @@ vErrors.push(err121);
 }
 errors++;
 }
+var _valid13 = _errs179 === errors;
+if(_valid13){
+valid49 = true;
+passing13 = 0;
 }
-else {
-const err122 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data44};
+const _errs183 = errors;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key11 in data41){
+let data43 = data41[key11];
+if((!(data43 && typeof data43 == "object" && !Array.isArray(data43))) && (data43 !== null)){
+const err122 = {instancePath:instancePath+"/depends_on/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data43};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -2002,19 +2013,10 @@ vErrors.push(err122);
 }
 errors++;
 }
-var _valid13 = _errs189 === errors;
-if(_valid13 && valid51){
-valid51 = false;
-passing13 = [passing13, 1];
-}
-else {
-if(_valid13){
-valid51 = true;
-passing13 = 1;
-}
-}
-if(!valid51){
-const err123 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data44};
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+for(const key12 in data43){
+if(!(key12 === "condition")){
+const err123 = {instancePath:instancePath+"/depends_on/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data43};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -2023,22 +2025,11 @@ vErrors.push(err123);
 }
 errors++;
 }
-else {
-errors = _errs185;
-if(vErrors !== null){
-if(_errs185){
-vErrors.length = _errs185;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.pull_policy !== undefined){
-let data45 = data.pull_policy;
-if(!(((data45 === "missing") || (data45 === "always")) || (data45 === "never"))){
-const err124 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data45};
+if(data43.condition !== undefined){
+let data44 = data43.condition;
+if(!((data44 === "service_started") || (data44 === "service_healthy"))){
+const err124 = {instancePath:instancePath+"/depends_on/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data44};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -2048,15 +2039,11 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data.wait_timeout !== undefined){
-let data46 = data.wait_timeout;
-const _errs195 = errors;
-let valid53 = false;
-let passing14 = null;
-const _errs196 = errors;
-if(typeof data46 === "string"){
-if(!pattern17.test(data46)){
-const err125 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data46};
+}
+}
+}
+else {
+const err125 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data41};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -2065,9 +2052,19 @@ vErrors.push(err125);
 }
 errors++;
 }
+var _valid13 = _errs183 === errors;
+if(_valid13 && valid49){
+valid49 = false;
+passing13 = [passing13, 1];
 }
 else {
-const err126 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data46};
+if(_valid13){
+valid49 = true;
+passing13 = 1;
+}
+}
+if(!valid49){
+const err126 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data41};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -2076,15 +2073,22 @@ vErrors.push(err126);
 }
 errors++;
 }
-var _valid14 = _errs196 === errors;
-if(_valid14){
-valid53 = true;
-passing14 = 0;
+else {
+errors = _errs178;
+if(vErrors !== null){
+if(_errs178){
+vErrors.length = _errs178;
 }
-const _errs199 = errors;
-if((typeof data46 == "number") && (isFinite(data46))){
-if(data46 < 0 || isNaN(data46)){
-const err127 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data46};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.init !== undefined){
+let data45 = data.init;
+if(typeof data45 !== "boolean"){
+const err127 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data45};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -2094,8 +2098,11 @@ vErrors.push(err127);
 errors++;
 }
 }
-else {
-const err128 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data46};
+if(data.user !== undefined){
+let data46 = data.user;
+if(typeof data46 === "string"){
+if(func2(data46) < 1){
+const err128 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data46};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -2104,19 +2111,9 @@ vErrors.push(err128);
 }
 errors++;
 }
-var _valid14 = _errs199 === errors;
-if(_valid14 && valid53){
-valid53 = false;
-passing14 = [passing14, 1];
 }
 else {
-if(_valid14){
-valid53 = true;
-passing14 = 1;
-}
-}
-if(!valid53){
-const err129 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data46};
+const err129 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data46};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -2125,23 +2122,12 @@ vErrors.push(err129);
 }
 errors++;
 }
-else {
-errors = _errs195;
-if(vErrors !== null){
-if(_errs195){
-vErrors.length = _errs195;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.database !== undefined){
-let data47 = data.database;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.engine === undefined){
-const err130 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data47};
+if(data.working_dir !== undefined){
+let data47 = data.working_dir;
+if(typeof data47 === "string"){
+if(func2(data47) < 1){
+const err130 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data47};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -2150,8 +2136,9 @@ vErrors.push(err130);
 }
 errors++;
 }
-if(data47.name === undefined){
-const err131 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data47};
+}
+else {
+const err131 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data47};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -2160,8 +2147,12 @@ vErrors.push(err131);
 }
 errors++;
 }
-if(data47.user === undefined){
-const err132 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data47};
+}
+if(data.stop_signal !== undefined){
+let data48 = data.stop_signal;
+if(typeof data48 === "string"){
+if(func2(data48) < 1){
+const err132 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data48};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -2170,9 +2161,9 @@ vErrors.push(err132);
 }
 errors++;
 }
-for(const key12 in data47){
-if(!(((key12 === "engine") || (key12 === "name")) || (key12 === "user"))){
-const err133 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data47};
+}
+else {
+const err133 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data48};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -2182,10 +2173,15 @@ vErrors.push(err133);
 errors++;
 }
 }
-if(data47.engine !== undefined){
-let data48 = data47.engine;
-if(!(data48 === "postgres")){
-const err134 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data48};
+if(data.stop_grace_period !== undefined){
+let data49 = data.stop_grace_period;
+const _errs201 = errors;
+let valid56 = false;
+let passing14 = null;
+const _errs202 = errors;
+if(typeof data49 === "string"){
+if(!pattern18.test(data49)){
+const err134 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data49};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -2195,11 +2191,8 @@ vErrors.push(err134);
 errors++;
 }
 }
-if(data47.name !== undefined){
-let data49 = data47.name;
-if(typeof data49 === "string"){
-if(func2(data49) < 1){
-const err135 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data49};
+else {
+const err135 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data49};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -2208,9 +2201,15 @@ vErrors.push(err135);
 }
 errors++;
 }
+var _valid14 = _errs202 === errors;
+if(_valid14){
+valid56 = true;
+passing14 = 0;
 }
-else {
-const err136 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data49};
+const _errs205 = errors;
+if((typeof data49 == "number") && (isFinite(data49))){
+if(data49 < 0 || isNaN(data49)){
+const err136 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data49};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2220,11 +2219,8 @@ vErrors.push(err136);
 errors++;
 }
 }
-if(data47.user !== undefined){
-let data50 = data47.user;
-if(typeof data50 === "string"){
-if(func2(data50) < 1){
-const err137 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data50};
+else {
+const err137 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data49};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -2233,9 +2229,19 @@ vErrors.push(err137);
 }
 errors++;
 }
+var _valid14 = _errs205 === errors;
+if(_valid14 && valid56){
+valid56 = false;
+passing14 = [passing14, 1];
 }
 else {
-const err138 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data50};
+if(_valid14){
+valid56 = true;
+passing14 = 1;
+}
+}
+if(!valid56){
+const err138 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data49};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -2244,10 +2250,22 @@ vErrors.push(err138);
 }
 errors++;
 }
-}
+else {
+errors = _errs201;
+if(vErrors !== null){
+if(_errs201){
+vErrors.length = _errs201;
 }
 else {
-const err139 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data47};
+vErrors = null;
+}
+}
+}
+}
+if(data.pull_policy !== undefined){
+let data50 = data.pull_policy;
+if(!(((data50 === "missing") || (data50 === "always")) || (data50 === "never"))){
+const err139 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data50};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2257,15 +2275,15 @@ vErrors.push(err139);
 errors++;
 }
 }
-if(data.env_file !== undefined){
-let data51 = data.env_file;
+if(data.wait_timeout !== undefined){
+let data51 = data.wait_timeout;
 const _errs211 = errors;
-let valid55 = false;
+let valid58 = false;
 let passing15 = null;
 const _errs212 = errors;
 if(typeof data51 === "string"){
-if(func2(data51) < 1){
-const err140 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data51};
+if(!pattern18.test(data51)){
+const err140 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data51};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -2276,7 +2294,7 @@ errors++;
 }
 }
 else {
-const err141 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data51};
+const err141 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data51};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -2287,21 +2305,13 @@ errors++;
 }
 var _valid15 = _errs212 === errors;
 if(_valid15){
-valid55 = true;
+valid58 = true;
 passing15 = 0;
 }
-const _errs214 = errors;
-if(Array.isArray(data51)){
-const len9 = data51.length;
-for(let i11=0; i11<len9; i11++){
-let data52 = data51[i11];
-const _errs217 = errors;
-let valid58 = false;
-let passing16 = null;
-const _errs218 = errors;
-if(typeof data52 === "string"){
-if(func2(data52) < 1){
-const err142 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data52};
+const _errs215 = errors;
+if((typeof data51 == "number") && (isFinite(data51))){
+if(data51 < 0 || isNaN(data51)){
+const err142 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data51};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -2312,7 +2322,7 @@ errors++;
 }
 }
 else {
-const err143 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data52};
+const err143 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data51};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2321,159 +2331,24 @@ vErrors.push(err143);
 }
 errors++;
 }
-var _valid16 = _errs218 === errors;
-if(_valid16){
-valid58 = true;
-passing16 = 0;
+var _valid15 = _errs215 === errors;
+if(_valid15 && valid58){
+valid58 = false;
+passing15 = [passing15, 1];
 }
-const _errs220 = errors;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.path === undefined){
-const err144 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data52};
+else {
+if(_valid15){
+valid58 = true;
+passing15 = 1;
+}
+}
+if(!valid58){
+const err144 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data51};
 if(vErrors === null){
 vErrors = [err144];
 }
 else {
 vErrors.push(err144);
-}
-errors++;
-}
-for(const key13 in data52){
-if(!(((key13 === "path") || (key13 === "required")) || (key13 === "format"))){
-const err145 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data52};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-}
-if(data52.path !== undefined){
-let data53 = data52.path;
-if(typeof data53 === "string"){
-if(func2(data53) < 1){
-const err146 = {instancePath:instancePath+"/env_file/" + i11+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data53};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
-}
-errors++;
-}
-}
-else {
-const err147 = {instancePath:instancePath+"/env_file/" + i11+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data53};
-if(vErrors === null){
-vErrors = [err147];
-}
-else {
-vErrors.push(err147);
-}
-errors++;
-}
-}
-if(data52.required !== undefined){
-let data54 = data52.required;
-if(typeof data54 !== "boolean"){
-const err148 = {instancePath:instancePath+"/env_file/" + i11+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data54};
-if(vErrors === null){
-vErrors = [err148];
-}
-else {
-vErrors.push(err148);
-}
-errors++;
-}
-}
-if(data52.format !== undefined){
-let data55 = data52.format;
-if("raw" !== data55){
-const err149 = {instancePath:instancePath+"/env_file/" + i11+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data55};
-if(vErrors === null){
-vErrors = [err149];
-}
-else {
-vErrors.push(err149);
-}
-errors++;
-}
-}
-}
-else {
-const err150 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data52};
-if(vErrors === null){
-vErrors = [err150];
-}
-else {
-vErrors.push(err150);
-}
-errors++;
-}
-var _valid16 = _errs220 === errors;
-if(_valid16 && valid58){
-valid58 = false;
-passing16 = [passing16, 1];
-}
-else {
-if(_valid16){
-valid58 = true;
-passing16 = 1;
-}
-}
-if(!valid58){
-const err151 = {instancePath:instancePath+"/env_file/" + i11,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data52};
-if(vErrors === null){
-vErrors = [err151];
-}
-else {
-vErrors.push(err151);
-}
-errors++;
-}
-else {
-errors = _errs217;
-if(vErrors !== null){
-if(_errs217){
-vErrors.length = _errs217;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data51};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-var _valid15 = _errs214 === errors;
-if(_valid15 && valid55){
-valid55 = false;
-passing15 = [passing15, 1];
-}
-else {
-if(_valid15){
-valid55 = true;
-passing15 = 1;
-}
-}
-if(!valid55){
-const err153 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data51};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
 }
 errors++;
 }
@@ -2489,12 +2364,117 @@ vErrors = null;
 }
 }
 }
-if(data.logging !== undefined){
-let data56 = data.logging;
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-for(const key14 in data56){
-if(!((key14 === "driver") || (key14 === "options"))){
-const err154 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data56};
+if(data.database !== undefined){
+let data52 = data.database;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.engine === undefined){
+const err145 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data52};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+if(data52.name === undefined){
+const err146 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data52};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+if(data52.user === undefined){
+const err147 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data52};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+for(const key13 in data52){
+if(!(((key13 === "engine") || (key13 === "name")) || (key13 === "user"))){
+const err148 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data52};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+if(data52.engine !== undefined){
+let data53 = data52.engine;
+if(!(data53 === "postgres")){
+const err149 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data53};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data52.name !== undefined){
+let data54 = data52.name;
+if(typeof data54 === "string"){
+if(func2(data54) < 1){
+const err150 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data54};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+else {
+const err151 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data54};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+if(data52.user !== undefined){
+let data55 = data52.user;
+if(typeof data55 === "string"){
+if(func2(data55) < 1){
+const err152 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data55};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+else {
+const err153 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data55};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+}
+else {
+const err154 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data52};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2504,11 +2484,15 @@ vErrors.push(err154);
 errors++;
 }
 }
-if(data56.driver !== undefined){
-let data57 = data56.driver;
-if(typeof data57 === "string"){
-if(func2(data57) < 1){
-const err155 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data57};
+if(data.env_file !== undefined){
+let data56 = data.env_file;
+const _errs227 = errors;
+let valid60 = false;
+let passing16 = null;
+const _errs228 = errors;
+if(typeof data56 === "string"){
+if(func2(data56) < 1){
+const err155 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data56};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2519,7 +2503,7 @@ errors++;
 }
 }
 else {
-const err156 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data57};
+const err156 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data56};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2528,14 +2512,23 @@ vErrors.push(err156);
 }
 errors++;
 }
+var _valid16 = _errs228 === errors;
+if(_valid16){
+valid60 = true;
+passing16 = 0;
 }
-if(data56.options !== undefined){
-let data58 = data56.options;
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-for(const key15 in data58){
-let data59 = data58[key15];
-if((((typeof data59 !== "string") && (!((typeof data59 == "number") && (isFinite(data59))))) && (typeof data59 !== "boolean")) && (data59 !== null)){
-const err157 = {instancePath:instancePath+"/logging/options/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data59};
+const _errs230 = errors;
+if(Array.isArray(data56)){
+const len10 = data56.length;
+for(let i13=0; i13<len10; i13++){
+let data57 = data56[i13];
+const _errs233 = errors;
+let valid63 = false;
+let passing17 = null;
+const _errs234 = errors;
+if(typeof data57 === "string"){
+if(func2(data57) < 1){
+const err157 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data57};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2545,9 +2538,8 @@ vErrors.push(err157);
 errors++;
 }
 }
-}
 else {
-const err158 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data58};
+const err158 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data57};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2556,10 +2548,15 @@ vErrors.push(err158);
 }
 errors++;
 }
+var _valid17 = _errs234 === errors;
+if(_valid17){
+valid63 = true;
+passing17 = 0;
 }
-}
-else {
-const err159 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data56};
+const _errs236 = errors;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+if(data57.path === undefined){
+const err159 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data57};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2568,15 +2565,9 @@ vErrors.push(err159);
 }
 errors++;
 }
-}
-if(data.mem_limit !== undefined){
-let data60 = data.mem_limit;
-const _errs241 = errors;
-let valid63 = false;
-let passing17 = null;
-const _errs242 = errors;
-if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
-const err160 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data60};
+for(const key14 in data57){
+if(!(((key14 === "path") || (key14 === "required")) || (key14 === "format"))){
+const err160 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data57};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2585,9 +2576,12 @@ vErrors.push(err160);
 }
 errors++;
 }
-if((typeof data60 == "number") && (isFinite(data60))){
-if(data60 < 0 || isNaN(data60)){
-const err161 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data60};
+}
+if(data57.path !== undefined){
+let data58 = data57.path;
+if(typeof data58 === "string"){
+if(func2(data58) < 1){
+const err161 = {instancePath:instancePath+"/env_file/" + i13+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data58};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2597,15 +2591,8 @@ vErrors.push(err161);
 errors++;
 }
 }
-var _valid17 = _errs242 === errors;
-if(_valid17){
-valid63 = true;
-passing17 = 0;
-}
-const _errs244 = errors;
-if(typeof data60 === "string"){
-if(!pattern22.test(data60)){
-const err162 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data60};
+else {
+const err162 = {instancePath:instancePath+"/env_file/" + i13+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data58};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2615,8 +2602,10 @@ vErrors.push(err162);
 errors++;
 }
 }
-else {
-const err163 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data60};
+if(data57.required !== undefined){
+let data59 = data57.required;
+if(typeof data59 !== "boolean"){
+const err163 = {instancePath:instancePath+"/env_file/" + i13+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data59};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2625,7 +2614,32 @@ vErrors.push(err163);
 }
 errors++;
 }
-var _valid17 = _errs244 === errors;
+}
+if(data57.format !== undefined){
+let data60 = data57.format;
+if("raw" !== data60){
+const err164 = {instancePath:instancePath+"/env_file/" + i13+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data60};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+}
+else {
+const err165 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data57};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+var _valid17 = _errs236 === errors;
 if(_valid17 && valid63){
 valid63 = false;
 passing17 = [passing17, 1];
@@ -2637,46 +2651,7 @@ passing17 = 1;
 }
 }
 if(!valid63){
-const err164 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data60};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-else {
-errors = _errs241;
-if(vErrors !== null){
-if(_errs241){
-vErrors.length = _errs241;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.mem_reservation !== undefined){
-let data61 = data.mem_reservation;
-const _errs250 = errors;
-let valid65 = false;
-let passing18 = null;
-const _errs251 = errors;
-if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){
-const err165 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data61};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-if((typeof data61 == "number") && (isFinite(data61))){
-if(data61 < 0 || isNaN(data61)){
-const err166 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data61};
+const err166 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data57};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2685,16 +2660,21 @@ vErrors.push(err166);
 }
 errors++;
 }
+else {
+errors = _errs233;
+if(vErrors !== null){
+if(_errs233){
+vErrors.length = _errs233;
 }
-var _valid18 = _errs251 === errors;
-if(_valid18){
-valid65 = true;
-passing18 = 0;
+else {
+vErrors = null;
 }
-const _errs253 = errors;
-if(typeof data61 === "string"){
-if(!pattern22.test(data61)){
-const err167 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data61};
+}
+}
+}
+}
+else {
+const err167 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data56};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2703,9 +2683,19 @@ vErrors.push(err167);
 }
 errors++;
 }
+var _valid16 = _errs230 === errors;
+if(_valid16 && valid60){
+valid60 = false;
+passing16 = [passing16, 1];
 }
 else {
-const err168 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data61};
+if(_valid16){
+valid60 = true;
+passing16 = 1;
+}
+}
+if(!valid60){
+const err168 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data56};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2714,19 +2704,24 @@ vErrors.push(err168);
 }
 errors++;
 }
-var _valid18 = _errs253 === errors;
-if(_valid18 && valid65){
-valid65 = false;
-passing18 = [passing18, 1];
+else {
+errors = _errs227;
+if(vErrors !== null){
+if(_errs227){
+vErrors.length = _errs227;
 }
 else {
-if(_valid18){
-valid65 = true;
-passing18 = 1;
+vErrors = null;
 }
 }
-if(!valid65){
-const err169 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data61};
+}
+}
+if(data.logging !== undefined){
+let data61 = data.logging;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+for(const key15 in data61){
+if(!((key15 === "driver") || (key15 === "options"))){
+const err169 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data61};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2735,26 +2730,12 @@ vErrors.push(err169);
 }
 errors++;
 }
-else {
-errors = _errs250;
-if(vErrors !== null){
-if(_errs250){
-vErrors.length = _errs250;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.memswap_limit !== undefined){
-let data62 = data.memswap_limit;
-const _errs258 = errors;
-let valid66 = false;
-let passing19 = null;
-const _errs259 = errors;
-if(-1 !== data62){
-const err170 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data62};
+if(data61.driver !== undefined){
+let data62 = data61.driver;
+if(typeof data62 === "string"){
+if(func2(data62) < 1){
+const err170 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data62};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2763,18 +2744,9 @@ vErrors.push(err170);
 }
 errors++;
 }
-var _valid19 = _errs259 === errors;
-if(_valid19){
-valid66 = true;
-passing19 = 0;
 }
-const _errs260 = errors;
-const _errs262 = errors;
-let valid68 = false;
-let passing20 = null;
-const _errs263 = errors;
-if(!(((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62))) && (isFinite(data62)))){
-const err171 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data62};
+else {
+const err171 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data62};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2783,9 +2755,14 @@ vErrors.push(err171);
 }
 errors++;
 }
-if((typeof data62 == "number") && (isFinite(data62))){
-if(data62 < 0 || isNaN(data62)){
-const err172 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data62};
+}
+if(data61.options !== undefined){
+let data63 = data61.options;
+if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
+for(const key16 in data63){
+let data64 = data63[key16];
+if((((typeof data64 !== "string") && (!((typeof data64 == "number") && (isFinite(data64))))) && (typeof data64 !== "boolean")) && (data64 !== null)){
+const err172 = {instancePath:instancePath+"/logging/options/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data64};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2795,15 +2772,9 @@ vErrors.push(err172);
 errors++;
 }
 }
-var _valid20 = _errs263 === errors;
-if(_valid20){
-valid68 = true;
-passing20 = 0;
 }
-const _errs265 = errors;
-if(typeof data62 === "string"){
-if(!pattern22.test(data62)){
-const err173 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data62};
+else {
+const err173 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data63};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2813,8 +2784,9 @@ vErrors.push(err173);
 errors++;
 }
 }
+}
 else {
-const err174 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data62};
+const err174 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data61};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2823,19 +2795,15 @@ vErrors.push(err174);
 }
 errors++;
 }
-var _valid20 = _errs265 === errors;
-if(_valid20 && valid68){
-valid68 = false;
-passing20 = [passing20, 1];
 }
-else {
-if(_valid20){
-valid68 = true;
-passing20 = 1;
-}
-}
-if(!valid68){
-const err175 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data62};
+if(data.mem_limit !== undefined){
+let data65 = data.mem_limit;
+const _errs257 = errors;
+let valid68 = false;
+let passing18 = null;
+const _errs258 = errors;
+if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
+const err175 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data65};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2844,30 +2812,9 @@ vErrors.push(err175);
 }
 errors++;
 }
-else {
-errors = _errs262;
-if(vErrors !== null){
-if(_errs262){
-vErrors.length = _errs262;
-}
-else {
-vErrors = null;
-}
-}
-}
-var _valid19 = _errs260 === errors;
-if(_valid19 && valid66){
-valid66 = false;
-passing19 = [passing19, 1];
-}
-else {
-if(_valid19){
-valid66 = true;
-passing19 = 1;
-}
-}
-if(!valid66){
-const err176 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data62};
+if((typeof data65 == "number") && (isFinite(data65))){
+if(data65 < 0 || isNaN(data65)){
+const err176 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data65};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2876,27 +2823,16 @@ vErrors.push(err176);
 }
 errors++;
 }
-else {
-errors = _errs258;
-if(vErrors !== null){
-if(_errs258){
-vErrors.length = _errs258;
 }
-else {
-vErrors = null;
+var _valid18 = _errs258 === errors;
+if(_valid18){
+valid68 = true;
+passing18 = 0;
 }
-}
-}
-}
-if(data.cpus !== undefined){
-let data63 = data.cpus;
-const _errs272 = errors;
-let valid70 = false;
-let passing21 = null;
-const _errs273 = errors;
-if((typeof data63 == "number") && (isFinite(data63))){
-if(data63 < 0 || isNaN(data63)){
-const err177 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data63};
+const _errs260 = errors;
+if(typeof data65 === "string"){
+if(!pattern23.test(data65)){
+const err177 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data65};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2907,7 +2843,7 @@ errors++;
 }
 }
 else {
-const err178 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data63};
+const err178 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data65};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2916,15 +2852,19 @@ vErrors.push(err178);
 }
 errors++;
 }
-var _valid21 = _errs273 === errors;
-if(_valid21){
-valid70 = true;
-passing21 = 0;
+var _valid18 = _errs260 === errors;
+if(_valid18 && valid68){
+valid68 = false;
+passing18 = [passing18, 1];
 }
-const _errs275 = errors;
-if(typeof data63 === "string"){
-if(!pattern25.test(data63)){
-const err179 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data63};
+else {
+if(_valid18){
+valid68 = true;
+passing18 = 1;
+}
+}
+if(!valid68){
+const err179 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data65};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2933,9 +2873,26 @@ vErrors.push(err179);
 }
 errors++;
 }
+else {
+errors = _errs257;
+if(vErrors !== null){
+if(_errs257){
+vErrors.length = _errs257;
 }
 else {
-const err180 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data63};
+vErrors = null;
+}
+}
+}
+}
+if(data.mem_reservation !== undefined){
+let data66 = data.mem_reservation;
+const _errs266 = errors;
+let valid70 = false;
+let passing19 = null;
+const _errs267 = errors;
+if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
+const err180 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data66};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2944,19 +2901,9 @@ vErrors.push(err180);
 }
 errors++;
 }
-var _valid21 = _errs275 === errors;
-if(_valid21 && valid70){
-valid70 = false;
-passing21 = [passing21, 1];
-}
-else {
-if(_valid21){
-valid70 = true;
-passing21 = 1;
-}
-}
-if(!valid70){
-const err181 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data63};
+if((typeof data66 == "number") && (isFinite(data66))){
+if(data66 < 0 || isNaN(data66)){
+const err181 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data66};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2965,22 +2912,16 @@ vErrors.push(err181);
 }
 errors++;
 }
-else {
-errors = _errs272;
-if(vErrors !== null){
-if(_errs272){
-vErrors.length = _errs272;
 }
-else {
-vErrors = null;
+var _valid19 = _errs267 === errors;
+if(_valid19){
+valid70 = true;
+passing19 = 0;
 }
-}
-}
-}
-if(data.cpu_shares !== undefined){
-let data64 = data.cpu_shares;
-if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
-const err182 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data64};
+const _errs269 = errors;
+if(typeof data66 === "string"){
+if(!pattern23.test(data66)){
+const err182 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data66};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2989,9 +2930,9 @@ vErrors.push(err182);
 }
 errors++;
 }
-if((typeof data64 == "number") && (isFinite(data64))){
-if(data64 < 0 || isNaN(data64)){
-const err183 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data64};
+}
+else {
+const err183 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data66};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -3000,12 +2941,19 @@ vErrors.push(err183);
 }
 errors++;
 }
+var _valid19 = _errs269 === errors;
+if(_valid19 && valid70){
+valid70 = false;
+passing19 = [passing19, 1];
+}
+else {
+if(_valid19){
+valid70 = true;
+passing19 = 1;
 }
 }
-if(data.pids_limit !== undefined){
-let data65 = data.pids_limit;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err184 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data65};
+if(!valid70){
+const err184 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data66};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -3014,9 +2962,26 @@ vErrors.push(err184);
 }
 errors++;
 }
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 < -1 || isNaN(data65)){
-const err185 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data65};
+else {
+errors = _errs266;
+if(vErrors !== null){
+if(_errs266){
+vErrors.length = _errs266;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.memswap_limit !== undefined){
+let data67 = data.memswap_limit;
+const _errs274 = errors;
+let valid71 = false;
+let passing20 = null;
+const _errs275 = errors;
+if(-1 !== data67){
+const err185 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data67};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -3025,14 +2990,18 @@ vErrors.push(err185);
 }
 errors++;
 }
+var _valid20 = _errs275 === errors;
+if(_valid20){
+valid71 = true;
+passing20 = 0;
 }
-}
-if(data.deploy !== undefined){
-let data66 = data.deploy;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-for(const key16 in data66){
-if(!(key16 === "resources")){
-const err186 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data66};
+const _errs276 = errors;
+const _errs278 = errors;
+let valid73 = false;
+let passing21 = null;
+const _errs279 = errors;
+if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
+const err186 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data67};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -3041,13 +3010,9 @@ vErrors.push(err186);
 }
 errors++;
 }
-}
-if(data66.resources !== undefined){
-let data67 = data66.resources;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-for(const key17 in data67){
-if(!((key17 === "limits") || (key17 === "reservations"))){
-const err187 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data67};
+if((typeof data67 == "number") && (isFinite(data67))){
+if(data67 < 0 || isNaN(data67)){
+const err187 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data67};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -3057,12 +3022,15 @@ vErrors.push(err187);
 errors++;
 }
 }
-if(data67.limits !== undefined){
-let data68 = data67.limits;
-if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
-for(const key18 in data68){
-if(!(((key18 === "memory") || (key18 === "cpus")) || (key18 === "pids"))){
-const err188 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data68};
+var _valid21 = _errs279 === errors;
+if(_valid21){
+valid73 = true;
+passing21 = 0;
+}
+const _errs281 = errors;
+if(typeof data67 === "string"){
+if(!pattern23.test(data67)){
+const err188 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data67};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -3072,14 +3040,8 @@ vErrors.push(err188);
 errors++;
 }
 }
-if(data68.memory !== undefined){
-let data69 = data68.memory;
-const _errs294 = errors;
-let valid75 = false;
-let passing22 = null;
-const _errs295 = errors;
-if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
-const err189 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data69};
+else {
+const err189 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data67};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -3088,9 +3050,19 @@ vErrors.push(err189);
 }
 errors++;
 }
-if((typeof data69 == "number") && (isFinite(data69))){
-if(data69 < 0 || isNaN(data69)){
-const err190 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data69};
+var _valid21 = _errs281 === errors;
+if(_valid21 && valid73){
+valid73 = false;
+passing21 = [passing21, 1];
+}
+else {
+if(_valid21){
+valid73 = true;
+passing21 = 1;
+}
+}
+if(!valid73){
+const err190 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data67};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -3099,16 +3071,30 @@ vErrors.push(err190);
 }
 errors++;
 }
+else {
+errors = _errs278;
+if(vErrors !== null){
+if(_errs278){
+vErrors.length = _errs278;
 }
-var _valid22 = _errs295 === errors;
-if(_valid22){
-valid75 = true;
-passing22 = 0;
+else {
+vErrors = null;
 }
-const _errs297 = errors;
-if(typeof data69 === "string"){
-if(!pattern22.test(data69)){
-const err191 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data69};
+}
+}
+var _valid20 = _errs276 === errors;
+if(_valid20 && valid71){
+valid71 = false;
+passing20 = [passing20, 1];
+}
+else {
+if(_valid20){
+valid71 = true;
+passing20 = 1;
+}
+}
+if(!valid71){
+const err191 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data67};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -3117,9 +3103,27 @@ vErrors.push(err191);
 }
 errors++;
 }
+else {
+errors = _errs274;
+if(vErrors !== null){
+if(_errs274){
+vErrors.length = _errs274;
 }
 else {
-const err192 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data69};
+vErrors = null;
+}
+}
+}
+}
+if(data.cpus !== undefined){
+let data68 = data.cpus;
+const _errs288 = errors;
+let valid75 = false;
+let passing22 = null;
+const _errs289 = errors;
+if((typeof data68 == "number") && (isFinite(data68))){
+if(data68 < 0 || isNaN(data68)){
+const err192 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data68};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -3128,7 +3132,46 @@ vErrors.push(err192);
 }
 errors++;
 }
-var _valid22 = _errs297 === errors;
+}
+else {
+const err193 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data68};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+var _valid22 = _errs289 === errors;
+if(_valid22){
+valid75 = true;
+passing22 = 0;
+}
+const _errs291 = errors;
+if(typeof data68 === "string"){
+if(!pattern26.test(data68)){
+const err194 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data68};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+else {
+const err195 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data68};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+var _valid22 = _errs291 === errors;
 if(_valid22 && valid75){
 valid75 = false;
 passing22 = [passing22, 1];
@@ -3140,64 +3183,7 @@ passing22 = 1;
 }
 }
 if(!valid75){
-const err193 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data69};
-if(vErrors === null){
-vErrors = [err193];
-}
-else {
-vErrors.push(err193);
-}
-errors++;
-}
-else {
-errors = _errs294;
-if(vErrors !== null){
-if(_errs294){
-vErrors.length = _errs294;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data68.cpus !== undefined){
-let data70 = data68.cpus;
-const _errs303 = errors;
-let valid77 = false;
-let passing23 = null;
-const _errs304 = errors;
-if((typeof data70 == "number") && (isFinite(data70))){
-if(data70 < 0 || isNaN(data70)){
-const err194 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data70};
-if(vErrors === null){
-vErrors = [err194];
-}
-else {
-vErrors.push(err194);
-}
-errors++;
-}
-}
-else {
-const err195 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data70};
-if(vErrors === null){
-vErrors = [err195];
-}
-else {
-vErrors.push(err195);
-}
-errors++;
-}
-var _valid23 = _errs304 === errors;
-if(_valid23){
-valid77 = true;
-passing23 = 0;
-}
-const _errs306 = errors;
-if(typeof data70 === "string"){
-if(!pattern25.test(data70)){
-const err196 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data70};
+const err196 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data68};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -3206,9 +3192,22 @@ vErrors.push(err196);
 }
 errors++;
 }
+else {
+errors = _errs288;
+if(vErrors !== null){
+if(_errs288){
+vErrors.length = _errs288;
 }
 else {
-const err197 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data70};
+vErrors = null;
+}
+}
+}
+}
+if(data.cpu_shares !== undefined){
+let data69 = data.cpu_shares;
+if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
+const err197 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data69};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -3217,19 +3216,9 @@ vErrors.push(err197);
 }
 errors++;
 }
-var _valid23 = _errs306 === errors;
-if(_valid23 && valid77){
-valid77 = false;
-passing23 = [passing23, 1];
-}
-else {
-if(_valid23){
-valid77 = true;
-passing23 = 1;
-}
-}
-if(!valid77){
-const err198 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data70};
+if((typeof data69 == "number") && (isFinite(data69))){
+if(data69 < 0 || isNaN(data69)){
+const err198 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data69};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -3238,22 +3227,12 @@ vErrors.push(err198);
 }
 errors++;
 }
-else {
-errors = _errs303;
-if(vErrors !== null){
-if(_errs303){
-vErrors.length = _errs303;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-if(data68.pids !== undefined){
-let data71 = data68.pids;
-if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
-const err199 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data71};
+if(data.pids_limit !== undefined){
+let data70 = data.pids_limit;
+if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
+const err199 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data70};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -3262,9 +3241,9 @@ vErrors.push(err199);
 }
 errors++;
 }
-if((typeof data71 == "number") && (isFinite(data71))){
-if(data71 < -1 || isNaN(data71)){
-const err200 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data71};
+if((typeof data70 == "number") && (isFinite(data70))){
+if(data70 < -1 || isNaN(data70)){
+const err200 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data70};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -3275,9 +3254,12 @@ errors++;
 }
 }
 }
-}
-else {
-const err201 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data68};
+if(data.deploy !== undefined){
+let data71 = data.deploy;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+for(const key17 in data71){
+if(!(key17 === "resources")){
+const err201 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data71};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -3287,12 +3269,12 @@ vErrors.push(err201);
 errors++;
 }
 }
-if(data67.reservations !== undefined){
-let data72 = data67.reservations;
+if(data71.resources !== undefined){
+let data72 = data71.resources;
 if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
-for(const key19 in data72){
-if(!((key19 === "memory") || (key19 === "cpus"))){
-const err202 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data72};
+for(const key18 in data72){
+if(!((key18 === "limits") || (key18 === "reservations"))){
+const err202 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data72};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -3302,14 +3284,12 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data72.memory !== undefined){
-let data73 = data72.memory;
-const _errs317 = errors;
-let valid80 = false;
-let passing24 = null;
-const _errs318 = errors;
-if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-const err203 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data73};
+if(data72.limits !== undefined){
+let data73 = data72.limits;
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+for(const key19 in data73){
+if(!(((key19 === "memory") || (key19 === "cpus")) || (key19 === "pids"))){
+const err203 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data73};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -3318,9 +3298,15 @@ vErrors.push(err203);
 }
 errors++;
 }
-if((typeof data73 == "number") && (isFinite(data73))){
-if(data73 < 0 || isNaN(data73)){
-const err204 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data73};
+}
+if(data73.memory !== undefined){
+let data74 = data73.memory;
+const _errs310 = errors;
+let valid80 = false;
+let passing23 = null;
+const _errs311 = errors;
+if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
+const err204 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data74};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -3329,16 +3315,9 @@ vErrors.push(err204);
 }
 errors++;
 }
-}
-var _valid24 = _errs318 === errors;
-if(_valid24){
-valid80 = true;
-passing24 = 0;
-}
-const _errs320 = errors;
-if(typeof data73 === "string"){
-if(!pattern22.test(data73)){
-const err205 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data73};
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 < 0 || isNaN(data74)){
+const err205 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data74};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -3348,8 +3327,15 @@ vErrors.push(err205);
 errors++;
 }
 }
-else {
-const err206 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data73};
+var _valid23 = _errs311 === errors;
+if(_valid23){
+valid80 = true;
+passing23 = 0;
+}
+const _errs313 = errors;
+if(typeof data74 === "string"){
+if(!pattern23.test(data74)){
+const err206 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data74};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -3358,19 +3344,9 @@ vErrors.push(err206);
 }
 errors++;
 }
-var _valid24 = _errs320 === errors;
-if(_valid24 && valid80){
-valid80 = false;
-passing24 = [passing24, 1];
 }
 else {
-if(_valid24){
-valid80 = true;
-passing24 = 1;
-}
-}
-if(!valid80){
-const err207 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data73};
+const err207 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data74};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -3379,27 +3355,19 @@ vErrors.push(err207);
 }
 errors++;
 }
-else {
-errors = _errs317;
-if(vErrors !== null){
-if(_errs317){
-vErrors.length = _errs317;
+var _valid23 = _errs313 === errors;
+if(_valid23 && valid80){
+valid80 = false;
+passing23 = [passing23, 1];
 }
 else {
-vErrors = null;
+if(_valid23){
+valid80 = true;
+passing23 = 1;
 }
 }
-}
-}
-if(data72.cpus !== undefined){
-let data74 = data72.cpus;
-const _errs326 = errors;
-let valid82 = false;
-let passing25 = null;
-const _errs327 = errors;
-if((typeof data74 == "number") && (isFinite(data74))){
-if(data74 < 0 || isNaN(data74)){
-const err208 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data74};
+if(!valid80){
+const err208 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data74};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -3408,9 +3376,27 @@ vErrors.push(err208);
 }
 errors++;
 }
+else {
+errors = _errs310;
+if(vErrors !== null){
+if(_errs310){
+vErrors.length = _errs310;
 }
 else {
-const err209 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data74};
+vErrors = null;
+}
+}
+}
+}
+if(data73.cpus !== undefined){
+let data75 = data73.cpus;
+const _errs319 = errors;
+let valid82 = false;
+let passing24 = null;
+const _errs320 = errors;
+if((typeof data75 == "number") && (isFinite(data75))){
+if(data75 < 0 || isNaN(data75)){
+const err209 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data75};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -3419,15 +3405,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-var _valid25 = _errs327 === errors;
-if(_valid25){
-valid82 = true;
-passing25 = 0;
 }
-const _errs329 = errors;
-if(typeof data74 === "string"){
-if(!pattern25.test(data74)){
-const err210 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data74};
+else {
+const err210 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data75};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -3436,9 +3416,15 @@ vErrors.push(err210);
 }
 errors++;
 }
+var _valid24 = _errs320 === errors;
+if(_valid24){
+valid82 = true;
+passing24 = 0;
 }
-else {
-const err211 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data74};
+const _errs322 = errors;
+if(typeof data75 === "string"){
+if(!pattern26.test(data75)){
+const err211 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data75};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -3447,19 +3433,9 @@ vErrors.push(err211);
 }
 errors++;
 }
-var _valid25 = _errs329 === errors;
-if(_valid25 && valid82){
-valid82 = false;
-passing25 = [passing25, 1];
 }
 else {
-if(_valid25){
-valid82 = true;
-passing25 = 1;
-}
-}
-if(!valid82){
-const err212 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data74};
+const err212 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data75};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -3468,21 +3444,19 @@ vErrors.push(err212);
 }
 errors++;
 }
-else {
-errors = _errs326;
-if(vErrors !== null){
-if(_errs326){
-vErrors.length = _errs326;
+var _valid24 = _errs322 === errors;
+if(_valid24 && valid82){
+valid82 = false;
+passing24 = [passing24, 1];
 }
 else {
-vErrors = null;
+if(_valid24){
+valid82 = true;
+passing24 = 1;
 }
 }
-}
-}
-}
-else {
-const err213 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data72};
+if(!valid82){
+const err213 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data75};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -3491,10 +3465,22 @@ vErrors.push(err213);
 }
 errors++;
 }
-}
+else {
+errors = _errs319;
+if(vErrors !== null){
+if(_errs319){
+vErrors.length = _errs319;
 }
 else {
-const err214 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data67};
+vErrors = null;
+}
+}
+}
+}
+if(data73.pids !== undefined){
+let data76 = data73.pids;
+if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
+const err214 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data76};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -3503,10 +3489,9 @@ vErrors.push(err214);
 }
 errors++;
 }
-}
-}
-else {
-const err215 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data66};
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 < -1 || isNaN(data76)){
+const err215 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data76};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -3516,14 +3501,10 @@ vErrors.push(err215);
 errors++;
 }
 }
-if(data.shm_size !== undefined){
-let data75 = data.shm_size;
-const _errs335 = errors;
-let valid84 = false;
-let passing26 = null;
-const _errs336 = errors;
-if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
-const err216 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data75};
+}
+}
+else {
+const err216 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data73};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -3532,9 +3513,13 @@ vErrors.push(err216);
 }
 errors++;
 }
-if((typeof data75 == "number") && (isFinite(data75))){
-if(data75 < 0 || isNaN(data75)){
-const err217 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data75};
+}
+if(data72.reservations !== undefined){
+let data77 = data72.reservations;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+for(const key20 in data77){
+if(!((key20 === "memory") || (key20 === "cpus"))){
+const err217 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data77};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -3544,15 +3529,14 @@ vErrors.push(err217);
 errors++;
 }
 }
-var _valid26 = _errs336 === errors;
-if(_valid26){
-valid84 = true;
-passing26 = 0;
-}
-const _errs338 = errors;
-if(typeof data75 === "string"){
-if(!pattern22.test(data75)){
-const err218 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data75};
+if(data77.memory !== undefined){
+let data78 = data77.memory;
+const _errs333 = errors;
+let valid85 = false;
+let passing25 = null;
+const _errs334 = errors;
+if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
+const err218 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data78};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -3561,9 +3545,9 @@ vErrors.push(err218);
 }
 errors++;
 }
-}
-else {
-const err219 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data75};
+if((typeof data78 == "number") && (isFinite(data78))){
+if(data78 < 0 || isNaN(data78)){
+const err219 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data78};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -3572,19 +3556,16 @@ vErrors.push(err219);
 }
 errors++;
 }
-var _valid26 = _errs338 === errors;
-if(_valid26 && valid84){
-valid84 = false;
-passing26 = [passing26, 1];
 }
-else {
-if(_valid26){
-valid84 = true;
-passing26 = 1;
+var _valid25 = _errs334 === errors;
+if(_valid25){
+valid85 = true;
+passing25 = 0;
 }
-}
-if(!valid84){
-const err220 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data75};
+const _errs336 = errors;
+if(typeof data78 === "string"){
+if(!pattern23.test(data78)){
+const err220 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data78};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -3593,26 +3574,9 @@ vErrors.push(err220);
 }
 errors++;
 }
-else {
-errors = _errs335;
-if(vErrors !== null){
-if(_errs335){
-vErrors.length = _errs335;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.ulimits !== undefined){
-let data76 = data.ulimits;
-if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
-for(const key20 in data76){
-const _errs344 = errors;
-if(typeof key20 === "string"){
-if(!pattern31.test(key20)){
-const err221 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key20,propertyName:key20};
+const err221 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data78};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -3621,10 +3585,19 @@ vErrors.push(err221);
 }
 errors++;
 }
+var _valid25 = _errs336 === errors;
+if(_valid25 && valid85){
+valid85 = false;
+passing25 = [passing25, 1];
 }
-var valid85 = _errs344 === errors;
+else {
+if(_valid25){
+valid85 = true;
+passing25 = 1;
+}
+}
 if(!valid85){
-const err222 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key20},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data76};
+const err222 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data78};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3633,15 +3606,27 @@ vErrors.push(err222);
 }
 errors++;
 }
+else {
+errors = _errs333;
+if(vErrors !== null){
+if(_errs333){
+vErrors.length = _errs333;
 }
-for(const key21 in data76){
-let data77 = data76[key21];
-const _errs348 = errors;
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data77.cpus !== undefined){
+let data79 = data77.cpus;
+const _errs342 = errors;
 let valid87 = false;
-let passing27 = null;
-const _errs349 = errors;
-if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){
-const err223 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data77};
+let passing26 = null;
+const _errs343 = errors;
+if((typeof data79 == "number") && (isFinite(data79))){
+if(data79 < 0 || isNaN(data79)){
+const err223 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data79};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3650,9 +3635,9 @@ vErrors.push(err223);
 }
 errors++;
 }
-if((typeof data77 == "number") && (isFinite(data77))){
-if(data77 < -1 || isNaN(data77)){
-const err224 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data77};
+}
+else {
+const err224 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data79};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3661,16 +3646,15 @@ vErrors.push(err224);
 }
 errors++;
 }
-}
-var _valid27 = _errs349 === errors;
-if(_valid27){
+var _valid26 = _errs343 === errors;
+if(_valid26){
 valid87 = true;
-passing27 = 0;
+passing26 = 0;
 }
-const _errs351 = errors;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-if(data77.soft === undefined){
-const err225 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data77};
+const _errs345 = errors;
+if(typeof data79 === "string"){
+if(!pattern26.test(data79)){
+const err225 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data79};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3679,8 +3663,9 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data77.hard === undefined){
-const err226 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data77};
+}
+else {
+const err226 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data79};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3689,9 +3674,19 @@ vErrors.push(err226);
 }
 errors++;
 }
-for(const key22 in data77){
-if(!((key22 === "soft") || (key22 === "hard"))){
-const err227 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data77};
+var _valid26 = _errs345 === errors;
+if(_valid26 && valid87){
+valid87 = false;
+passing26 = [passing26, 1];
+}
+else {
+if(_valid26){
+valid87 = true;
+passing26 = 1;
+}
+}
+if(!valid87){
+const err227 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data79};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3700,11 +3695,21 @@ vErrors.push(err227);
 }
 errors++;
 }
+else {
+errors = _errs342;
+if(vErrors !== null){
+if(_errs342){
+vErrors.length = _errs342;
 }
-if(data77.soft !== undefined){
-let data78 = data77.soft;
-if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
-const err228 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data78};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err228 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data77};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3713,9 +3718,10 @@ vErrors.push(err228);
 }
 errors++;
 }
-if((typeof data78 == "number") && (isFinite(data78))){
-if(data78 < -1 || isNaN(data78)){
-const err229 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data78};
+}
+}
+else {
+const err229 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data72};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3726,10 +3732,8 @@ errors++;
 }
 }
 }
-if(data77.hard !== undefined){
-let data79 = data77.hard;
-if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){
-const err230 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data79};
+else {
+const err230 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data71};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3738,9 +3742,15 @@ vErrors.push(err230);
 }
 errors++;
 }
-if((typeof data79 == "number") && (isFinite(data79))){
-if(data79 < -1 || isNaN(data79)){
-const err231 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data79};
+}
+if(data.shm_size !== undefined){
+let data80 = data.shm_size;
+const _errs351 = errors;
+let valid89 = false;
+let passing27 = null;
+const _errs352 = errors;
+if(!(((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80))) && (isFinite(data80)))){
+const err231 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data80};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3749,11 +3759,9 @@ vErrors.push(err231);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err232 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data77};
+if((typeof data80 == "number") && (isFinite(data80))){
+if(data80 < 0 || isNaN(data80)){
+const err232 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data80};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3762,19 +3770,16 @@ vErrors.push(err232);
 }
 errors++;
 }
-var _valid27 = _errs351 === errors;
-if(_valid27 && valid87){
-valid87 = false;
-passing27 = [passing27, 1];
 }
-else {
+var _valid27 = _errs352 === errors;
 if(_valid27){
-valid87 = true;
-passing27 = 1;
+valid89 = true;
+passing27 = 0;
 }
-}
-if(!valid87){
-const err233 = {instancePath:instancePath+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data77};
+const _errs354 = errors;
+if(typeof data80 === "string"){
+if(!pattern23.test(data80)){
+const err233 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data80};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3783,21 +3788,9 @@ vErrors.push(err233);
 }
 errors++;
 }
-else {
-errors = _errs348;
-if(vErrors !== null){
-if(_errs348){
-vErrors.length = _errs348;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err234 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data76};
+const err234 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data80};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3806,20 +3799,19 @@ vErrors.push(err234);
 }
 errors++;
 }
+var _valid27 = _errs354 === errors;
+if(_valid27 && valid89){
+valid89 = false;
+passing27 = [passing27, 1];
 }
-if(data.extra_hosts !== undefined){
-let data80 = data.extra_hosts;
-const _errs360 = errors;
-let valid89 = false;
-let passing28 = null;
-const _errs361 = errors;
-if(Array.isArray(data80)){
-const len10 = data80.length;
-for(let i12=0; i12<len10; i12++){
-let data81 = data80[i12];
-if(typeof data81 === "string"){
-if(!pattern32.test(data81)){
-const err235 = {instancePath:instancePath+"/extra_hosts/" + i12,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data81};
+else {
+if(_valid27){
+valid89 = true;
+passing27 = 1;
+}
+}
+if(!valid89){
+const err235 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data80};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3828,9 +3820,26 @@ vErrors.push(err235);
 }
 errors++;
 }
+else {
+errors = _errs351;
+if(vErrors !== null){
+if(_errs351){
+vErrors.length = _errs351;
 }
 else {
-const err236 = {instancePath:instancePath+"/extra_hosts/" + i12,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data81};
+vErrors = null;
+}
+}
+}
+}
+if(data.ulimits !== undefined){
+let data81 = data.ulimits;
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+for(const key21 in data81){
+const _errs360 = errors;
+if(typeof key21 === "string"){
+if(!pattern32.test(key21)){
+const err236 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key21,propertyName:key21};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3840,9 +3849,9 @@ vErrors.push(err236);
 errors++;
 }
 }
-}
-else {
-const err237 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data80};
+var valid90 = _errs360 === errors;
+if(!valid90){
+const err237 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data81};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3851,18 +3860,15 @@ vErrors.push(err237);
 }
 errors++;
 }
-var _valid28 = _errs361 === errors;
-if(_valid28){
-valid89 = true;
-passing28 = 0;
 }
-const _errs366 = errors;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-for(const key23 in data80){
-let data82 = data80[key23];
-if(typeof data82 === "string"){
-if(func2(data82) < 1){
-const err238 = {instancePath:instancePath+"/extra_hosts/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data82};
+for(const key22 in data81){
+let data82 = data81[key22];
+const _errs364 = errors;
+let valid92 = false;
+let passing28 = null;
+const _errs365 = errors;
+if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
+const err238 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data82};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3871,9 +3877,9 @@ vErrors.push(err238);
 }
 errors++;
 }
-}
-else {
-const err239 = {instancePath:instancePath+"/extra_hosts/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data82};
+if((typeof data82 == "number") && (isFinite(data82))){
+if(data82 < -1 || isNaN(data82)){
+const err239 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data82};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3883,9 +3889,15 @@ vErrors.push(err239);
 errors++;
 }
 }
+var _valid28 = _errs365 === errors;
+if(_valid28){
+valid92 = true;
+passing28 = 0;
 }
-else {
-const err240 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data80};
+const _errs367 = errors;
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+if(data82.soft === undefined){
+const err240 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data82};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3894,19 +3906,8 @@ vErrors.push(err240);
 }
 errors++;
 }
-var _valid28 = _errs366 === errors;
-if(_valid28 && valid89){
-valid89 = false;
-passing28 = [passing28, 1];
-}
-else {
-if(_valid28){
-valid89 = true;
-passing28 = 1;
-}
-}
-if(!valid89){
-const err241 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data80};
+if(data82.hard === undefined){
+const err241 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data82};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3915,27 +3916,9 @@ vErrors.push(err241);
 }
 errors++;
 }
-else {
-errors = _errs360;
-if(vErrors !== null){
-if(_errs360){
-vErrors.length = _errs360;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.cap_add !== undefined){
-let data83 = data.cap_add;
-if(Array.isArray(data83)){
-const len11 = data83.length;
-for(let i13=0; i13<len11; i13++){
-let data84 = data83[i13];
-if(typeof data84 === "string"){
-if(!pattern33.test(data84)){
-const err242 = {instancePath:instancePath+"/cap_add/" + i13,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data84};
+for(const key23 in data82){
+if(!((key23 === "soft") || (key23 === "hard"))){
+const err242 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data82};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3945,8 +3928,10 @@ vErrors.push(err242);
 errors++;
 }
 }
-else {
-const err243 = {instancePath:instancePath+"/cap_add/" + i13,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data84};
+if(data82.soft !== undefined){
+let data83 = data82.soft;
+if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
+const err243 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data83};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3955,10 +3940,9 @@ vErrors.push(err243);
 }
 errors++;
 }
-}
-}
-else {
-const err244 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data83};
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 < -1 || isNaN(data83)){
+const err244 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data83};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3968,15 +3952,11 @@ vErrors.push(err244);
 errors++;
 }
 }
-if(data.cap_drop !== undefined){
-let data85 = data.cap_drop;
-if(Array.isArray(data85)){
-const len12 = data85.length;
-for(let i14=0; i14<len12; i14++){
-let data86 = data85[i14];
-if(typeof data86 === "string"){
-if(!pattern33.test(data86)){
-const err245 = {instancePath:instancePath+"/cap_drop/" + i14,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data86};
+}
+if(data82.hard !== undefined){
+let data84 = data82.hard;
+if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
+const err245 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data84};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3985,9 +3965,9 @@ vErrors.push(err245);
 }
 errors++;
 }
-}
-else {
-const err246 = {instancePath:instancePath+"/cap_drop/" + i14,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data86};
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 < -1 || isNaN(data84)){
+const err246 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data84};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3998,8 +3978,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err247 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data85};
+const err247 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data82};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -4008,15 +3989,19 @@ vErrors.push(err247);
 }
 errors++;
 }
+var _valid28 = _errs367 === errors;
+if(_valid28 && valid92){
+valid92 = false;
+passing28 = [passing28, 1];
 }
-if(data.tmpfs !== undefined){
-let data87 = data.tmpfs;
-const _errs384 = errors;
-let valid98 = false;
-let passing29 = null;
-const _errs385 = errors;
-if(typeof data87 !== "string"){
-const err248 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data87};
+else {
+if(_valid28){
+valid92 = true;
+passing28 = 1;
+}
+}
+if(!valid92){
+const err248 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data82};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -4025,18 +4010,21 @@ vErrors.push(err248);
 }
 errors++;
 }
-var _valid29 = _errs385 === errors;
-if(_valid29){
-valid98 = true;
-passing29 = 0;
+else {
+errors = _errs364;
+if(vErrors !== null){
+if(_errs364){
+vErrors.length = _errs364;
 }
-const _errs387 = errors;
-if(Array.isArray(data87)){
-const len13 = data87.length;
-for(let i15=0; i15<len13; i15++){
-let data88 = data87[i15];
-if(typeof data88 !== "string"){
-const err249 = {instancePath:instancePath+"/tmpfs/" + i15,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data88};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err249 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data81};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -4046,9 +4034,19 @@ vErrors.push(err249);
 errors++;
 }
 }
-}
-else {
-const err250 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data87};
+if(data.extra_hosts !== undefined){
+let data85 = data.extra_hosts;
+const _errs376 = errors;
+let valid94 = false;
+let passing29 = null;
+const _errs377 = errors;
+if(Array.isArray(data85)){
+const len11 = data85.length;
+for(let i14=0; i14<len11; i14++){
+let data86 = data85[i14];
+if(typeof data86 === "string"){
+if(!pattern33.test(data86)){
+const err250 = {instancePath:instancePath+"/extra_hosts/" + i14,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data86};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -4057,19 +4055,9 @@ vErrors.push(err250);
 }
 errors++;
 }
-var _valid29 = _errs387 === errors;
-if(_valid29 && valid98){
-valid98 = false;
-passing29 = [passing29, 1];
 }
 else {
-if(_valid29){
-valid98 = true;
-passing29 = 1;
-}
-}
-if(!valid98){
-const err251 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data87};
+const err251 = {instancePath:instancePath+"/extra_hosts/" + i14,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data86};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -4078,22 +4066,10 @@ vErrors.push(err251);
 }
 errors++;
 }
-else {
-errors = _errs384;
-if(vErrors !== null){
-if(_errs384){
-vErrors.length = _errs384;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.read_only !== undefined){
-let data89 = data.read_only;
-if(typeof data89 !== "boolean"){
-const err252 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data89};
+const err252 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data85};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -4102,16 +4078,18 @@ vErrors.push(err252);
 }
 errors++;
 }
+var _valid29 = _errs377 === errors;
+if(_valid29){
+valid94 = true;
+passing29 = 0;
 }
-if(data.security_opt !== undefined){
-let data90 = data.security_opt;
-if(Array.isArray(data90)){
-const len14 = data90.length;
-for(let i16=0; i16<len14; i16++){
-let data91 = data90[i16];
-if(typeof data91 === "string"){
-if(func2(data91) < 1){
-const err253 = {instancePath:instancePath+"/security_opt/" + i16,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data91};
+const _errs382 = errors;
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+for(const key24 in data85){
+let data87 = data85[key24];
+if(typeof data87 === "string"){
+if(func2(data87) < 1){
+const err253 = {instancePath:instancePath+"/extra_hosts/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data87};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -4122,7 +4100,7 @@ errors++;
 }
 }
 else {
-const err254 = {instancePath:instancePath+"/security_opt/" + i16,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data91};
+const err254 = {instancePath:instancePath+"/extra_hosts/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data87};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -4134,7 +4112,7 @@ errors++;
 }
 }
 else {
-const err255 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data90};
+const err255 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data85};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -4143,18 +4121,19 @@ vErrors.push(err255);
 }
 errors++;
 }
+var _valid29 = _errs382 === errors;
+if(_valid29 && valid94){
+valid94 = false;
+passing29 = [passing29, 1];
 }
-if(data.sysctls !== undefined){
-let data92 = data.sysctls;
-const _errs399 = errors;
-let valid103 = false;
-let passing30 = null;
-const _errs400 = errors;
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-for(const key24 in data92){
-let data93 = data92[key24];
-if((typeof data93 !== "string") && (!((typeof data93 == "number") && (isFinite(data93))))){
-const err256 = {instancePath:instancePath+"/sysctls/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data93};
+else {
+if(_valid29){
+valid94 = true;
+passing29 = 1;
+}
+}
+if(!valid94){
+const err256 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data85};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -4163,10 +4142,27 @@ vErrors.push(err256);
 }
 errors++;
 }
-}
+else {
+errors = _errs376;
+if(vErrors !== null){
+if(_errs376){
+vErrors.length = _errs376;
 }
 else {
-const err257 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data92};
+vErrors = null;
+}
+}
+}
+}
+if(data.cap_add !== undefined){
+let data88 = data.cap_add;
+if(Array.isArray(data88)){
+const len12 = data88.length;
+for(let i15=0; i15<len12; i15++){
+let data89 = data88[i15];
+if(typeof data89 === "string"){
+if(!pattern34.test(data89)){
+const err257 = {instancePath:instancePath+"/cap_add/" + i15,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data89};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -4175,19 +4171,9 @@ vErrors.push(err257);
 }
 errors++;
 }
-var _valid30 = _errs400 === errors;
-if(_valid30){
-valid103 = true;
-passing30 = 0;
 }
-const _errs405 = errors;
-if(Array.isArray(data92)){
-const len15 = data92.length;
-for(let i17=0; i17<len15; i17++){
-let data94 = data92[i17];
-if(typeof data94 === "string"){
-if(!pattern35.test(data94)){
-const err258 = {instancePath:instancePath+"/sysctls/" + i17,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data94};
+else {
+const err258 = {instancePath:instancePath+"/cap_add/" + i15,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data89};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -4197,8 +4183,9 @@ vErrors.push(err258);
 errors++;
 }
 }
+}
 else {
-const err259 = {instancePath:instancePath+"/sysctls/" + i17,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data94};
+const err259 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data88};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -4208,9 +4195,15 @@ vErrors.push(err259);
 errors++;
 }
 }
-}
-else {
-const err260 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data92};
+if(data.cap_drop !== undefined){
+let data90 = data.cap_drop;
+if(Array.isArray(data90)){
+const len13 = data90.length;
+for(let i16=0; i16<len13; i16++){
+let data91 = data90[i16];
+if(typeof data91 === "string"){
+if(!pattern34.test(data91)){
+const err260 = {instancePath:instancePath+"/cap_drop/" + i16,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data91};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -4219,7 +4212,79 @@ vErrors.push(err260);
 }
 errors++;
 }
-var _valid30 = _errs405 === errors;
+}
+else {
+const err261 = {instancePath:instancePath+"/cap_drop/" + i16,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data91};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+}
+else {
+const err262 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data90};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+}
+if(data.tmpfs !== undefined){
+let data92 = data.tmpfs;
+const _errs400 = errors;
+let valid103 = false;
+let passing30 = null;
+const _errs401 = errors;
+if(typeof data92 !== "string"){
+const err263 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data92};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+var _valid30 = _errs401 === errors;
+if(_valid30){
+valid103 = true;
+passing30 = 0;
+}
+const _errs403 = errors;
+if(Array.isArray(data92)){
+const len14 = data92.length;
+for(let i17=0; i17<len14; i17++){
+let data93 = data92[i17];
+if(typeof data93 !== "string"){
+const err264 = {instancePath:instancePath+"/tmpfs/" + i17,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data93};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+}
+}
+else {
+const err265 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data92};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+var _valid30 = _errs403 === errors;
 if(_valid30 && valid103){
 valid103 = false;
 passing30 = [passing30, 1];
@@ -4231,85 +4296,7 @@ passing30 = 1;
 }
 }
 if(!valid103){
-const err261 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data92};
-if(vErrors === null){
-vErrors = [err261];
-}
-else {
-vErrors.push(err261);
-}
-errors++;
-}
-else {
-errors = _errs399;
-if(vErrors !== null){
-if(_errs399){
-vErrors.length = _errs399;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.hostname !== undefined){
-let data95 = data.hostname;
-if(typeof data95 === "string"){
-if(func2(data95) < 1){
-const err262 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data95};
-if(vErrors === null){
-vErrors = [err262];
-}
-else {
-vErrors.push(err262);
-}
-errors++;
-}
-}
-else {
-const err263 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data95};
-if(vErrors === null){
-vErrors = [err263];
-}
-else {
-vErrors.push(err263);
-}
-errors++;
-}
-}
-if(data.domainname !== undefined){
-let data96 = data.domainname;
-if(typeof data96 === "string"){
-if(func2(data96) < 1){
-const err264 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data96};
-if(vErrors === null){
-vErrors = [err264];
-}
-else {
-vErrors.push(err264);
-}
-errors++;
-}
-}
-else {
-const err265 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data96};
-if(vErrors === null){
-vErrors = [err265];
-}
-else {
-vErrors.push(err265);
-}
-errors++;
-}
-}
-if(data.dns !== undefined){
-let data97 = data.dns;
-const _errs417 = errors;
-let valid108 = false;
-let passing31 = null;
-const _errs418 = errors;
-if(typeof data97 !== "string"){
-const err266 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data97};
+const err266 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data92};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -4318,18 +4305,22 @@ vErrors.push(err266);
 }
 errors++;
 }
-var _valid31 = _errs418 === errors;
-if(_valid31){
-valid108 = true;
-passing31 = 0;
+else {
+errors = _errs400;
+if(vErrors !== null){
+if(_errs400){
+vErrors.length = _errs400;
 }
-const _errs420 = errors;
-if(Array.isArray(data97)){
-const len16 = data97.length;
-for(let i18=0; i18<len16; i18++){
-let data98 = data97[i18];
-if(typeof data98 !== "string"){
-const err267 = {instancePath:instancePath+"/dns/" + i18,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data98};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.read_only !== undefined){
+let data94 = data.read_only;
+if(typeof data94 !== "boolean"){
+const err267 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data94};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -4339,9 +4330,15 @@ vErrors.push(err267);
 errors++;
 }
 }
-}
-else {
-const err268 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data97};
+if(data.security_opt !== undefined){
+let data95 = data.security_opt;
+if(Array.isArray(data95)){
+const len15 = data95.length;
+for(let i18=0; i18<len15; i18++){
+let data96 = data95[i18];
+if(typeof data96 === "string"){
+if(func2(data96) < 1){
+const err268 = {instancePath:instancePath+"/security_opt/" + i18,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data96};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -4350,7 +4347,106 @@ vErrors.push(err268);
 }
 errors++;
 }
-var _valid31 = _errs420 === errors;
+}
+else {
+const err269 = {instancePath:instancePath+"/security_opt/" + i18,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data96};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+}
+}
+else {
+const err270 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data95};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+}
+if(data.sysctls !== undefined){
+let data97 = data.sysctls;
+const _errs415 = errors;
+let valid108 = false;
+let passing31 = null;
+const _errs416 = errors;
+if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
+for(const key25 in data97){
+let data98 = data97[key25];
+if((typeof data98 !== "string") && (!((typeof data98 == "number") && (isFinite(data98))))){
+const err271 = {instancePath:instancePath+"/sysctls/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data98};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+}
+}
+else {
+const err272 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data97};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+var _valid31 = _errs416 === errors;
+if(_valid31){
+valid108 = true;
+passing31 = 0;
+}
+const _errs421 = errors;
+if(Array.isArray(data97)){
+const len16 = data97.length;
+for(let i19=0; i19<len16; i19++){
+let data99 = data97[i19];
+if(typeof data99 === "string"){
+if(!pattern36.test(data99)){
+const err273 = {instancePath:instancePath+"/sysctls/" + i19,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data99};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/sysctls/" + i19,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data99};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+}
+else {
+const err275 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data97};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+var _valid31 = _errs421 === errors;
 if(_valid31 && valid108){
 valid108 = false;
 passing31 = [passing31, 1];
@@ -4362,111 +4458,7 @@ passing31 = 1;
 }
 }
 if(!valid108){
-const err269 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data97};
-if(vErrors === null){
-vErrors = [err269];
-}
-else {
-vErrors.push(err269);
-}
-errors++;
-}
-else {
-errors = _errs417;
-if(vErrors !== null){
-if(_errs417){
-vErrors.length = _errs417;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.group_add !== undefined){
-let data99 = data.group_add;
-if(Array.isArray(data99)){
-const len17 = data99.length;
-for(let i19=0; i19<len17; i19++){
-let data100 = data99[i19];
-if((typeof data100 !== "string") && (!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100))))){
-const err270 = {instancePath:instancePath+"/group_add/" + i19,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data100};
-if(vErrors === null){
-vErrors = [err270];
-}
-else {
-vErrors.push(err270);
-}
-errors++;
-}
-}
-}
-else {
-const err271 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data99};
-if(vErrors === null){
-vErrors = [err271];
-}
-else {
-vErrors.push(err271);
-}
-errors++;
-}
-}
-if(data.privileged !== undefined){
-let data101 = data.privileged;
-if(typeof data101 !== "boolean"){
-const err272 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data101};
-if(vErrors === null){
-vErrors = [err272];
-}
-else {
-vErrors.push(err272);
-}
-errors++;
-}
-}
-if(data.platform !== undefined){
-let data102 = data.platform;
-if(typeof data102 === "string"){
-if(!pattern36.test(data102)){
-const err273 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data102};
-if(vErrors === null){
-vErrors = [err273];
-}
-else {
-vErrors.push(err273);
-}
-errors++;
-}
-}
-else {
-const err274 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data102};
-if(vErrors === null){
-vErrors = [err274];
-}
-else {
-vErrors.push(err274);
-}
-errors++;
-}
-}
-if(data.stdin_open !== undefined){
-let data103 = data.stdin_open;
-if(typeof data103 !== "boolean"){
-const err275 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data103};
-if(vErrors === null){
-vErrors = [err275];
-}
-else {
-vErrors.push(err275);
-}
-errors++;
-}
-}
-if(data.tty !== undefined){
-let data104 = data.tty;
-if(typeof data104 !== "boolean"){
-const err276 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data104};
+const err276 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data97};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -4475,19 +4467,23 @@ vErrors.push(err276);
 }
 errors++;
 }
+else {
+errors = _errs415;
+if(vErrors !== null){
+if(_errs415){
+vErrors.length = _errs415;
 }
-if(data.expose !== undefined){
-let data105 = data.expose;
-if(Array.isArray(data105)){
-const len18 = data105.length;
-for(let i20=0; i20<len18; i20++){
-let data106 = data105[i20];
-const _errs441 = errors;
-let valid115 = false;
-let passing32 = null;
-const _errs442 = errors;
-if(!(((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106))) && (isFinite(data106)))){
-const err277 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data106};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.hostname !== undefined){
+let data100 = data.hostname;
+if(typeof data100 === "string"){
+if(func2(data100) < 1){
+const err277 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data100};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -4496,9 +4492,9 @@ vErrors.push(err277);
 }
 errors++;
 }
-if((typeof data106 == "number") && (isFinite(data106))){
-if(data106 > 65535 || isNaN(data106)){
-const err278 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data106};
+}
+else {
+const err278 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data100};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -4507,8 +4503,12 @@ vErrors.push(err278);
 }
 errors++;
 }
-if(data106 < 1 || isNaN(data106)){
-const err279 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data106};
+}
+if(data.domainname !== undefined){
+let data101 = data.domainname;
+if(typeof data101 === "string"){
+if(func2(data101) < 1){
+const err279 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data101};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -4518,15 +4518,8 @@ vErrors.push(err279);
 errors++;
 }
 }
-var _valid32 = _errs442 === errors;
-if(_valid32){
-valid115 = true;
-passing32 = 0;
-}
-const _errs444 = errors;
-if(typeof data106 === "string"){
-if(!pattern37.test(data106)){
-const err280 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data106};
+else {
+const err280 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data101};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -4536,8 +4529,14 @@ vErrors.push(err280);
 errors++;
 }
 }
-else {
-const err281 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data106};
+if(data.dns !== undefined){
+let data102 = data.dns;
+const _errs433 = errors;
+let valid113 = false;
+let passing32 = null;
+const _errs434 = errors;
+if(typeof data102 !== "string"){
+const err281 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data102};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -4546,19 +4545,18 @@ vErrors.push(err281);
 }
 errors++;
 }
-var _valid32 = _errs444 === errors;
-if(_valid32 && valid115){
-valid115 = false;
-passing32 = [passing32, 1];
-}
-else {
+var _valid32 = _errs434 === errors;
 if(_valid32){
-valid115 = true;
-passing32 = 1;
+valid113 = true;
+passing32 = 0;
 }
-}
-if(!valid115){
-const err282 = {instancePath:instancePath+"/expose/" + i20,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data106};
+const _errs436 = errors;
+if(Array.isArray(data102)){
+const len17 = data102.length;
+for(let i20=0; i20<len17; i20++){
+let data103 = data102[i20];
+if(typeof data103 !== "string"){
+const err282 = {instancePath:instancePath+"/dns/" + i20,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data103};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -4567,21 +4565,10 @@ vErrors.push(err282);
 }
 errors++;
 }
-else {
-errors = _errs441;
-if(vErrors !== null){
-if(_errs441){
-vErrors.length = _errs441;
-}
-else {
-vErrors = null;
-}
-}
-}
 }
 }
 else {
-const err283 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data105};
+const err283 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data102};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -4590,20 +4577,19 @@ vErrors.push(err283);
 }
 errors++;
 }
+var _valid32 = _errs436 === errors;
+if(_valid32 && valid113){
+valid113 = false;
+passing32 = [passing32, 1];
 }
-if(data.devices !== undefined){
-let data107 = data.devices;
-if(Array.isArray(data107)){
-const len19 = data107.length;
-for(let i21=0; i21<len19; i21++){
-let data108 = data107[i21];
-const _errs451 = errors;
-let valid118 = false;
-let passing33 = null;
-const _errs452 = errors;
-if(typeof data108 === "string"){
-if(!pattern38.test(data108)){
-const err284 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data108};
+else {
+if(_valid32){
+valid113 = true;
+passing32 = 1;
+}
+}
+if(!valid113){
+const err284 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data102};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -4612,9 +4598,26 @@ vErrors.push(err284);
 }
 errors++;
 }
+else {
+errors = _errs433;
+if(vErrors !== null){
+if(_errs433){
+vErrors.length = _errs433;
 }
 else {
-const err285 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data108};
+vErrors = null;
+}
+}
+}
+}
+if(data.group_add !== undefined){
+let data104 = data.group_add;
+if(Array.isArray(data104)){
+const len18 = data104.length;
+for(let i21=0; i21<len18; i21++){
+let data105 = data104[i21];
+if((typeof data105 !== "string") && (!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105))))){
+const err285 = {instancePath:instancePath+"/group_add/" + i21,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data105};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -4623,15 +4626,10 @@ vErrors.push(err285);
 }
 errors++;
 }
-var _valid33 = _errs452 === errors;
-if(_valid33){
-valid118 = true;
-passing33 = 0;
 }
-const _errs455 = errors;
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-if(data108.source === undefined){
-const err286 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data108};
+}
+else {
+const err286 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data104};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -4640,9 +4638,11 @@ vErrors.push(err286);
 }
 errors++;
 }
-for(const key25 in data108){
-if(!(((key25 === "source") || (key25 === "target")) || (key25 === "permissions"))){
-const err287 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data108};
+}
+if(data.privileged !== undefined){
+let data106 = data.privileged;
+if(typeof data106 !== "boolean"){
+const err287 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data106};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -4652,11 +4652,11 @@ vErrors.push(err287);
 errors++;
 }
 }
-if(data108.source !== undefined){
-let data109 = data108.source;
-if(typeof data109 === "string"){
-if(!pattern39.test(data109)){
-const err288 = {instancePath:instancePath+"/devices/" + i21+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data109};
+if(data.platform !== undefined){
+let data107 = data.platform;
+if(typeof data107 === "string"){
+if(!pattern37.test(data107)){
+const err288 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data107};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -4667,7 +4667,7 @@ errors++;
 }
 }
 else {
-const err289 = {instancePath:instancePath+"/devices/" + i21+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data109};
+const err289 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data107};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -4677,11 +4677,10 @@ vErrors.push(err289);
 errors++;
 }
 }
-if(data108.target !== undefined){
-let data110 = data108.target;
-if(typeof data110 === "string"){
-if(!pattern39.test(data110)){
-const err290 = {instancePath:instancePath+"/devices/" + i21+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data110};
+if(data.stdin_open !== undefined){
+let data108 = data.stdin_open;
+if(typeof data108 !== "boolean"){
+const err290 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data108};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -4691,8 +4690,10 @@ vErrors.push(err290);
 errors++;
 }
 }
-else {
-const err291 = {instancePath:instancePath+"/devices/" + i21+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data110};
+if(data.tty !== undefined){
+let data109 = data.tty;
+if(typeof data109 !== "boolean"){
+const err291 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data109};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -4702,11 +4703,18 @@ vErrors.push(err291);
 errors++;
 }
 }
-if(data108.permissions !== undefined){
-let data111 = data108.permissions;
-if(typeof data111 === "string"){
-if(!pattern41.test(data111)){
-const err292 = {instancePath:instancePath+"/devices/" + i21+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data111};
+if(data.expose !== undefined){
+let data110 = data.expose;
+if(Array.isArray(data110)){
+const len19 = data110.length;
+for(let i22=0; i22<len19; i22++){
+let data111 = data110[i22];
+const _errs457 = errors;
+let valid120 = false;
+let passing33 = null;
+const _errs458 = errors;
+if(!(((typeof data111 == "number") && (!(data111 % 1) && !isNaN(data111))) && (isFinite(data111)))){
+const err292 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data111};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -4715,9 +4723,9 @@ vErrors.push(err292);
 }
 errors++;
 }
-}
-else {
-const err293 = {instancePath:instancePath+"/devices/" + i21+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data111};
+if((typeof data111 == "number") && (isFinite(data111))){
+if(data111 > 65535 || isNaN(data111)){
+const err293 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data111};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -4726,10 +4734,8 @@ vErrors.push(err293);
 }
 errors++;
 }
-}
-}
-else {
-const err294 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data108};
+if(data111 < 1 || isNaN(data111)){
+const err294 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data111};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -4738,19 +4744,16 @@ vErrors.push(err294);
 }
 errors++;
 }
-var _valid33 = _errs455 === errors;
-if(_valid33 && valid118){
-valid118 = false;
-passing33 = [passing33, 1];
 }
-else {
+var _valid33 = _errs458 === errors;
 if(_valid33){
-valid118 = true;
-passing33 = 1;
+valid120 = true;
+passing33 = 0;
 }
-}
-if(!valid118){
-const err295 = {instancePath:instancePath+"/devices/" + i21,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data108};
+const _errs460 = errors;
+if(typeof data111 === "string"){
+if(!pattern38.test(data111)){
+const err295 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data111};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -4759,11 +4762,43 @@ vErrors.push(err295);
 }
 errors++;
 }
+}
 else {
-errors = _errs451;
+const err296 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data111};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+var _valid33 = _errs460 === errors;
+if(_valid33 && valid120){
+valid120 = false;
+passing33 = [passing33, 1];
+}
+else {
+if(_valid33){
+valid120 = true;
+passing33 = 1;
+}
+}
+if(!valid120){
+const err297 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data111};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+else {
+errors = _errs457;
 if(vErrors !== null){
-if(_errs451){
-vErrors.length = _errs451;
+if(_errs457){
+vErrors.length = _errs457;
 }
 else {
 vErrors = null;
@@ -4773,24 +4808,216 @@ vErrors = null;
 }
 }
 else {
-const err296 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data107};
+const err298 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data110};
 if(vErrors === null){
-vErrors = [err296];
+vErrors = [err298];
 }
 else {
-vErrors.push(err296);
+vErrors.push(err298);
+}
+errors++;
+}
+}
+if(data.devices !== undefined){
+let data112 = data.devices;
+if(Array.isArray(data112)){
+const len20 = data112.length;
+for(let i23=0; i23<len20; i23++){
+let data113 = data112[i23];
+const _errs467 = errors;
+let valid123 = false;
+let passing34 = null;
+const _errs468 = errors;
+if(typeof data113 === "string"){
+if(!pattern39.test(data113)){
+const err299 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data113};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+}
+else {
+const err300 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data113};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
+}
+errors++;
+}
+var _valid34 = _errs468 === errors;
+if(_valid34){
+valid123 = true;
+passing34 = 0;
+}
+const _errs471 = errors;
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+if(data113.source === undefined){
+const err301 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data113};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+for(const key26 in data113){
+if(!(((key26 === "source") || (key26 === "target")) || (key26 === "permissions"))){
+const err302 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data113};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+}
+if(data113.source !== undefined){
+let data114 = data113.source;
+if(typeof data114 === "string"){
+if(!pattern40.test(data114)){
+const err303 = {instancePath:instancePath+"/devices/" + i23+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data114};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+}
+else {
+const err304 = {instancePath:instancePath+"/devices/" + i23+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data114};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
+}
+errors++;
+}
+}
+if(data113.target !== undefined){
+let data115 = data113.target;
+if(typeof data115 === "string"){
+if(!pattern40.test(data115)){
+const err305 = {instancePath:instancePath+"/devices/" + i23+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data115};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
+}
+errors++;
+}
+}
+else {
+const err306 = {instancePath:instancePath+"/devices/" + i23+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data115};
+if(vErrors === null){
+vErrors = [err306];
+}
+else {
+vErrors.push(err306);
+}
+errors++;
+}
+}
+if(data113.permissions !== undefined){
+let data116 = data113.permissions;
+if(typeof data116 === "string"){
+if(!pattern42.test(data116)){
+const err307 = {instancePath:instancePath+"/devices/" + i23+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data116};
+if(vErrors === null){
+vErrors = [err307];
+}
+else {
+vErrors.push(err307);
+}
+errors++;
+}
+}
+else {
+const err308 = {instancePath:instancePath+"/devices/" + i23+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data116};
+if(vErrors === null){
+vErrors = [err308];
+}
+else {
+vErrors.push(err308);
 }
 errors++;
 }
 }
 }
 else {
-const err297 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err309 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data113};
 if(vErrors === null){
-vErrors = [err297];
+vErrors = [err309];
 }
 else {
-vErrors.push(err297);
+vErrors.push(err309);
+}
+errors++;
+}
+var _valid34 = _errs471 === errors;
+if(_valid34 && valid123){
+valid123 = false;
+passing34 = [passing34, 1];
+}
+else {
+if(_valid34){
+valid123 = true;
+passing34 = 1;
+}
+}
+if(!valid123){
+const err310 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing34},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data113};
+if(vErrors === null){
+vErrors = [err310];
+}
+else {
+vErrors.push(err310);
+}
+errors++;
+}
+else {
+errors = _errs467;
+if(vErrors !== null){
+if(_errs467){
+vErrors.length = _errs467;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err311 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data112};
+if(vErrors === null){
+vErrors = [err311];
+}
+else {
+vErrors.push(err311);
+}
+errors++;
+}
+}
+}
+else {
+const err312 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
 }
 errors++;
 }
@@ -5730,7 +5957,7 @@ let valid35 = false;
 let passing2 = null;
 const _errs109 = errors;
 if(typeof data27 === "string"){
-if(!pattern17.test(data27)){
+if(!pattern18.test(data27)){
 const err66 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data27};
 if(vErrors === null){
 vErrors = [err66];
@@ -6061,7 +6288,7 @@ errors++;
 if(data37.url !== undefined){
 let data38 = data37.url;
 if(typeof data38 === "string"){
-if(!pattern44.test(data38)){
+if(!pattern45.test(data38)){
 const err90 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
 if(vErrors === null){
 vErrors = [err90];
@@ -6180,7 +6407,7 @@ const len5 = data42.length;
 for(let i5=0; i5<len5; i5++){
 let data43 = data42[i5];
 if(typeof data43 === "string"){
-if(!pattern45.test(data43)){
+if(!pattern46.test(data43)){
 const err99 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.items,data:data43};
 if(vErrors === null){
 vErrors = [err99];

@@ -109,7 +109,7 @@ describe('schema errors, located at the offending node', () => {
       /^compose-keys\.yaml:11:9: apps\.services\.api\.deploy has key "replicas", which is a Swarm setting: deployctl runs one container per service on one host; only deploy\.resources/,
     );
     expect(errors[2]).toMatch(
-      /^compose-keys\.yaml:12:7: apps\.services\.api has key "profiles", which is not supported/,
+      /^compose-keys\.yaml:12:7: apps\.services\.api has key "scale", which is not supported: an app service runs one container per generation/,
     );
     expect(errors[3]).toMatch(
       /^compose-keys\.yaml:13:7: apps\.services\.api has key "links", which is not supported/,
