@@ -203,3 +203,75 @@ describe('a pasted Compose service block on the real engine', () => {
     await writeFile(path, spec);
   });
 });
+
+describe('profiles and extends on the real engine', () => {
+  const project2 = uniqueProject('compose-prof');
+  const net2 = `${project2}_net`;
+  let spec2: string;
+  const run2 = (args: string[], env: Record<string, string> = {}) =>
+    deployctl([...args, '--file', spec2], { env });
+
+  beforeAll(async () => {
+    spec2 = await writeSpec(
+      `version: 1
+project: ${project2}
+infra:
+  networks:
+    ${net2}: {}
+apps:
+  services:
+    api:
+      extends: { service: web, file: common.yml }
+      environment: { ROLE: api }
+    debug:
+      extends: api
+      profiles: [debug]
+      environment: { ROLE: debug }
+`,
+      {
+        'common.yml': `services:
+  web:
+    image: ${APP}:v1
+    networks: [${net2}]
+    mem_limit: 96m
+    environment: { ROLE: base, FROM_BASE: "yes" }
+    healthcheck: { test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8000/health"], interval: 1s, timeout: 2s, retries: 30 }
+`,
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await cleanupProject(project2);
+  });
+
+  it('a service in an unselected profile is not deployed; --profile deploys it; extends carries the base keys', async () => {
+    const first = await run2(['apply', '-y', '--deploy-id', 'd1']);
+    expect(first.code, output(first)).toBe(0);
+    const api = await docker.getContainer(`${project2}_api_d1`).inspect();
+    expect(api.HostConfig.Memory).toBe(96 * 1024 * 1024);
+    expect(api.Config.Env).toEqual(expect.arrayContaining(['ROLE=api', 'FROM_BASE=yes']));
+    const missing = await docker
+      .getContainer(`${project2}_debug_d1`)
+      .inspect()
+      .then(
+        () => false,
+        () => true,
+      );
+    expect(missing).toBe(true);
+
+    const withProfile = await run2(['apply', '-y', '--deploy-id', 'd1', '--profile', 'debug']);
+    expect(withProfile.code, output(withProfile)).toBe(0);
+    const debug = await docker.getContainer(`${project2}_debug_d1`).inspect();
+    expect(debug.State.Running).toBe(true);
+    expect(debug.HostConfig.Memory).toBe(96 * 1024 * 1024);
+    expect(debug.Config.Env).toEqual(expect.arrayContaining(['ROLE=debug', 'FROM_BASE=yes']));
+    // The api container was not touched by selecting the profile.
+    expect((await docker.getContainer(`${project2}_api_d1`).inspect()).Id).toBe(api.Id);
+
+    const plan = await run2(['plan', '--deploy-id', 'd1', '--detailed-exitcode'], {
+      DEPLOYCTL_PROFILES: 'debug',
+    });
+    expect(plan.code, output(plan)).toBe(0);
+  });
+});
