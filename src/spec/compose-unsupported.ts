@@ -28,7 +28,6 @@ const REASONS: Record<Context, Record<string, string>> = {
     volumes: 'declares Compose volumes; in deployctl they go under infra.volumes (they are never removed)',
     networks: 'declares Compose networks; in deployctl they go under infra.networks',
     name: "is Compose's project name; deployctl calls it project:",
-    configs: `${NOT_YET}; put the file in an infra.dirs directory and mount it`,
     include: `${NOT_YET}; keep one spec per project`,
   },
   service: {
@@ -37,9 +36,6 @@ const REASONS: Record<Context, Record<string, string>> = {
     links:
       'is not supported (legacy Compose): services on a shared network already reach each other by service name',
     external_links: "is not supported (legacy Compose): join the other container's network and use its name",
-    secrets:
-      'is not supported (Compose secrets): pass secrets through environment: as ${VAR}; deployctl masks them, and top-level secrets: lists extra secret variable names',
-    configs: `${NOT_YET}; put the file in an infra.dirs directory and mount it`,
     network_mode:
       'is not supported: services join infra.networks, so apps and infra reach each other by name',
     volumes_from: 'is not supported: mount the same named volume in both services',

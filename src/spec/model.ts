@@ -145,6 +145,8 @@ export interface ContainerSettings {
   /** `port/protocol`, sorted: exposed to other containers, not published. */
   expose?: string[];
   devices?: DeviceMapping[];
+  /** secrets:/configs: mount path → salted hash of the file's content (never the content). */
+  mountedFiles?: Record<string, string>;
 }
 
 export interface VolumeSpec {

@@ -1,3 +1,4 @@
+import { fileMounts, type FileDecls } from './compose-files.js';
 import { normalizeSettings } from './container-settings.js';
 import { readEnvFiles, readTextSync, type ReadTextSync } from './env-file.js';
 import { parseEnvironment } from './env-forms.js';
@@ -6,7 +7,7 @@ import type { Lookup } from './interpolate.js';
 import type { IssueList } from './issues.js';
 import { namesOf, parseCommand, parseLabels, sortedRecord } from './list-forms.js';
 import type { SpecPath } from './locate.js';
-import type { Healthcheck, Mount, PortMapping, Role, ServiceSpec } from './model.js';
+import type { ContainerSettings, Healthcheck, Mount, PortMapping, Role, ServiceSpec } from './model.js';
 import { parseMount, type MountContext } from './mount-forms.js';
 import { parsePort } from './port-forms.js';
 import type { RawService } from './raw.js';
@@ -27,6 +28,8 @@ export interface ServiceContext extends MountContext {
   specDir: string;
   /** Reads an `env_file:`; the file system unless a test injects another. */
   readText?: ReadTextSync;
+  /** Top-level Compose file secrets and configs. */
+  files: FileDecls;
 }
 
 const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -113,6 +116,14 @@ export function normalizeService(
     else mounts.push(mount);
   });
 
+  const files = fileMounts({ secrets: raw.secrets, configs: raw.configs }, ctx.files, {
+    project: ctx.project,
+    issues,
+    at,
+    read: ctx.readText ?? readTextSync,
+  });
+  mounts.push(...files.mounts);
+
   const networks = namesOf(raw.networks);
   networks.forEach((network, i) => {
     if (!ctx.networks.has(network)) {
@@ -181,7 +192,7 @@ export function normalizeService(
     stopGracePeriodMs: ms(raw.stop_grace_period) ?? DEFAULT_STOP_GRACE_MS,
     waitTimeoutMs: ms(raw.wait_timeout) ?? derivedWaitTimeoutMs(healthcheck),
     database: role === 'infra' && raw.database ? { ...raw.database } : undefined,
-    settings: normalizeSettings(raw, at, issues),
+    settings: withFiles(normalizeSettings(raw, at, issues), files.hashes),
     source: ctx.sourceOf(base),
   });
 }
@@ -189,4 +200,17 @@ export function normalizeService(
 /** Optional fields are absent rather than `undefined`, so specs compare and print cleanly. */
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function withFiles(
+  settings: ContainerSettings | undefined,
+  hashes: Record<string, string>,
+): ContainerSettings | undefined {
+  if (Object.keys(hashes).length === 0) return settings;
+  const mountedFiles = Object.fromEntries(
+    Object.keys(hashes)
+      .sort()
+      .map((k) => [k, hashes[k] ?? '']),
+  );
+  return { ...settings, mountedFiles };
 }

@@ -1,3 +1,4 @@
+import type { RawFileDecl, RawFileRef } from './compose-files.js';
 /**
  * The spec data as the schema admits it (after interpolation, before normalization): every
  * Compose short and long form is still possible here. Only code that runs after a successful
@@ -46,6 +47,8 @@ export interface RawService {
   database?: { engine: 'postgres'; name: string; user: string };
   profiles?: string[];
   extends?: string | { service: string; file?: string };
+  secrets?: RawFileRef[];
+  configs?: RawFileRef[];
   env_file?: string | (string | { path: string; required?: boolean })[];
   logging?: { driver?: string; options?: Record<string, string | number | boolean | null> };
   mem_limit?: RawBytes;
@@ -105,5 +108,7 @@ export interface RawSpec {
   backups?: { dir?: string; keep?: number };
   history?: { keep?: number };
   notify?: { webhooks?: { url: string; events?: string[]; format?: 'json' | 'slack' }[] };
-  secrets?: string[];
+  /** deployctl's list of secret variable names, or Compose's file secrets (name → {file}). */
+  secrets?: string[] | RawFileDecl;
+  configs?: RawFileDecl;
 }

@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Either a list of names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...), masked as (sensitive) in every output; or Compose's file secrets, name: {file: ./path}, mounted read-only at /run/secrets/<name> by services that list them under secrets:.","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}},{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}}}]},"configs":{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}},"description":"Compose file configs, name: {file: ./path} (relative to the spec), mounted read-only at /<name> by services that list them under configs:."}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
 const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"};
 const schema33 = {"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]};
 const schema37 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"};
@@ -17,7 +17,7 @@ const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
 const pattern18 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
 const pattern45 = new RegExp("^https?://", "u");
 const pattern46 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
+const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
 const schema39 = {"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
 const schema47 = {"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]};
 const schema50 = {"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]};
@@ -323,11 +323,19 @@ vErrors = null;
 }
 }
 }
-if(data.container_name !== undefined){
-let data6 = data.container_name;
-if(typeof data6 === "string"){
-if(!pattern6.test(data6)){
-const err19 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data6};
+if(data.secrets !== undefined){
+let data6 = data.secrets;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i2=0; i2<len1; i2++){
+let data7 = data6[i2];
+const _errs23 = errors;
+let valid8 = false;
+let passing1 = null;
+const _errs24 = errors;
+if(typeof data7 === "string"){
+if(func2(data7) < 1){
+const err19 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[0],data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -338,7 +346,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data6};
+const err20 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[0].type,parentSchema:schema38.properties.secrets.items.oneOf[0],data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -347,15 +355,15 @@ vErrors.push(err20);
 }
 errors++;
 }
+var _valid1 = _errs24 === errors;
+if(_valid1){
+valid8 = true;
+passing1 = 0;
 }
-if(data.command !== undefined){
-let data7 = data.command;
-const _errs25 = errors;
-let valid7 = false;
-let passing1 = null;
 const _errs26 = errors;
-if(typeof data7 !== "string"){
-const err21 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data7};
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.source === undefined){
+const err21 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.secrets.items.oneOf[1].required,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -364,18 +372,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-var _valid1 = _errs26 === errors;
-if(_valid1){
-valid7 = true;
-passing1 = 0;
-}
-const _errs28 = errors;
-if(Array.isArray(data7)){
-const len1 = data7.length;
-for(let i2=0; i2<len1; i2++){
-let data8 = data7[i2];
-if(typeof data8 !== "string"){
-const err22 = {instancePath:instancePath+"/command/" + i2,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data8};
+for(const key2 in data7){
+if(!((key2 === "source") || (key2 === "target"))){
+const err22 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -385,9 +384,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data7};
+if(data7.source !== undefined){
+let data8 = data7.source;
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err23 = {instancePath:instancePath+"/secrets/" + i2+"/source",schemaPath:"#/properties/secrets/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.source,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -396,19 +397,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-var _valid1 = _errs28 === errors;
-if(_valid1 && valid7){
-valid7 = false;
-passing1 = [passing1, 1];
 }
 else {
-if(_valid1){
-valid7 = true;
-passing1 = 1;
-}
-}
-if(!valid7){
-const err24 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data7};
+const err24 = {instancePath:instancePath+"/secrets/" + i2+"/source",schemaPath:"#/properties/secrets/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.source,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -417,26 +408,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-else {
-errors = _errs25;
-if(vErrors !== null){
-if(_errs25){
-vErrors.length = _errs25;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.entrypoint !== undefined){
-let data9 = data.entrypoint;
-const _errs35 = errors;
-let valid11 = false;
-let passing2 = null;
-const _errs36 = errors;
-if(typeof data9 !== "string"){
-const err25 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data9};
+if(data7.target !== undefined){
+let data9 = data7.target;
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err25 = {instancePath:instancePath+"/secrets/" + i2+"/target",schemaPath:"#/properties/secrets/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.target,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -445,18 +422,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-var _valid2 = _errs36 === errors;
-if(_valid2){
-valid11 = true;
-passing2 = 0;
 }
-const _errs38 = errors;
-if(Array.isArray(data9)){
-const len2 = data9.length;
-for(let i3=0; i3<len2; i3++){
-let data10 = data9[i3];
-if(typeof data10 !== "string"){
-const err26 = {instancePath:instancePath+"/entrypoint/" + i3,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data10};
+else {
+const err26 = {instancePath:instancePath+"/secrets/" + i2+"/target",schemaPath:"#/properties/secrets/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.target,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -468,7 +436,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data9};
+const err27 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.secrets.items.oneOf[1].type,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data7};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -477,19 +445,19 @@ vErrors.push(err27);
 }
 errors++;
 }
-var _valid2 = _errs38 === errors;
-if(_valid2 && valid11){
-valid11 = false;
-passing2 = [passing2, 1];
+var _valid1 = _errs26 === errors;
+if(_valid1 && valid8){
+valid8 = false;
+passing1 = [passing1, 1];
 }
 else {
-if(_valid2){
-valid11 = true;
-passing2 = 1;
+if(_valid1){
+valid8 = true;
+passing1 = 1;
 }
 }
-if(!valid11){
-const err28 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data9};
+if(!valid8){
+const err28 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema38.properties.secrets.items.oneOf,parentSchema:schema38.properties.secrets.items,data:data7};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -499,10 +467,10 @@ vErrors.push(err28);
 errors++;
 }
 else {
-errors = _errs35;
+errors = _errs23;
 if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
+if(_errs23){
+vErrors.length = _errs23;
 }
 else {
 vErrors = null;
@@ -510,18 +478,9 @@ vErrors = null;
 }
 }
 }
-if(data.environment !== undefined){
-let data11 = data.environment;
-const _errs44 = errors;
-let valid14 = false;
-let passing3 = null;
-const _errs45 = errors;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key2 in data11){
-const _errs47 = errors;
-if(typeof key2 === "string"){
-if(!pattern13.test(key2)){
-const err29 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key2,propertyName:key2};
+}
+else {
+const err29 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.secrets.type,parentSchema:schema38.properties.secrets,data:data6};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -531,8 +490,19 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key2,propertyName:key2};
+if(data.configs !== undefined){
+let data10 = data.configs;
+if(Array.isArray(data10)){
+const len2 = data10.length;
+for(let i3=0; i3<len2; i3++){
+let data11 = data10[i3];
+const _errs36 = errors;
+let valid12 = false;
+let passing2 = null;
+const _errs37 = errors;
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err30 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[0],data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -541,9 +511,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-var valid15 = _errs47 === errors;
-if(!valid15){
-const err31 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data11};
+}
+else {
+const err31 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[0].type,parentSchema:schema38.properties.configs.items.oneOf[0],data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -552,11 +522,15 @@ vErrors.push(err31);
 }
 errors++;
 }
+var _valid2 = _errs37 === errors;
+if(_valid2){
+valid12 = true;
+passing2 = 0;
 }
-for(const key3 in data11){
-let data12 = data11[key3];
-if((((typeof data12 !== "string") && (!((typeof data12 == "number") && (isFinite(data12))))) && (typeof data12 !== "boolean")) && (data12 !== null)){
-const err32 = {instancePath:instancePath+"/environment/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data12};
+const _errs39 = errors;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.source === undefined){
+const err32 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.configs.items.oneOf[1].required,parentSchema:schema38.properties.configs.items.oneOf[1],data:data11};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -565,10 +539,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data11};
+for(const key3 in data11){
+if(!((key3 === "source") || (key3 === "target"))){
+const err33 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.configs.items.oneOf[1],data:data11};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -577,19 +550,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-var _valid3 = _errs45 === errors;
-if(_valid3){
-valid14 = true;
-passing3 = 0;
 }
-const _errs54 = errors;
-if(Array.isArray(data11)){
-const len3 = data11.length;
-for(let i4=0; i4<len3; i4++){
-let data13 = data11[i4];
-if(typeof data13 === "string"){
-if(!pattern14.test(data13)){
-const err34 = {instancePath:instancePath+"/environment/" + i4,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data13};
+if(data11.source !== undefined){
+let data12 = data11.source;
+if(typeof data12 === "string"){
+if(func2(data12) < 1){
+const err34 = {instancePath:instancePath+"/configs/" + i3+"/source",schemaPath:"#/properties/configs/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[1].properties.source,data:data12};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -600,7 +566,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/environment/" + i4,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data13};
+const err35 = {instancePath:instancePath+"/configs/" + i3+"/source",schemaPath:"#/properties/configs/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.configs.items.oneOf[1].properties.source,data:data12};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -610,9 +576,11 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data11};
+if(data11.target !== undefined){
+let data13 = data11.target;
+if(typeof data13 === "string"){
+if(func2(data13) < 1){
+const err36 = {instancePath:instancePath+"/configs/" + i3+"/target",schemaPath:"#/properties/configs/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[1].properties.target,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -621,19 +589,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-var _valid3 = _errs54 === errors;
-if(_valid3 && valid14){
-valid14 = false;
-passing3 = [passing3, 1];
 }
 else {
-if(_valid3){
-valid14 = true;
-passing3 = 1;
-}
-}
-if(!valid14){
-const err37 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data11};
+const err37 = {instancePath:instancePath+"/configs/" + i3+"/target",schemaPath:"#/properties/configs/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.configs.items.oneOf[1].properties.target,data:data13};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -642,31 +600,10 @@ vErrors.push(err37);
 }
 errors++;
 }
-else {
-errors = _errs44;
-if(vErrors !== null){
-if(_errs44){
-vErrors.length = _errs44;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.ports !== undefined){
-let data14 = data.ports;
-if(Array.isArray(data14)){
-const len4 = data14.length;
-for(let i5=0; i5<len4; i5++){
-let data15 = data14[i5];
-const _errs63 = errors;
-let valid21 = false;
-let passing4 = null;
-const _errs64 = errors;
-if(typeof data15 === "string"){
-if(!pattern15.test(data15)){
-const err38 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data15};
+const err38 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.configs.items.oneOf[1].type,parentSchema:schema38.properties.configs.items.oneOf[1],data:data11};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -675,9 +612,19 @@ vErrors.push(err38);
 }
 errors++;
 }
+var _valid2 = _errs39 === errors;
+if(_valid2 && valid12){
+valid12 = false;
+passing2 = [passing2, 1];
 }
 else {
-const err39 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data15};
+if(_valid2){
+valid12 = true;
+passing2 = 1;
+}
+}
+if(!valid12){
+const err39 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema38.properties.configs.items.oneOf,parentSchema:schema38.properties.configs.items,data:data11};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -686,14 +633,21 @@ vErrors.push(err39);
 }
 errors++;
 }
-var _valid4 = _errs64 === errors;
-if(_valid4){
-valid21 = true;
-passing4 = 0;
+else {
+errors = _errs36;
+if(vErrors !== null){
+if(_errs36){
+vErrors.length = _errs36;
 }
-const _errs67 = errors;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err40 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data15};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/configs",schemaPath:"#/properties/configs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.configs.type,parentSchema:schema38.properties.configs,data:data10};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -702,9 +656,12 @@ vErrors.push(err40);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 > 65535 || isNaN(data15)){
-const err41 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data15};
+}
+if(data.container_name !== undefined){
+let data14 = data.container_name;
+if(typeof data14 === "string"){
+if(!pattern6.test(data14)){
+const err41 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data14};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -713,8 +670,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(data15 < 1 || isNaN(data15)){
-const err42 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data15};
+}
+else {
+const err42 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data14};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -724,20 +682,14 @@ vErrors.push(err42);
 errors++;
 }
 }
-var _valid4 = _errs67 === errors;
-if(_valid4 && valid21){
-valid21 = false;
-passing4 = [passing4, 1];
-}
-else {
-if(_valid4){
-valid21 = true;
-passing4 = 1;
-}
-const _errs69 = errors;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.target === undefined){
-const err43 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data15};
+if(data.command !== undefined){
+let data15 = data.command;
+const _errs51 = errors;
+let valid15 = false;
+let passing3 = null;
+const _errs52 = errors;
+if(typeof data15 !== "string"){
+const err43 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -746,9 +698,18 @@ vErrors.push(err43);
 }
 errors++;
 }
-for(const key4 in data15){
-if(!((((key4 === "target") || (key4 === "published")) || (key4 === "host_ip")) || (key4 === "protocol"))){
-const err44 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data15};
+var _valid3 = _errs52 === errors;
+if(_valid3){
+valid15 = true;
+passing3 = 0;
+}
+const _errs54 = errors;
+if(Array.isArray(data15)){
+const len3 = data15.length;
+for(let i4=0; i4<len3; i4++){
+let data16 = data15[i4];
+if(typeof data16 !== "string"){
+const err44 = {instancePath:instancePath+"/command/" + i4,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data16};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -758,10 +719,9 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data15.target !== undefined){
-let data16 = data15.target;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err45 = {instancePath:instancePath+"/ports/" + i5+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data16};
+}
+else {
+const err45 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -770,9 +730,19 @@ vErrors.push(err45);
 }
 errors++;
 }
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 65535 || isNaN(data16)){
-const err46 = {instancePath:instancePath+"/ports/" + i5+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data16};
+var _valid3 = _errs54 === errors;
+if(_valid3 && valid15){
+valid15 = false;
+passing3 = [passing3, 1];
+}
+else {
+if(_valid3){
+valid15 = true;
+passing3 = 1;
+}
+}
+if(!valid15){
+const err46 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data15};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -781,8 +751,26 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data16 < 1 || isNaN(data16)){
-const err47 = {instancePath:instancePath+"/ports/" + i5+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data16};
+else {
+errors = _errs51;
+if(vErrors !== null){
+if(_errs51){
+vErrors.length = _errs51;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.entrypoint !== undefined){
+let data17 = data.entrypoint;
+const _errs61 = errors;
+let valid19 = false;
+let passing4 = null;
+const _errs62 = errors;
+if(typeof data17 !== "string"){
+const err47 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data17};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -791,16 +779,18 @@ vErrors.push(err47);
 }
 errors++;
 }
+var _valid4 = _errs62 === errors;
+if(_valid4){
+valid19 = true;
+passing4 = 0;
 }
-}
-if(data15.published !== undefined){
-let data17 = data15.published;
-const _errs75 = errors;
-let valid23 = false;
-let passing5 = null;
-const _errs76 = errors;
-if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err48 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data17};
+const _errs64 = errors;
+if(Array.isArray(data17)){
+const len4 = data17.length;
+for(let i5=0; i5<len4; i5++){
+let data18 = data17[i5];
+if(typeof data18 !== "string"){
+const err48 = {instancePath:instancePath+"/entrypoint/" + i5,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data18};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -809,9 +799,10 @@ vErrors.push(err48);
 }
 errors++;
 }
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 65535 || isNaN(data17)){
-const err49 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data17};
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data17};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -820,8 +811,19 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(data17 < 1 || isNaN(data17)){
-const err50 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data17};
+var _valid4 = _errs64 === errors;
+if(_valid4 && valid19){
+valid19 = false;
+passing4 = [passing4, 1];
+}
+else {
+if(_valid4){
+valid19 = true;
+passing4 = 1;
+}
+}
+if(!valid19){
+const err50 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data17};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -830,16 +832,30 @@ vErrors.push(err50);
 }
 errors++;
 }
+else {
+errors = _errs61;
+if(vErrors !== null){
+if(_errs61){
+vErrors.length = _errs61;
 }
-var _valid5 = _errs76 === errors;
-if(_valid5){
-valid23 = true;
-passing5 = 0;
+else {
+vErrors = null;
 }
-const _errs78 = errors;
-if(typeof data17 === "string"){
-if(!pattern16.test(data17)){
-const err51 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data17};
+}
+}
+}
+if(data.environment !== undefined){
+let data19 = data.environment;
+const _errs70 = errors;
+let valid22 = false;
+let passing5 = null;
+const _errs71 = errors;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+const _errs73 = errors;
+if(typeof key4 === "string"){
+if(!pattern13.test(key4)){
+const err51 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -850,7 +866,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data17};
+const err52 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -859,19 +875,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-var _valid5 = _errs78 === errors;
-if(_valid5 && valid23){
-valid23 = false;
-passing5 = [passing5, 1];
-}
-else {
-if(_valid5){
-valid23 = true;
-passing5 = 1;
-}
-}
+var valid23 = _errs73 === errors;
 if(!valid23){
-const err53 = {instancePath:instancePath+"/ports/" + i5+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data17};
+const err53 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -880,23 +886,11 @@ vErrors.push(err53);
 }
 errors++;
 }
-else {
-errors = _errs75;
-if(vErrors !== null){
-if(_errs75){
-vErrors.length = _errs75;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data15.host_ip !== undefined){
-let data18 = data15.host_ip;
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err54 = {instancePath:instancePath+"/ports/" + i5+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data18};
+for(const key5 in data19){
+let data20 = data19[key5];
+if((((typeof data20 !== "string") && (!((typeof data20 == "number") && (isFinite(data20))))) && (typeof data20 !== "boolean")) && (data20 !== null)){
+const err54 = {instancePath:instancePath+"/environment/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data20};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -906,8 +900,9 @@ vErrors.push(err54);
 errors++;
 }
 }
+}
 else {
-const err55 = {instancePath:instancePath+"/ports/" + i5+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data18};
+const err55 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -916,11 +911,19 @@ vErrors.push(err55);
 }
 errors++;
 }
+var _valid5 = _errs71 === errors;
+if(_valid5){
+valid22 = true;
+passing5 = 0;
 }
-if(data15.protocol !== undefined){
-let data19 = data15.protocol;
-if(!((data19 === "tcp") || (data19 === "udp"))){
-const err56 = {instancePath:instancePath+"/ports/" + i5+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data19};
+const _errs80 = errors;
+if(Array.isArray(data19)){
+const len5 = data19.length;
+for(let i6=0; i6<len5; i6++){
+let data21 = data19[i6];
+if(typeof data21 === "string"){
+if(!pattern14.test(data21)){
+const err56 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -930,9 +933,8 @@ vErrors.push(err56);
 errors++;
 }
 }
-}
 else {
-const err57 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data15};
+const err57 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -941,20 +943,10 @@ vErrors.push(err57);
 }
 errors++;
 }
-var _valid4 = _errs69 === errors;
-if(_valid4 && valid21){
-valid21 = false;
-passing4 = [passing4, 2];
+}
 }
 else {
-if(_valid4){
-valid21 = true;
-passing4 = 2;
-}
-}
-}
-if(!valid21){
-const err58 = {instancePath:instancePath+"/ports/" + i5,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data15};
+const err58 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data19};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -963,21 +955,19 @@ vErrors.push(err58);
 }
 errors++;
 }
-else {
-errors = _errs63;
-if(vErrors !== null){
-if(_errs63){
-vErrors.length = _errs63;
+var _valid5 = _errs80 === errors;
+if(_valid5 && valid22){
+valid22 = false;
+passing5 = [passing5, 1];
 }
 else {
-vErrors = null;
+if(_valid5){
+valid22 = true;
+passing5 = 1;
 }
 }
-}
-}
-}
-else {
-const err59 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data14};
+if(!valid22){
+const err59 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data19};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -986,20 +976,31 @@ vErrors.push(err59);
 }
 errors++;
 }
+else {
+errors = _errs70;
+if(vErrors !== null){
+if(_errs70){
+vErrors.length = _errs70;
 }
-if(data.volumes !== undefined){
-let data20 = data.volumes;
-if(Array.isArray(data20)){
-const len5 = data20.length;
-for(let i6=0; i6<len5; i6++){
-let data21 = data20[i6];
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.ports !== undefined){
+let data22 = data.ports;
+if(Array.isArray(data22)){
+const len6 = data22.length;
+for(let i7=0; i7<len6; i7++){
+let data23 = data22[i7];
 const _errs89 = errors;
-let valid26 = false;
+let valid29 = false;
 let passing6 = null;
 const _errs90 = errors;
-if(typeof data21 === "string"){
-if(!pattern17.test(data21)){
-const err60 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data21};
+if(typeof data23 === "string"){
+if(!pattern15.test(data23)){
+const err60 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1010,7 +1011,7 @@ errors++;
 }
 }
 else {
-const err61 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data21};
+const err61 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1021,13 +1022,12 @@ errors++;
 }
 var _valid6 = _errs90 === errors;
 if(_valid6){
-valid26 = true;
+valid29 = true;
 passing6 = 0;
 }
 const _errs93 = errors;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-if(data21.type === undefined){
-const err62 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data21};
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err62 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1036,8 +1036,9 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(data21.target === undefined){
-const err63 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data21};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 65535 || isNaN(data23)){
+const err63 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1046,9 +1047,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-for(const key5 in data21){
-if(!((((key5 === "type") || (key5 === "source")) || (key5 === "target")) || (key5 === "read_only"))){
-const err64 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data21};
+if(data23 < 1 || isNaN(data23)){
+const err64 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1058,10 +1058,20 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data21.type !== undefined){
-let data22 = data21.type;
-if(!((data22 === "volume") || (data22 === "bind"))){
-const err65 = {instancePath:instancePath+"/volumes/" + i6+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data22};
+var _valid6 = _errs93 === errors;
+if(_valid6 && valid29){
+valid29 = false;
+passing6 = [passing6, 1];
+}
+else {
+if(_valid6){
+valid29 = true;
+passing6 = 1;
+}
+const _errs95 = errors;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.target === undefined){
+const err65 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1070,12 +1080,9 @@ vErrors.push(err65);
 }
 errors++;
 }
-}
-if(data21.source !== undefined){
-let data23 = data21.source;
-if(typeof data23 === "string"){
-if(func2(data23) < 1){
-const err66 = {instancePath:instancePath+"/volumes/" + i6+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data23};
+for(const key6 in data23){
+if(!((((key6 === "target") || (key6 === "published")) || (key6 === "host_ip")) || (key6 === "protocol"))){
+const err66 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1085,8 +1092,10 @@ vErrors.push(err66);
 errors++;
 }
 }
-else {
-const err67 = {instancePath:instancePath+"/volumes/" + i6+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data23};
+if(data23.target !== undefined){
+let data24 = data23.target;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err67 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1095,12 +1104,9 @@ vErrors.push(err67);
 }
 errors++;
 }
-}
-if(data21.target !== undefined){
-let data24 = data21.target;
-if(typeof data24 === "string"){
-if(func2(data24) < 1){
-const err68 = {instancePath:instancePath+"/volumes/" + i6+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data24};
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 65535 || isNaN(data24)){
+const err68 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1109,9 +1115,8 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-else {
-const err69 = {instancePath:instancePath+"/volumes/" + i6+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data24};
+if(data24 < 1 || isNaN(data24)){
+const err69 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1121,10 +1126,15 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data21.read_only !== undefined){
-let data25 = data21.read_only;
-if(typeof data25 !== "boolean"){
-const err70 = {instancePath:instancePath+"/volumes/" + i6+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data25};
+}
+if(data23.published !== undefined){
+let data25 = data23.published;
+const _errs101 = errors;
+let valid31 = false;
+let passing7 = null;
+const _errs102 = errors;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err70 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1133,10 +1143,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data21};
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 > 65535 || isNaN(data25)){
+const err71 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1145,24 +1154,146 @@ vErrors.push(err71);
 }
 errors++;
 }
-var _valid6 = _errs93 === errors;
-if(_valid6 && valid26){
-valid26 = false;
-passing6 = [passing6, 1];
-}
-else {
-if(_valid6){
-valid26 = true;
-passing6 = 1;
-}
-}
-if(!valid26){
-const err72 = {instancePath:instancePath+"/volumes/" + i6,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data21};
+if(data25 < 1 || isNaN(data25)){
+const err72 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
 if(vErrors === null){
 vErrors = [err72];
 }
 else {
 vErrors.push(err72);
+}
+errors++;
+}
+}
+var _valid7 = _errs102 === errors;
+if(_valid7){
+valid31 = true;
+passing7 = 0;
+}
+const _errs104 = errors;
+if(typeof data25 === "string"){
+if(!pattern16.test(data25)){
+const err73 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+var _valid7 = _errs104 === errors;
+if(_valid7 && valid31){
+valid31 = false;
+passing7 = [passing7, 1];
+}
+else {
+if(_valid7){
+valid31 = true;
+passing7 = 1;
+}
+}
+if(!valid31){
+const err75 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data25};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+else {
+errors = _errs101;
+if(vErrors !== null){
+if(_errs101){
+vErrors.length = _errs101;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.host_ip !== undefined){
+let data26 = data23.host_ip;
+if(typeof data26 === "string"){
+if(func2(data26) < 1){
+const err76 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data23.protocol !== undefined){
+let data27 = data23.protocol;
+if(!((data27 === "tcp") || (data27 === "udp"))){
+const err78 = {instancePath:instancePath+"/ports/" + i7+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data27};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+var _valid6 = _errs95 === errors;
+if(_valid6 && valid29){
+valid29 = false;
+passing6 = [passing6, 2];
+}
+else {
+if(_valid6){
+valid29 = true;
+passing6 = 2;
+}
+}
+}
+if(!valid29){
+const err80 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data23};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
 }
 errors++;
 }
@@ -1180,140 +1311,7 @@ vErrors = null;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data20};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-if(data.networks !== undefined){
-let data26 = data.networks;
-const _errs105 = errors;
-let valid28 = false;
-let passing7 = null;
-const _errs106 = errors;
-if(Array.isArray(data26)){
-const len6 = data26.length;
-for(let i7=0; i7<len6; i7++){
-let data27 = data26[i7];
-if(typeof data27 === "string"){
-if(func2(data27) < 1){
-const err74 = {instancePath:instancePath+"/networks/" + i7,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data27};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-else {
-const err75 = {instancePath:instancePath+"/networks/" + i7,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data27};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-let i8 = data26.length;
-let j1;
-if(i8 > 1){
-const indices1 = {};
-for(;i8--;){
-let item1 = data26[i8];
-if(typeof item1 !== "string"){
-continue;
-}
-if(typeof indices1[item1] == "number"){
-j1 = indices1[item1];
-const err76 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i8, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i8+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data26};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-break;
-}
-indices1[item1] = i8;
-}
-}
-}
-else {
-const err77 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data26};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-var _valid7 = _errs106 === errors;
-if(_valid7){
-valid28 = true;
-passing7 = 0;
-}
-const _errs110 = errors;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key6 in data26){
-let data28 = data26[key6];
-if((!(data28 && typeof data28 == "object" && !Array.isArray(data28))) && (data28 !== null)){
-const err78 = {instancePath:instancePath+"/networks/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data28};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key7 in data28){
-const err79 = {instancePath:instancePath+"/networks/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data28};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data26};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-var _valid7 = _errs110 === errors;
-if(_valid7 && valid28){
-valid28 = false;
-passing7 = [passing7, 1];
-}
-else {
-if(_valid7){
-valid28 = true;
-passing7 = 1;
-}
-}
-if(!valid28){
-const err81 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data26};
+const err81 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data22};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1322,30 +1320,20 @@ vErrors.push(err81);
 }
 errors++;
 }
-else {
-errors = _errs105;
-if(vErrors !== null){
-if(_errs105){
-vErrors.length = _errs105;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.labels !== undefined){
-let data29 = data.labels;
-const _errs119 = errors;
+if(data.volumes !== undefined){
+let data28 = data.volumes;
+if(Array.isArray(data28)){
+const len7 = data28.length;
+for(let i8=0; i8<len7; i8++){
+let data29 = data28[i8];
+const _errs115 = errors;
 let valid34 = false;
 let passing8 = null;
-const _errs120 = errors;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-for(const key8 in data29){
-const _errs122 = errors;
-if(typeof key8 === "string"){
-if(func2(key8) < 1){
-const err82 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key8,propertyName:key8};
+const _errs116 = errors;
+if(typeof data29 === "string"){
+if(!pattern17.test(data29)){
+const err82 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1356,7 +1344,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key8,propertyName:key8};
+const err83 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1365,9 +1353,15 @@ vErrors.push(err83);
 }
 errors++;
 }
-var valid35 = _errs122 === errors;
-if(!valid35){
-const err84 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data29};
+var _valid8 = _errs116 === errors;
+if(_valid8){
+valid34 = true;
+passing8 = 0;
+}
+const _errs119 = errors;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+if(data29.type === undefined){
+const err84 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1376,11 +1370,8 @@ vErrors.push(err84);
 }
 errors++;
 }
-}
-for(const key9 in data29){
-let data30 = data29[key9];
-if(((typeof data30 !== "string") && (!((typeof data30 == "number") && (isFinite(data30))))) && (typeof data30 !== "boolean")){
-const err85 = {instancePath:instancePath+"/labels/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data30};
+if(data29.target === undefined){
+const err85 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1389,10 +1380,9 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-}
-else {
-const err86 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data29};
+for(const key7 in data29){
+if(!((((key7 === "type") || (key7 === "source")) || (key7 === "target")) || (key7 === "read_only"))){
+const err86 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1401,19 +1391,11 @@ vErrors.push(err86);
 }
 errors++;
 }
-var _valid8 = _errs120 === errors;
-if(_valid8){
-valid34 = true;
-passing8 = 0;
 }
-const _errs128 = errors;
-if(Array.isArray(data29)){
-const len7 = data29.length;
-for(let i9=0; i9<len7; i9++){
-let data31 = data29[i9];
-if(typeof data31 === "string"){
-if(func2(data31) < 1){
-const err87 = {instancePath:instancePath+"/labels/" + i9,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data31};
+if(data29.type !== undefined){
+let data30 = data29.type;
+if(!((data30 === "volume") || (data30 === "bind"))){
+const err87 = {instancePath:instancePath+"/volumes/" + i8+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data30};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1423,8 +1405,11 @@ vErrors.push(err87);
 errors++;
 }
 }
-else {
-const err88 = {instancePath:instancePath+"/labels/" + i9,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data31};
+if(data29.source !== undefined){
+let data31 = data29.source;
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err88 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1434,9 +1419,8 @@ vErrors.push(err88);
 errors++;
 }
 }
-}
 else {
-const err89 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data29};
+const err89 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1445,7 +1429,57 @@ vErrors.push(err89);
 }
 errors++;
 }
-var _valid8 = _errs128 === errors;
+}
+if(data29.target !== undefined){
+let data32 = data29.target;
+if(typeof data32 === "string"){
+if(func2(data32) < 1){
+const err90 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data29.read_only !== undefined){
+let data33 = data29.read_only;
+if(typeof data33 !== "boolean"){
+const err92 = {instancePath:instancePath+"/volumes/" + i8+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data33};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+var _valid8 = _errs119 === errors;
 if(_valid8 && valid34){
 valid34 = false;
 passing8 = [passing8, 1];
@@ -1457,75 +1491,7 @@ passing8 = 1;
 }
 }
 if(!valid34){
-const err90 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data29};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-else {
-errors = _errs119;
-if(vErrors !== null){
-if(_errs119){
-vErrors.length = _errs119;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.restart !== undefined){
-let data32 = data.restart;
-if(!((((data32 === "no") || (data32 === "always")) || (data32 === "unless-stopped")) || (data32 === "on-failure"))){
-const err91 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data32};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-if(data.healthcheck !== undefined){
-let data33 = data.healthcheck;
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-for(const key10 in data33){
-if(!((((((key10 === "test") || (key10 === "interval")) || (key10 === "timeout")) || (key10 === "retries")) || (key10 === "start_period")) || (key10 === "disable"))){
-const err92 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data33};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-if(data33.test !== undefined){
-let data34 = data33.test;
-const _errs138 = errors;
-let valid40 = false;
-let passing9 = null;
-const _errs139 = errors;
-if(typeof data34 === "string"){
-if(func2(data34) < 1){
-const err93 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data34};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-else {
-const err94 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data34};
+const err94 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data29};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1534,15 +1500,21 @@ vErrors.push(err94);
 }
 errors++;
 }
-var _valid9 = _errs139 === errors;
-if(_valid9){
-valid40 = true;
-passing9 = 0;
+else {
+errors = _errs115;
+if(vErrors !== null){
+if(_errs115){
+vErrors.length = _errs115;
 }
-const _errs141 = errors;
-if(Array.isArray(data34)){
-if(data34.length < 1){
-const err95 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data34};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data28};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1551,11 +1523,20 @@ vErrors.push(err95);
 }
 errors++;
 }
+}
+if(data.networks !== undefined){
+let data34 = data.networks;
+const _errs131 = errors;
+let valid36 = false;
+let passing9 = null;
+const _errs132 = errors;
+if(Array.isArray(data34)){
 const len8 = data34.length;
-for(let i10=0; i10<len8; i10++){
-let data35 = data34[i10];
-if(typeof data35 !== "string"){
-const err96 = {instancePath:instancePath+"/healthcheck/test/" + i10,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data35};
+for(let i9=0; i9<len8; i9++){
+let data35 = data34[i9];
+if(typeof data35 === "string"){
+if(func2(data35) < 1){
+const err96 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1565,9 +1546,8 @@ vErrors.push(err96);
 errors++;
 }
 }
-}
 else {
-const err97 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data34};
+const err97 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1576,19 +1556,19 @@ vErrors.push(err97);
 }
 errors++;
 }
-var _valid9 = _errs141 === errors;
-if(_valid9 && valid40){
-valid40 = false;
-passing9 = [passing9, 1];
 }
-else {
-if(_valid9){
-valid40 = true;
-passing9 = 1;
+let i10 = data34.length;
+let j1;
+if(i10 > 1){
+const indices1 = {};
+for(;i10--;){
+let item1 = data34[i10];
+if(typeof item1 !== "string"){
+continue;
 }
-}
-if(!valid40){
-const err98 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data34};
+if(typeof indices1[item1] == "number"){
+j1 = indices1[item1];
+const err98 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1596,28 +1576,14 @@ else {
 vErrors.push(err98);
 }
 errors++;
+break;
+}
+indices1[item1] = i10;
+}
+}
 }
 else {
-errors = _errs138;
-if(vErrors !== null){
-if(_errs138){
-vErrors.length = _errs138;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data33.interval !== undefined){
-let data36 = data33.interval;
-const _errs148 = errors;
-let valid44 = false;
-let passing10 = null;
-const _errs149 = errors;
-if(typeof data36 === "string"){
-if(!pattern18.test(data36)){
-const err99 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data36};
+const err99 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1626,9 +1592,17 @@ vErrors.push(err99);
 }
 errors++;
 }
+var _valid9 = _errs132 === errors;
+if(_valid9){
+valid36 = true;
+passing9 = 0;
 }
-else {
-const err100 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data36};
+const _errs136 = errors;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+for(const key8 in data34){
+let data36 = data34[key8];
+if((!(data36 && typeof data36 == "object" && !Array.isArray(data36))) && (data36 !== null)){
+const err100 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1637,15 +1611,9 @@ vErrors.push(err100);
 }
 errors++;
 }
-var _valid10 = _errs149 === errors;
-if(_valid10){
-valid44 = true;
-passing10 = 0;
-}
-const _errs152 = errors;
-if((typeof data36 == "number") && (isFinite(data36))){
-if(data36 < 0 || isNaN(data36)){
-const err101 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data36};
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key9 in data36){
+const err101 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1655,8 +1623,10 @@ vErrors.push(err101);
 errors++;
 }
 }
+}
+}
 else {
-const err102 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data36};
+const err102 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data34};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1665,19 +1635,19 @@ vErrors.push(err102);
 }
 errors++;
 }
-var _valid10 = _errs152 === errors;
-if(_valid10 && valid44){
-valid44 = false;
-passing10 = [passing10, 1];
+var _valid9 = _errs136 === errors;
+if(_valid9 && valid36){
+valid36 = false;
+passing9 = [passing9, 1];
 }
 else {
-if(_valid10){
-valid44 = true;
-passing10 = 1;
+if(_valid9){
+valid36 = true;
+passing9 = 1;
 }
 }
-if(!valid44){
-const err103 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data36};
+if(!valid36){
+const err103 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data34};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1687,10 +1657,10 @@ vErrors.push(err103);
 errors++;
 }
 else {
-errors = _errs148;
+errors = _errs131;
 if(vErrors !== null){
-if(_errs148){
-vErrors.length = _errs148;
+if(_errs131){
+vErrors.length = _errs131;
 }
 else {
 vErrors = null;
@@ -1698,15 +1668,18 @@ vErrors = null;
 }
 }
 }
-if(data33.timeout !== undefined){
-let data37 = data33.timeout;
-const _errs157 = errors;
-let valid46 = false;
-let passing11 = null;
-const _errs158 = errors;
-if(typeof data37 === "string"){
-if(!pattern18.test(data37)){
-const err104 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data37};
+if(data.labels !== undefined){
+let data37 = data.labels;
+const _errs145 = errors;
+let valid42 = false;
+let passing10 = null;
+const _errs146 = errors;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key10 in data37){
+const _errs148 = errors;
+if(typeof key10 === "string"){
+if(func2(key10) < 1){
+const err104 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1717,7 +1690,7 @@ errors++;
 }
 }
 else {
-const err105 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data37};
+const err105 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1726,15 +1699,9 @@ vErrors.push(err105);
 }
 errors++;
 }
-var _valid11 = _errs158 === errors;
-if(_valid11){
-valid46 = true;
-passing11 = 0;
-}
-const _errs161 = errors;
-if((typeof data37 == "number") && (isFinite(data37))){
-if(data37 < 0 || isNaN(data37)){
-const err106 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data37};
+var valid43 = _errs148 === errors;
+if(!valid43){
+const err106 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data37};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1744,8 +1711,10 @@ vErrors.push(err106);
 errors++;
 }
 }
-else {
-const err107 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data37};
+for(const key11 in data37){
+let data38 = data37[key11];
+if(((typeof data38 !== "string") && (!((typeof data38 == "number") && (isFinite(data38))))) && (typeof data38 !== "boolean")){
+const err107 = {instancePath:instancePath+"/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data38};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1754,19 +1723,10 @@ vErrors.push(err107);
 }
 errors++;
 }
-var _valid11 = _errs161 === errors;
-if(_valid11 && valid46){
-valid46 = false;
-passing11 = [passing11, 1];
+}
 }
 else {
-if(_valid11){
-valid46 = true;
-passing11 = 1;
-}
-}
-if(!valid46){
-const err108 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data37};
+const err108 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data37};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1775,22 +1735,19 @@ vErrors.push(err108);
 }
 errors++;
 }
-else {
-errors = _errs157;
-if(vErrors !== null){
-if(_errs157){
-vErrors.length = _errs157;
+var _valid10 = _errs146 === errors;
+if(_valid10){
+valid42 = true;
+passing10 = 0;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data33.retries !== undefined){
-let data38 = data33.retries;
-if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
-const err109 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data38};
+const _errs154 = errors;
+if(Array.isArray(data37)){
+const len9 = data37.length;
+for(let i11=0; i11<len9; i11++){
+let data39 = data37[i11];
+if(typeof data39 === "string"){
+if(func2(data39) < 1){
+const err109 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data39};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1799,9 +1756,9 @@ vErrors.push(err109);
 }
 errors++;
 }
-if((typeof data38 == "number") && (isFinite(data38))){
-if(data38 < 0 || isNaN(data38)){
-const err110 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data38};
+}
+else {
+const err110 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data39};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1812,15 +1769,8 @@ errors++;
 }
 }
 }
-if(data33.start_period !== undefined){
-let data39 = data33.start_period;
-const _errs168 = errors;
-let valid48 = false;
-let passing12 = null;
-const _errs169 = errors;
-if(typeof data39 === "string"){
-if(!pattern18.test(data39)){
-const err111 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data39};
+else {
+const err111 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data37};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1829,9 +1779,19 @@ vErrors.push(err111);
 }
 errors++;
 }
+var _valid10 = _errs154 === errors;
+if(_valid10 && valid42){
+valid42 = false;
+passing10 = [passing10, 1];
 }
 else {
-const err112 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data39};
+if(_valid10){
+valid42 = true;
+passing10 = 1;
+}
+}
+if(!valid42){
+const err112 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data37};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1840,15 +1800,22 @@ vErrors.push(err112);
 }
 errors++;
 }
-var _valid12 = _errs169 === errors;
-if(_valid12){
-valid48 = true;
-passing12 = 0;
+else {
+errors = _errs145;
+if(vErrors !== null){
+if(_errs145){
+vErrors.length = _errs145;
 }
-const _errs172 = errors;
-if((typeof data39 == "number") && (isFinite(data39))){
-if(data39 < 0 || isNaN(data39)){
-const err113 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data39};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.restart !== undefined){
+let data40 = data.restart;
+if(!((((data40 === "no") || (data40 === "always")) || (data40 === "unless-stopped")) || (data40 === "on-failure"))){
+const err113 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data40};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1858,8 +1825,12 @@ vErrors.push(err113);
 errors++;
 }
 }
-else {
-const err114 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data39};
+if(data.healthcheck !== undefined){
+let data41 = data.healthcheck;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key12 in data41){
+if(!((((((key12 === "test") || (key12 === "interval")) || (key12 === "timeout")) || (key12 === "retries")) || (key12 === "start_period")) || (key12 === "disable"))){
+const err114 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data41};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1868,19 +1839,16 @@ vErrors.push(err114);
 }
 errors++;
 }
-var _valid12 = _errs172 === errors;
-if(_valid12 && valid48){
-valid48 = false;
-passing12 = [passing12, 1];
 }
-else {
-if(_valid12){
-valid48 = true;
-passing12 = 1;
-}
-}
-if(!valid48){
-const err115 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data39};
+if(data41.test !== undefined){
+let data42 = data41.test;
+const _errs164 = errors;
+let valid48 = false;
+let passing11 = null;
+const _errs165 = errors;
+if(typeof data42 === "string"){
+if(func2(data42) < 1){
+const err115 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1889,22 +1857,9 @@ vErrors.push(err115);
 }
 errors++;
 }
-else {
-errors = _errs168;
-if(vErrors !== null){
-if(_errs168){
-vErrors.length = _errs168;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data33.disable !== undefined){
-let data40 = data33.disable;
-if(typeof data40 !== "boolean"){
-const err116 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data40};
+const err116 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1913,10 +1868,15 @@ vErrors.push(err116);
 }
 errors++;
 }
+var _valid11 = _errs165 === errors;
+if(_valid11){
+valid48 = true;
+passing11 = 0;
 }
-}
-else {
-const err117 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data33};
+const _errs167 = errors;
+if(Array.isArray(data42)){
+if(data42.length < 1){
+const err117 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1925,20 +1885,11 @@ vErrors.push(err117);
 }
 errors++;
 }
-}
-if(data.depends_on !== undefined){
-let data41 = data.depends_on;
-const _errs178 = errors;
-let valid49 = false;
-let passing13 = null;
-const _errs179 = errors;
-if(Array.isArray(data41)){
-const len9 = data41.length;
-for(let i11=0; i11<len9; i11++){
-let data42 = data41[i11];
-if(typeof data42 === "string"){
-if(func2(data42) < 1){
-const err118 = {instancePath:instancePath+"/depends_on/" + i11,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data42};
+const len10 = data42.length;
+for(let i12=0; i12<len10; i12++){
+let data43 = data42[i12];
+if(typeof data43 !== "string"){
+const err118 = {instancePath:instancePath+"/healthcheck/test/" + i12,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data43};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1948,8 +1899,9 @@ vErrors.push(err118);
 errors++;
 }
 }
+}
 else {
-const err119 = {instancePath:instancePath+"/depends_on/" + i11,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data42};
+const err119 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1958,19 +1910,19 @@ vErrors.push(err119);
 }
 errors++;
 }
+var _valid11 = _errs167 === errors;
+if(_valid11 && valid48){
+valid48 = false;
+passing11 = [passing11, 1];
 }
-let i12 = data41.length;
-let j2;
-if(i12 > 1){
-const indices2 = {};
-for(;i12--;){
-let item2 = data41[i12];
-if(typeof item2 !== "string"){
-continue;
+else {
+if(_valid11){
+valid48 = true;
+passing11 = 1;
 }
-if(typeof indices2[item2] == "number"){
-j2 = indices2[item2];
-const err120 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i12, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i12+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data41};
+}
+if(!valid48){
+const err120 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data42};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1978,14 +1930,28 @@ else {
 vErrors.push(err120);
 }
 errors++;
-break;
-}
-indices2[item2] = i12;
-}
-}
 }
 else {
-const err121 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data41};
+errors = _errs164;
+if(vErrors !== null){
+if(_errs164){
+vErrors.length = _errs164;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data41.interval !== undefined){
+let data44 = data41.interval;
+const _errs174 = errors;
+let valid52 = false;
+let passing12 = null;
+const _errs175 = errors;
+if(typeof data44 === "string"){
+if(!pattern18.test(data44)){
+const err121 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1994,17 +1960,9 @@ vErrors.push(err121);
 }
 errors++;
 }
-var _valid13 = _errs179 === errors;
-if(_valid13){
-valid49 = true;
-passing13 = 0;
 }
-const _errs183 = errors;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-for(const key11 in data41){
-let data43 = data41[key11];
-if((!(data43 && typeof data43 == "object" && !Array.isArray(data43))) && (data43 !== null)){
-const err122 = {instancePath:instancePath+"/depends_on/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data43};
+else {
+const err122 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -2013,10 +1971,15 @@ vErrors.push(err122);
 }
 errors++;
 }
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-for(const key12 in data43){
-if(!(key12 === "condition")){
-const err123 = {instancePath:instancePath+"/depends_on/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data43};
+var _valid12 = _errs175 === errors;
+if(_valid12){
+valid52 = true;
+passing12 = 0;
+}
+const _errs178 = errors;
+if((typeof data44 == "number") && (isFinite(data44))){
+if(data44 < 0 || isNaN(data44)){
+const err123 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data44};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -2026,10 +1989,8 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data43.condition !== undefined){
-let data44 = data43.condition;
-if(!((data44 === "service_started") || (data44 === "service_healthy"))){
-const err124 = {instancePath:instancePath+"/depends_on/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data44};
+else {
+const err124 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data44};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -2038,12 +1999,19 @@ vErrors.push(err124);
 }
 errors++;
 }
-}
-}
-}
+var _valid12 = _errs178 === errors;
+if(_valid12 && valid52){
+valid52 = false;
+passing12 = [passing12, 1];
 }
 else {
-const err125 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data41};
+if(_valid12){
+valid52 = true;
+passing12 = 1;
+}
+}
+if(!valid52){
+const err125 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data44};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -2052,19 +2020,27 @@ vErrors.push(err125);
 }
 errors++;
 }
-var _valid13 = _errs183 === errors;
-if(_valid13 && valid49){
-valid49 = false;
-passing13 = [passing13, 1];
+else {
+errors = _errs174;
+if(vErrors !== null){
+if(_errs174){
+vErrors.length = _errs174;
 }
 else {
-if(_valid13){
-valid49 = true;
-passing13 = 1;
+vErrors = null;
 }
 }
-if(!valid49){
-const err126 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data41};
+}
+}
+if(data41.timeout !== undefined){
+let data45 = data41.timeout;
+const _errs183 = errors;
+let valid54 = false;
+let passing13 = null;
+const _errs184 = errors;
+if(typeof data45 === "string"){
+if(!pattern18.test(data45)){
+const err126 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -2073,22 +2049,9 @@ vErrors.push(err126);
 }
 errors++;
 }
-else {
-errors = _errs178;
-if(vErrors !== null){
-if(_errs178){
-vErrors.length = _errs178;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.init !== undefined){
-let data45 = data.init;
-if(typeof data45 !== "boolean"){
-const err127 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data45};
+const err127 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -2097,12 +2060,15 @@ vErrors.push(err127);
 }
 errors++;
 }
+var _valid13 = _errs184 === errors;
+if(_valid13){
+valid54 = true;
+passing13 = 0;
 }
-if(data.user !== undefined){
-let data46 = data.user;
-if(typeof data46 === "string"){
-if(func2(data46) < 1){
-const err128 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data46};
+const _errs187 = errors;
+if((typeof data45 == "number") && (isFinite(data45))){
+if(data45 < 0 || isNaN(data45)){
+const err128 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -2113,7 +2079,7 @@ errors++;
 }
 }
 else {
-const err129 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data46};
+const err129 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -2122,12 +2088,19 @@ vErrors.push(err129);
 }
 errors++;
 }
+var _valid13 = _errs187 === errors;
+if(_valid13 && valid54){
+valid54 = false;
+passing13 = [passing13, 1];
 }
-if(data.working_dir !== undefined){
-let data47 = data.working_dir;
-if(typeof data47 === "string"){
-if(func2(data47) < 1){
-const err130 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data47};
+else {
+if(_valid13){
+valid54 = true;
+passing13 = 1;
+}
+}
+if(!valid54){
+const err130 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data45};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -2136,9 +2109,22 @@ vErrors.push(err130);
 }
 errors++;
 }
+else {
+errors = _errs183;
+if(vErrors !== null){
+if(_errs183){
+vErrors.length = _errs183;
 }
 else {
-const err131 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data47};
+vErrors = null;
+}
+}
+}
+}
+if(data41.retries !== undefined){
+let data46 = data41.retries;
+if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
+const err131 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -2147,12 +2133,9 @@ vErrors.push(err131);
 }
 errors++;
 }
-}
-if(data.stop_signal !== undefined){
-let data48 = data.stop_signal;
-if(typeof data48 === "string"){
-if(func2(data48) < 1){
-const err132 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data48};
+if((typeof data46 == "number") && (isFinite(data46))){
+if(data46 < 0 || isNaN(data46)){
+const err132 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -2162,8 +2145,16 @@ vErrors.push(err132);
 errors++;
 }
 }
-else {
-const err133 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data48};
+}
+if(data41.start_period !== undefined){
+let data47 = data41.start_period;
+const _errs194 = errors;
+let valid56 = false;
+let passing14 = null;
+const _errs195 = errors;
+if(typeof data47 === "string"){
+if(!pattern18.test(data47)){
+const err133 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data47};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -2173,15 +2164,8 @@ vErrors.push(err133);
 errors++;
 }
 }
-if(data.stop_grace_period !== undefined){
-let data49 = data.stop_grace_period;
-const _errs201 = errors;
-let valid56 = false;
-let passing14 = null;
-const _errs202 = errors;
-if(typeof data49 === "string"){
-if(!pattern18.test(data49)){
-const err134 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data49};
+else {
+const err134 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data47};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -2190,9 +2174,15 @@ vErrors.push(err134);
 }
 errors++;
 }
+var _valid14 = _errs195 === errors;
+if(_valid14){
+valid56 = true;
+passing14 = 0;
 }
-else {
-const err135 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data49};
+const _errs198 = errors;
+if((typeof data47 == "number") && (isFinite(data47))){
+if(data47 < 0 || isNaN(data47)){
+const err135 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data47};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -2201,15 +2191,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-var _valid14 = _errs202 === errors;
-if(_valid14){
-valid56 = true;
-passing14 = 0;
 }
-const _errs205 = errors;
-if((typeof data49 == "number") && (isFinite(data49))){
-if(data49 < 0 || isNaN(data49)){
-const err136 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data49};
+else {
+const err136 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data47};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2218,18 +2202,7 @@ vErrors.push(err136);
 }
 errors++;
 }
-}
-else {
-const err137 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data49};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-var _valid14 = _errs205 === errors;
+var _valid14 = _errs198 === errors;
 if(_valid14 && valid56){
 valid56 = false;
 passing14 = [passing14, 1];
@@ -2241,7 +2214,31 @@ passing14 = 1;
 }
 }
 if(!valid56){
-const err138 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data49};
+const err137 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data47};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+else {
+errors = _errs194;
+if(vErrors !== null){
+if(_errs194){
+vErrors.length = _errs194;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data41.disable !== undefined){
+let data48 = data41.disable;
+if(typeof data48 !== "boolean"){
+const err138 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data48};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -2250,22 +2247,10 @@ vErrors.push(err138);
 }
 errors++;
 }
-else {
-errors = _errs201;
-if(vErrors !== null){
-if(_errs201){
-vErrors.length = _errs201;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.pull_policy !== undefined){
-let data50 = data.pull_policy;
-if(!(((data50 === "missing") || (data50 === "always")) || (data50 === "never"))){
-const err139 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data50};
+const err139 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data41};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2275,15 +2260,19 @@ vErrors.push(err139);
 errors++;
 }
 }
-if(data.wait_timeout !== undefined){
-let data51 = data.wait_timeout;
-const _errs211 = errors;
-let valid58 = false;
+if(data.depends_on !== undefined){
+let data49 = data.depends_on;
+const _errs204 = errors;
+let valid57 = false;
 let passing15 = null;
-const _errs212 = errors;
-if(typeof data51 === "string"){
-if(!pattern18.test(data51)){
-const err140 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data51};
+const _errs205 = errors;
+if(Array.isArray(data49)){
+const len11 = data49.length;
+for(let i13=0; i13<len11; i13++){
+let data50 = data49[i13];
+if(typeof data50 === "string"){
+if(func2(data50) < 1){
+const err140 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -2294,7 +2283,7 @@ errors++;
 }
 }
 else {
-const err141 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data51};
+const err141 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -2303,15 +2292,19 @@ vErrors.push(err141);
 }
 errors++;
 }
-var _valid15 = _errs212 === errors;
-if(_valid15){
-valid58 = true;
-passing15 = 0;
 }
-const _errs215 = errors;
-if((typeof data51 == "number") && (isFinite(data51))){
-if(data51 < 0 || isNaN(data51)){
-const err142 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data51};
+let i14 = data49.length;
+let j2;
+if(i14 > 1){
+const indices2 = {};
+for(;i14--;){
+let item2 = data49[i14];
+if(typeof item2 !== "string"){
+continue;
+}
+if(typeof indices2[item2] == "number"){
+j2 = indices2[item2];
+const err142 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -2319,10 +2312,14 @@ else {
 vErrors.push(err142);
 }
 errors++;
+break;
+}
+indices2[item2] = i14;
+}
 }
 }
 else {
-const err143 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data51};
+const err143 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2331,19 +2328,17 @@ vErrors.push(err143);
 }
 errors++;
 }
-var _valid15 = _errs215 === errors;
-if(_valid15 && valid58){
-valid58 = false;
-passing15 = [passing15, 1];
-}
-else {
+var _valid15 = _errs205 === errors;
 if(_valid15){
-valid58 = true;
-passing15 = 1;
+valid57 = true;
+passing15 = 0;
 }
-}
-if(!valid58){
-const err144 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data51};
+const _errs209 = errors;
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+for(const key13 in data49){
+let data51 = data49[key13];
+if((!(data51 && typeof data51 == "object" && !Array.isArray(data51))) && (data51 !== null)){
+const err144 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -2352,23 +2347,10 @@ vErrors.push(err144);
 }
 errors++;
 }
-else {
-errors = _errs211;
-if(vErrors !== null){
-if(_errs211){
-vErrors.length = _errs211;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.database !== undefined){
-let data52 = data.database;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.engine === undefined){
-const err145 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data52};
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+for(const key14 in data51){
+if(!(key14 === "condition")){
+const err145 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2377,8 +2359,11 @@ vErrors.push(err145);
 }
 errors++;
 }
-if(data52.name === undefined){
-const err146 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data52};
+}
+if(data51.condition !== undefined){
+let data52 = data51.condition;
+if(!((data52 === "service_started") || (data52 === "service_healthy"))){
+const err146 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data52};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2387,8 +2372,12 @@ vErrors.push(err146);
 }
 errors++;
 }
-if(data52.user === undefined){
-const err147 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data52};
+}
+}
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data49};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2397,9 +2386,19 @@ vErrors.push(err147);
 }
 errors++;
 }
-for(const key13 in data52){
-if(!(((key13 === "engine") || (key13 === "name")) || (key13 === "user"))){
-const err148 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data52};
+var _valid15 = _errs209 === errors;
+if(_valid15 && valid57){
+valid57 = false;
+passing15 = [passing15, 1];
+}
+else {
+if(_valid15){
+valid57 = true;
+passing15 = 1;
+}
+}
+if(!valid57){
+const err148 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data49};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2408,11 +2407,22 @@ vErrors.push(err148);
 }
 errors++;
 }
+else {
+errors = _errs204;
+if(vErrors !== null){
+if(_errs204){
+vErrors.length = _errs204;
 }
-if(data52.engine !== undefined){
-let data53 = data52.engine;
-if(!(data53 === "postgres")){
-const err149 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data53};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.init !== undefined){
+let data53 = data.init;
+if(typeof data53 !== "boolean"){
+const err149 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data53};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2422,11 +2432,11 @@ vErrors.push(err149);
 errors++;
 }
 }
-if(data52.name !== undefined){
-let data54 = data52.name;
+if(data.user !== undefined){
+let data54 = data.user;
 if(typeof data54 === "string"){
 if(func2(data54) < 1){
-const err150 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data54};
+const err150 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data54};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2437,7 +2447,7 @@ errors++;
 }
 }
 else {
-const err151 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data54};
+const err151 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data54};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2447,11 +2457,11 @@ vErrors.push(err151);
 errors++;
 }
 }
-if(data52.user !== undefined){
-let data55 = data52.user;
+if(data.working_dir !== undefined){
+let data55 = data.working_dir;
 if(typeof data55 === "string"){
 if(func2(data55) < 1){
-const err152 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data55};
+const err152 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data55};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2462,7 +2472,7 @@ errors++;
 }
 }
 else {
-const err153 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data55};
+const err153 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data55};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2472,9 +2482,11 @@ vErrors.push(err153);
 errors++;
 }
 }
-}
-else {
-const err154 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data52};
+if(data.stop_signal !== undefined){
+let data56 = data.stop_signal;
+if(typeof data56 === "string"){
+if(func2(data56) < 1){
+const err154 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data56};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2484,15 +2496,8 @@ vErrors.push(err154);
 errors++;
 }
 }
-if(data.env_file !== undefined){
-let data56 = data.env_file;
-const _errs227 = errors;
-let valid60 = false;
-let passing16 = null;
-const _errs228 = errors;
-if(typeof data56 === "string"){
-if(func2(data56) < 1){
-const err155 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data56};
+else {
+const err155 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data56};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2502,8 +2507,15 @@ vErrors.push(err155);
 errors++;
 }
 }
-else {
-const err156 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data56};
+if(data.stop_grace_period !== undefined){
+let data57 = data.stop_grace_period;
+const _errs227 = errors;
+let valid64 = false;
+let passing16 = null;
+const _errs228 = errors;
+if(typeof data57 === "string"){
+if(!pattern18.test(data57)){
+const err156 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data57};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2512,23 +2524,9 @@ vErrors.push(err156);
 }
 errors++;
 }
-var _valid16 = _errs228 === errors;
-if(_valid16){
-valid60 = true;
-passing16 = 0;
 }
-const _errs230 = errors;
-if(Array.isArray(data56)){
-const len10 = data56.length;
-for(let i13=0; i13<len10; i13++){
-let data57 = data56[i13];
-const _errs233 = errors;
-let valid63 = false;
-let passing17 = null;
-const _errs234 = errors;
-if(typeof data57 === "string"){
-if(func2(data57) < 1){
-const err157 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data57};
+else {
+const err157 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data57};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2537,9 +2535,15 @@ vErrors.push(err157);
 }
 errors++;
 }
+var _valid16 = _errs228 === errors;
+if(_valid16){
+valid64 = true;
+passing16 = 0;
 }
-else {
-const err158 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data57};
+const _errs231 = errors;
+if((typeof data57 == "number") && (isFinite(data57))){
+if(data57 < 0 || isNaN(data57)){
+const err158 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data57};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2548,15 +2552,9 @@ vErrors.push(err158);
 }
 errors++;
 }
-var _valid17 = _errs234 === errors;
-if(_valid17){
-valid63 = true;
-passing17 = 0;
 }
-const _errs236 = errors;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.path === undefined){
-const err159 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data57};
+else {
+const err159 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data57};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2565,142 +2563,24 @@ vErrors.push(err159);
 }
 errors++;
 }
-for(const key14 in data57){
-if(!(((key14 === "path") || (key14 === "required")) || (key14 === "format"))){
-const err160 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data57};
+var _valid16 = _errs231 === errors;
+if(_valid16 && valid64){
+valid64 = false;
+passing16 = [passing16, 1];
+}
+else {
+if(_valid16){
+valid64 = true;
+passing16 = 1;
+}
+}
+if(!valid64){
+const err160 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data57};
 if(vErrors === null){
 vErrors = [err160];
 }
 else {
 vErrors.push(err160);
-}
-errors++;
-}
-}
-if(data57.path !== undefined){
-let data58 = data57.path;
-if(typeof data58 === "string"){
-if(func2(data58) < 1){
-const err161 = {instancePath:instancePath+"/env_file/" + i13+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data58};
-if(vErrors === null){
-vErrors = [err161];
-}
-else {
-vErrors.push(err161);
-}
-errors++;
-}
-}
-else {
-const err162 = {instancePath:instancePath+"/env_file/" + i13+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data58};
-if(vErrors === null){
-vErrors = [err162];
-}
-else {
-vErrors.push(err162);
-}
-errors++;
-}
-}
-if(data57.required !== undefined){
-let data59 = data57.required;
-if(typeof data59 !== "boolean"){
-const err163 = {instancePath:instancePath+"/env_file/" + i13+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data59};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-}
-if(data57.format !== undefined){
-let data60 = data57.format;
-if("raw" !== data60){
-const err164 = {instancePath:instancePath+"/env_file/" + i13+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data60};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-}
-}
-else {
-const err165 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data57};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-var _valid17 = _errs236 === errors;
-if(_valid17 && valid63){
-valid63 = false;
-passing17 = [passing17, 1];
-}
-else {
-if(_valid17){
-valid63 = true;
-passing17 = 1;
-}
-}
-if(!valid63){
-const err166 = {instancePath:instancePath+"/env_file/" + i13,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data57};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-else {
-errors = _errs233;
-if(vErrors !== null){
-if(_errs233){
-vErrors.length = _errs233;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err167 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data56};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-var _valid16 = _errs230 === errors;
-if(_valid16 && valid60){
-valid60 = false;
-passing16 = [passing16, 1];
-}
-else {
-if(_valid16){
-valid60 = true;
-passing16 = 1;
-}
-}
-if(!valid60){
-const err168 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data56};
-if(vErrors === null){
-vErrors = [err168];
-}
-else {
-vErrors.push(err168);
 }
 errors++;
 }
@@ -2716,12 +2596,133 @@ vErrors = null;
 }
 }
 }
-if(data.logging !== undefined){
-let data61 = data.logging;
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-for(const key15 in data61){
-if(!((key15 === "driver") || (key15 === "options"))){
-const err169 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data61};
+if(data.pull_policy !== undefined){
+let data58 = data.pull_policy;
+if(!(((data58 === "missing") || (data58 === "always")) || (data58 === "never"))){
+const err161 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data58};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+if(data.wait_timeout !== undefined){
+let data59 = data.wait_timeout;
+const _errs237 = errors;
+let valid66 = false;
+let passing17 = null;
+const _errs238 = errors;
+if(typeof data59 === "string"){
+if(!pattern18.test(data59)){
+const err162 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data59};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data59};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+var _valid17 = _errs238 === errors;
+if(_valid17){
+valid66 = true;
+passing17 = 0;
+}
+const _errs241 = errors;
+if((typeof data59 == "number") && (isFinite(data59))){
+if(data59 < 0 || isNaN(data59)){
+const err164 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data59};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+else {
+const err165 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data59};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+var _valid17 = _errs241 === errors;
+if(_valid17 && valid66){
+valid66 = false;
+passing17 = [passing17, 1];
+}
+else {
+if(_valid17){
+valid66 = true;
+passing17 = 1;
+}
+}
+if(!valid66){
+const err166 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data59};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+else {
+errors = _errs237;
+if(vErrors !== null){
+if(_errs237){
+vErrors.length = _errs237;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.database !== undefined){
+let data60 = data.database;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.engine === undefined){
+const err167 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+if(data60.name === undefined){
+const err168 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+if(data60.user === undefined){
+const err169 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2730,12 +2731,9 @@ vErrors.push(err169);
 }
 errors++;
 }
-}
-if(data61.driver !== undefined){
-let data62 = data61.driver;
-if(typeof data62 === "string"){
-if(func2(data62) < 1){
-const err170 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data62};
+for(const key15 in data60){
+if(!(((key15 === "engine") || (key15 === "name")) || (key15 === "user"))){
+const err170 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data60};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2745,8 +2743,10 @@ vErrors.push(err170);
 errors++;
 }
 }
-else {
-const err171 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data62};
+if(data60.engine !== undefined){
+let data61 = data60.engine;
+if(!(data61 === "postgres")){
+const err171 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data61};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2756,13 +2756,11 @@ vErrors.push(err171);
 errors++;
 }
 }
-if(data61.options !== undefined){
-let data63 = data61.options;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-for(const key16 in data63){
-let data64 = data63[key16];
-if((((typeof data64 !== "string") && (!((typeof data64 == "number") && (isFinite(data64))))) && (typeof data64 !== "boolean")) && (data64 !== null)){
-const err172 = {instancePath:instancePath+"/logging/options/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data64};
+if(data60.name !== undefined){
+let data62 = data60.name;
+if(typeof data62 === "string"){
+if(func2(data62) < 1){
+const err172 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data62};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2772,9 +2770,8 @@ vErrors.push(err172);
 errors++;
 }
 }
-}
 else {
-const err173 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data63};
+const err173 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data62};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2784,9 +2781,11 @@ vErrors.push(err173);
 errors++;
 }
 }
-}
-else {
-const err174 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data61};
+if(data60.user !== undefined){
+let data63 = data60.user;
+if(typeof data63 === "string"){
+if(func2(data63) < 1){
+const err174 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data63};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2796,14 +2795,8 @@ vErrors.push(err174);
 errors++;
 }
 }
-if(data.mem_limit !== undefined){
-let data65 = data.mem_limit;
-const _errs257 = errors;
-let valid68 = false;
-let passing18 = null;
-const _errs258 = errors;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err175 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data65};
+else {
+const err175 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data63};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2812,9 +2805,10 @@ vErrors.push(err175);
 }
 errors++;
 }
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 < 0 || isNaN(data65)){
-const err176 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data65};
+}
+}
+else {
+const err176 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data60};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2824,15 +2818,15 @@ vErrors.push(err176);
 errors++;
 }
 }
-var _valid18 = _errs258 === errors;
-if(_valid18){
-valid68 = true;
-passing18 = 0;
-}
-const _errs260 = errors;
-if(typeof data65 === "string"){
-if(!pattern23.test(data65)){
-const err177 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data65};
+if(data.env_file !== undefined){
+let data64 = data.env_file;
+const _errs253 = errors;
+let valid68 = false;
+let passing18 = null;
+const _errs254 = errors;
+if(typeof data64 === "string"){
+if(func2(data64) < 1){
+const err177 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2843,7 +2837,7 @@ errors++;
 }
 }
 else {
-const err178 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data65};
+const err178 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2852,7 +2846,178 @@ vErrors.push(err178);
 }
 errors++;
 }
-var _valid18 = _errs260 === errors;
+var _valid18 = _errs254 === errors;
+if(_valid18){
+valid68 = true;
+passing18 = 0;
+}
+const _errs256 = errors;
+if(Array.isArray(data64)){
+const len12 = data64.length;
+for(let i15=0; i15<len12; i15++){
+let data65 = data64[i15];
+const _errs259 = errors;
+let valid71 = false;
+let passing19 = null;
+const _errs260 = errors;
+if(typeof data65 === "string"){
+if(func2(data65) < 1){
+const err179 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+else {
+const err180 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+var _valid19 = _errs260 === errors;
+if(_valid19){
+valid71 = true;
+passing19 = 0;
+}
+const _errs262 = errors;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.path === undefined){
+const err181 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+for(const key16 in data65){
+if(!(((key16 === "path") || (key16 === "required")) || (key16 === "format"))){
+const err182 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+if(data65.path !== undefined){
+let data66 = data65.path;
+if(typeof data66 === "string"){
+if(func2(data66) < 1){
+const err183 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+else {
+const err184 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+}
+if(data65.required !== undefined){
+let data67 = data65.required;
+if(typeof data67 !== "boolean"){
+const err185 = {instancePath:instancePath+"/env_file/" + i15+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data67};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+if(data65.format !== undefined){
+let data68 = data65.format;
+if("raw" !== data68){
+const err186 = {instancePath:instancePath+"/env_file/" + i15+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data68};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+}
+else {
+const err187 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+var _valid19 = _errs262 === errors;
+if(_valid19 && valid71){
+valid71 = false;
+passing19 = [passing19, 1];
+}
+else {
+if(_valid19){
+valid71 = true;
+passing19 = 1;
+}
+}
+if(!valid71){
+const err188 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data65};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+else {
+errors = _errs259;
+if(vErrors !== null){
+if(_errs259){
+vErrors.length = _errs259;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err189 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data64};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+var _valid18 = _errs256 === errors;
 if(_valid18 && valid68){
 valid68 = false;
 passing18 = [passing18, 1];
@@ -2864,205 +3029,7 @@ passing18 = 1;
 }
 }
 if(!valid68){
-const err179 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data65};
-if(vErrors === null){
-vErrors = [err179];
-}
-else {
-vErrors.push(err179);
-}
-errors++;
-}
-else {
-errors = _errs257;
-if(vErrors !== null){
-if(_errs257){
-vErrors.length = _errs257;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.mem_reservation !== undefined){
-let data66 = data.mem_reservation;
-const _errs266 = errors;
-let valid70 = false;
-let passing19 = null;
-const _errs267 = errors;
-if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
-const err180 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data66};
-if(vErrors === null){
-vErrors = [err180];
-}
-else {
-vErrors.push(err180);
-}
-errors++;
-}
-if((typeof data66 == "number") && (isFinite(data66))){
-if(data66 < 0 || isNaN(data66)){
-const err181 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data66};
-if(vErrors === null){
-vErrors = [err181];
-}
-else {
-vErrors.push(err181);
-}
-errors++;
-}
-}
-var _valid19 = _errs267 === errors;
-if(_valid19){
-valid70 = true;
-passing19 = 0;
-}
-const _errs269 = errors;
-if(typeof data66 === "string"){
-if(!pattern23.test(data66)){
-const err182 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data66};
-if(vErrors === null){
-vErrors = [err182];
-}
-else {
-vErrors.push(err182);
-}
-errors++;
-}
-}
-else {
-const err183 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data66};
-if(vErrors === null){
-vErrors = [err183];
-}
-else {
-vErrors.push(err183);
-}
-errors++;
-}
-var _valid19 = _errs269 === errors;
-if(_valid19 && valid70){
-valid70 = false;
-passing19 = [passing19, 1];
-}
-else {
-if(_valid19){
-valid70 = true;
-passing19 = 1;
-}
-}
-if(!valid70){
-const err184 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data66};
-if(vErrors === null){
-vErrors = [err184];
-}
-else {
-vErrors.push(err184);
-}
-errors++;
-}
-else {
-errors = _errs266;
-if(vErrors !== null){
-if(_errs266){
-vErrors.length = _errs266;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.memswap_limit !== undefined){
-let data67 = data.memswap_limit;
-const _errs274 = errors;
-let valid71 = false;
-let passing20 = null;
-const _errs275 = errors;
-if(-1 !== data67){
-const err185 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data67};
-if(vErrors === null){
-vErrors = [err185];
-}
-else {
-vErrors.push(err185);
-}
-errors++;
-}
-var _valid20 = _errs275 === errors;
-if(_valid20){
-valid71 = true;
-passing20 = 0;
-}
-const _errs276 = errors;
-const _errs278 = errors;
-let valid73 = false;
-let passing21 = null;
-const _errs279 = errors;
-if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
-const err186 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data67};
-if(vErrors === null){
-vErrors = [err186];
-}
-else {
-vErrors.push(err186);
-}
-errors++;
-}
-if((typeof data67 == "number") && (isFinite(data67))){
-if(data67 < 0 || isNaN(data67)){
-const err187 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data67};
-if(vErrors === null){
-vErrors = [err187];
-}
-else {
-vErrors.push(err187);
-}
-errors++;
-}
-}
-var _valid21 = _errs279 === errors;
-if(_valid21){
-valid73 = true;
-passing21 = 0;
-}
-const _errs281 = errors;
-if(typeof data67 === "string"){
-if(!pattern23.test(data67)){
-const err188 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data67};
-if(vErrors === null){
-vErrors = [err188];
-}
-else {
-vErrors.push(err188);
-}
-errors++;
-}
-}
-else {
-const err189 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data67};
-if(vErrors === null){
-vErrors = [err189];
-}
-else {
-vErrors.push(err189);
-}
-errors++;
-}
-var _valid21 = _errs281 === errors;
-if(_valid21 && valid73){
-valid73 = false;
-passing21 = [passing21, 1];
-}
-else {
-if(_valid21){
-valid73 = true;
-passing21 = 1;
-}
-}
-if(!valid73){
-const err190 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data67};
+const err190 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data64};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -3072,29 +3039,23 @@ vErrors.push(err190);
 errors++;
 }
 else {
-errors = _errs278;
+errors = _errs253;
 if(vErrors !== null){
-if(_errs278){
-vErrors.length = _errs278;
+if(_errs253){
+vErrors.length = _errs253;
 }
 else {
 vErrors = null;
 }
 }
 }
-var _valid20 = _errs276 === errors;
-if(_valid20 && valid71){
-valid71 = false;
-passing20 = [passing20, 1];
 }
-else {
-if(_valid20){
-valid71 = true;
-passing20 = 1;
-}
-}
-if(!valid71){
-const err191 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data67};
+if(data.logging !== undefined){
+let data69 = data.logging;
+if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
+for(const key17 in data69){
+if(!((key17 === "driver") || (key17 === "options"))){
+const err191 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data69};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -3103,27 +3064,12 @@ vErrors.push(err191);
 }
 errors++;
 }
-else {
-errors = _errs274;
-if(vErrors !== null){
-if(_errs274){
-vErrors.length = _errs274;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.cpus !== undefined){
-let data68 = data.cpus;
-const _errs288 = errors;
-let valid75 = false;
-let passing22 = null;
-const _errs289 = errors;
-if((typeof data68 == "number") && (isFinite(data68))){
-if(data68 < 0 || isNaN(data68)){
-const err192 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data68};
+if(data69.driver !== undefined){
+let data70 = data69.driver;
+if(typeof data70 === "string"){
+if(func2(data70) < 1){
+const err192 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data70};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -3134,7 +3080,7 @@ errors++;
 }
 }
 else {
-const err193 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data68};
+const err193 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data70};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -3143,15 +3089,14 @@ vErrors.push(err193);
 }
 errors++;
 }
-var _valid22 = _errs289 === errors;
-if(_valid22){
-valid75 = true;
-passing22 = 0;
 }
-const _errs291 = errors;
-if(typeof data68 === "string"){
-if(!pattern26.test(data68)){
-const err194 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data68};
+if(data69.options !== undefined){
+let data71 = data69.options;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+for(const key18 in data71){
+let data72 = data71[key18];
+if((((typeof data72 !== "string") && (!((typeof data72 == "number") && (isFinite(data72))))) && (typeof data72 !== "boolean")) && (data72 !== null)){
+const err194 = {instancePath:instancePath+"/logging/options/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data72};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -3161,8 +3106,9 @@ vErrors.push(err194);
 errors++;
 }
 }
+}
 else {
-const err195 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data68};
+const err195 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data71};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -3171,19 +3117,10 @@ vErrors.push(err195);
 }
 errors++;
 }
-var _valid22 = _errs291 === errors;
-if(_valid22 && valid75){
-valid75 = false;
-passing22 = [passing22, 1];
+}
 }
 else {
-if(_valid22){
-valid75 = true;
-passing22 = 1;
-}
-}
-if(!valid75){
-const err196 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data68};
+const err196 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data69};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -3192,22 +3129,15 @@ vErrors.push(err196);
 }
 errors++;
 }
-else {
-errors = _errs288;
-if(vErrors !== null){
-if(_errs288){
-vErrors.length = _errs288;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.cpu_shares !== undefined){
-let data69 = data.cpu_shares;
-if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
-const err197 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data69};
+if(data.mem_limit !== undefined){
+let data73 = data.mem_limit;
+const _errs283 = errors;
+let valid76 = false;
+let passing20 = null;
+const _errs284 = errors;
+if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
+const err197 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data73};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -3216,9 +3146,9 @@ vErrors.push(err197);
 }
 errors++;
 }
-if((typeof data69 == "number") && (isFinite(data69))){
-if(data69 < 0 || isNaN(data69)){
-const err198 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data69};
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 < 0 || isNaN(data73)){
+const err198 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data73};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -3228,11 +3158,15 @@ vErrors.push(err198);
 errors++;
 }
 }
+var _valid20 = _errs284 === errors;
+if(_valid20){
+valid76 = true;
+passing20 = 0;
 }
-if(data.pids_limit !== undefined){
-let data70 = data.pids_limit;
-if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
-const err199 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data70};
+const _errs286 = errors;
+if(typeof data73 === "string"){
+if(!pattern23.test(data73)){
+const err199 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data73};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -3241,9 +3175,9 @@ vErrors.push(err199);
 }
 errors++;
 }
-if((typeof data70 == "number") && (isFinite(data70))){
-if(data70 < -1 || isNaN(data70)){
-const err200 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data70};
+}
+else {
+const err200 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data73};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -3252,14 +3186,19 @@ vErrors.push(err200);
 }
 errors++;
 }
+var _valid20 = _errs286 === errors;
+if(_valid20 && valid76){
+valid76 = false;
+passing20 = [passing20, 1];
+}
+else {
+if(_valid20){
+valid76 = true;
+passing20 = 1;
 }
 }
-if(data.deploy !== undefined){
-let data71 = data.deploy;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-for(const key17 in data71){
-if(!(key17 === "resources")){
-const err201 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data71};
+if(!valid76){
+const err201 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data73};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -3268,13 +3207,26 @@ vErrors.push(err201);
 }
 errors++;
 }
+else {
+errors = _errs283;
+if(vErrors !== null){
+if(_errs283){
+vErrors.length = _errs283;
 }
-if(data71.resources !== undefined){
-let data72 = data71.resources;
-if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
-for(const key18 in data72){
-if(!((key18 === "limits") || (key18 === "reservations"))){
-const err202 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data72};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.mem_reservation !== undefined){
+let data74 = data.mem_reservation;
+const _errs292 = errors;
+let valid78 = false;
+let passing21 = null;
+const _errs293 = errors;
+if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
+const err202 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data74};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -3283,13 +3235,9 @@ vErrors.push(err202);
 }
 errors++;
 }
-}
-if(data72.limits !== undefined){
-let data73 = data72.limits;
-if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
-for(const key19 in data73){
-if(!(((key19 === "memory") || (key19 === "cpus")) || (key19 === "pids"))){
-const err203 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data73};
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 < 0 || isNaN(data74)){
+const err203 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data74};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -3299,14 +3247,15 @@ vErrors.push(err203);
 errors++;
 }
 }
-if(data73.memory !== undefined){
-let data74 = data73.memory;
-const _errs310 = errors;
-let valid80 = false;
-let passing23 = null;
-const _errs311 = errors;
-if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
-const err204 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data74};
+var _valid21 = _errs293 === errors;
+if(_valid21){
+valid78 = true;
+passing21 = 0;
+}
+const _errs295 = errors;
+if(typeof data74 === "string"){
+if(!pattern23.test(data74)){
+const err204 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data74};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -3315,9 +3264,9 @@ vErrors.push(err204);
 }
 errors++;
 }
-if((typeof data74 == "number") && (isFinite(data74))){
-if(data74 < 0 || isNaN(data74)){
-const err205 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data74};
+}
+else {
+const err205 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data74};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -3326,16 +3275,19 @@ vErrors.push(err205);
 }
 errors++;
 }
+var _valid21 = _errs295 === errors;
+if(_valid21 && valid78){
+valid78 = false;
+passing21 = [passing21, 1];
 }
-var _valid23 = _errs311 === errors;
-if(_valid23){
-valid80 = true;
-passing23 = 0;
+else {
+if(_valid21){
+valid78 = true;
+passing21 = 1;
 }
-const _errs313 = errors;
-if(typeof data74 === "string"){
-if(!pattern23.test(data74)){
-const err206 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data74};
+}
+if(!valid78){
+const err206 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data74};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -3344,9 +3296,26 @@ vErrors.push(err206);
 }
 errors++;
 }
+else {
+errors = _errs292;
+if(vErrors !== null){
+if(_errs292){
+vErrors.length = _errs292;
 }
 else {
-const err207 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data74};
+vErrors = null;
+}
+}
+}
+}
+if(data.memswap_limit !== undefined){
+let data75 = data.memswap_limit;
+const _errs300 = errors;
+let valid79 = false;
+let passing22 = null;
+const _errs301 = errors;
+if(-1 !== data75){
+const err207 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data75};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -3355,19 +3324,18 @@ vErrors.push(err207);
 }
 errors++;
 }
-var _valid23 = _errs313 === errors;
-if(_valid23 && valid80){
-valid80 = false;
-passing23 = [passing23, 1];
+var _valid22 = _errs301 === errors;
+if(_valid22){
+valid79 = true;
+passing22 = 0;
 }
-else {
-if(_valid23){
-valid80 = true;
-passing23 = 1;
-}
-}
-if(!valid80){
-const err208 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data74};
+const _errs302 = errors;
+const _errs304 = errors;
+let valid81 = false;
+let passing23 = null;
+const _errs305 = errors;
+if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
+const err208 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data75};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -3376,27 +3344,9 @@ vErrors.push(err208);
 }
 errors++;
 }
-else {
-errors = _errs310;
-if(vErrors !== null){
-if(_errs310){
-vErrors.length = _errs310;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data73.cpus !== undefined){
-let data75 = data73.cpus;
-const _errs319 = errors;
-let valid82 = false;
-let passing24 = null;
-const _errs320 = errors;
 if((typeof data75 == "number") && (isFinite(data75))){
 if(data75 < 0 || isNaN(data75)){
-const err209 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data75};
+const err209 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data75};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -3406,8 +3356,15 @@ vErrors.push(err209);
 errors++;
 }
 }
-else {
-const err210 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data75};
+var _valid23 = _errs305 === errors;
+if(_valid23){
+valid81 = true;
+passing23 = 0;
+}
+const _errs307 = errors;
+if(typeof data75 === "string"){
+if(!pattern23.test(data75)){
+const err210 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data75};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -3416,15 +3373,9 @@ vErrors.push(err210);
 }
 errors++;
 }
-var _valid24 = _errs320 === errors;
-if(_valid24){
-valid82 = true;
-passing24 = 0;
 }
-const _errs322 = errors;
-if(typeof data75 === "string"){
-if(!pattern26.test(data75)){
-const err211 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data75};
+else {
+const err211 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data75};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -3433,9 +3384,19 @@ vErrors.push(err211);
 }
 errors++;
 }
+var _valid23 = _errs307 === errors;
+if(_valid23 && valid81){
+valid81 = false;
+passing23 = [passing23, 1];
 }
 else {
-const err212 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data75};
+if(_valid23){
+valid81 = true;
+passing23 = 1;
+}
+}
+if(!valid81){
+const err212 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data75};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -3444,19 +3405,30 @@ vErrors.push(err212);
 }
 errors++;
 }
-var _valid24 = _errs322 === errors;
-if(_valid24 && valid82){
-valid82 = false;
-passing24 = [passing24, 1];
+else {
+errors = _errs304;
+if(vErrors !== null){
+if(_errs304){
+vErrors.length = _errs304;
 }
 else {
-if(_valid24){
-valid82 = true;
-passing24 = 1;
+vErrors = null;
 }
 }
-if(!valid82){
-const err213 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data75};
+}
+var _valid22 = _errs302 === errors;
+if(_valid22 && valid79){
+valid79 = false;
+passing22 = [passing22, 1];
+}
+else {
+if(_valid22){
+valid79 = true;
+passing22 = 1;
+}
+}
+if(!valid79){
+const err213 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data75};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -3466,10 +3438,10 @@ vErrors.push(err213);
 errors++;
 }
 else {
-errors = _errs319;
+errors = _errs300;
 if(vErrors !== null){
-if(_errs319){
-vErrors.length = _errs319;
+if(_errs300){
+vErrors.length = _errs300;
 }
 else {
 vErrors = null;
@@ -3477,10 +3449,15 @@ vErrors = null;
 }
 }
 }
-if(data73.pids !== undefined){
-let data76 = data73.pids;
-if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
-const err214 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data76};
+if(data.cpus !== undefined){
+let data76 = data.cpus;
+const _errs314 = errors;
+let valid83 = false;
+let passing24 = null;
+const _errs315 = errors;
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 < 0 || isNaN(data76)){
+const err214 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data76};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -3489,9 +3466,9 @@ vErrors.push(err214);
 }
 errors++;
 }
-if((typeof data76 == "number") && (isFinite(data76))){
-if(data76 < -1 || isNaN(data76)){
-const err215 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data76};
+}
+else {
+const err215 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data76};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -3500,11 +3477,15 @@ vErrors.push(err215);
 }
 errors++;
 }
+var _valid24 = _errs315 === errors;
+if(_valid24){
+valid83 = true;
+passing24 = 0;
 }
-}
-}
-else {
-const err216 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data73};
+const _errs317 = errors;
+if(typeof data76 === "string"){
+if(!pattern26.test(data76)){
+const err216 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data76};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -3514,12 +3495,8 @@ vErrors.push(err216);
 errors++;
 }
 }
-if(data72.reservations !== undefined){
-let data77 = data72.reservations;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-for(const key20 in data77){
-if(!((key20 === "memory") || (key20 === "cpus"))){
-const err217 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data77};
+else {
+const err217 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data76};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -3528,15 +3505,19 @@ vErrors.push(err217);
 }
 errors++;
 }
+var _valid24 = _errs317 === errors;
+if(_valid24 && valid83){
+valid83 = false;
+passing24 = [passing24, 1];
 }
-if(data77.memory !== undefined){
-let data78 = data77.memory;
-const _errs333 = errors;
-let valid85 = false;
-let passing25 = null;
-const _errs334 = errors;
-if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
-const err218 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data78};
+else {
+if(_valid24){
+valid83 = true;
+passing24 = 1;
+}
+}
+if(!valid83){
+const err218 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data76};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -3545,9 +3526,22 @@ vErrors.push(err218);
 }
 errors++;
 }
-if((typeof data78 == "number") && (isFinite(data78))){
-if(data78 < 0 || isNaN(data78)){
-const err219 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data78};
+else {
+errors = _errs314;
+if(vErrors !== null){
+if(_errs314){
+vErrors.length = _errs314;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cpu_shares !== undefined){
+let data77 = data.cpu_shares;
+if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){
+const err219 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data77};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -3556,16 +3550,9 @@ vErrors.push(err219);
 }
 errors++;
 }
-}
-var _valid25 = _errs334 === errors;
-if(_valid25){
-valid85 = true;
-passing25 = 0;
-}
-const _errs336 = errors;
-if(typeof data78 === "string"){
-if(!pattern23.test(data78)){
-const err220 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data78};
+if((typeof data77 == "number") && (isFinite(data77))){
+if(data77 < 0 || isNaN(data77)){
+const err220 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data77};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -3575,8 +3562,11 @@ vErrors.push(err220);
 errors++;
 }
 }
-else {
-const err221 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data78};
+}
+if(data.pids_limit !== undefined){
+let data78 = data.pids_limit;
+if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
+const err221 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data78};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -3585,19 +3575,9 @@ vErrors.push(err221);
 }
 errors++;
 }
-var _valid25 = _errs336 === errors;
-if(_valid25 && valid85){
-valid85 = false;
-passing25 = [passing25, 1];
-}
-else {
-if(_valid25){
-valid85 = true;
-passing25 = 1;
-}
-}
-if(!valid85){
-const err222 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data78};
+if((typeof data78 == "number") && (isFinite(data78))){
+if(data78 < -1 || isNaN(data78)){
+const err222 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data78};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3606,27 +3586,14 @@ vErrors.push(err222);
 }
 errors++;
 }
-else {
-errors = _errs333;
-if(vErrors !== null){
-if(_errs333){
-vErrors.length = _errs333;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-if(data77.cpus !== undefined){
-let data79 = data77.cpus;
-const _errs342 = errors;
-let valid87 = false;
-let passing26 = null;
-const _errs343 = errors;
-if((typeof data79 == "number") && (isFinite(data79))){
-if(data79 < 0 || isNaN(data79)){
-const err223 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data79};
+if(data.deploy !== undefined){
+let data79 = data.deploy;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+for(const key19 in data79){
+if(!(key19 === "resources")){
+const err223 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data79};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3636,8 +3603,12 @@ vErrors.push(err223);
 errors++;
 }
 }
-else {
-const err224 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data79};
+if(data79.resources !== undefined){
+let data80 = data79.resources;
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+for(const key20 in data80){
+if(!((key20 === "limits") || (key20 === "reservations"))){
+const err224 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3646,15 +3617,13 @@ vErrors.push(err224);
 }
 errors++;
 }
-var _valid26 = _errs343 === errors;
-if(_valid26){
-valid87 = true;
-passing26 = 0;
 }
-const _errs345 = errors;
-if(typeof data79 === "string"){
-if(!pattern26.test(data79)){
-const err225 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data79};
+if(data80.limits !== undefined){
+let data81 = data80.limits;
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+for(const key21 in data81){
+if(!(((key21 === "memory") || (key21 === "cpus")) || (key21 === "pids"))){
+const err225 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3664,8 +3633,14 @@ vErrors.push(err225);
 errors++;
 }
 }
-else {
-const err226 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data79};
+if(data81.memory !== undefined){
+let data82 = data81.memory;
+const _errs336 = errors;
+let valid88 = false;
+let passing25 = null;
+const _errs337 = errors;
+if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
+const err226 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data82};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3674,19 +3649,9 @@ vErrors.push(err226);
 }
 errors++;
 }
-var _valid26 = _errs345 === errors;
-if(_valid26 && valid87){
-valid87 = false;
-passing26 = [passing26, 1];
-}
-else {
-if(_valid26){
-valid87 = true;
-passing26 = 1;
-}
-}
-if(!valid87){
-const err227 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data79};
+if((typeof data82 == "number") && (isFinite(data82))){
+if(data82 < 0 || isNaN(data82)){
+const err227 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data82};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3695,21 +3660,16 @@ vErrors.push(err227);
 }
 errors++;
 }
-else {
-errors = _errs342;
-if(vErrors !== null){
-if(_errs342){
-vErrors.length = _errs342;
 }
-else {
-vErrors = null;
+var _valid25 = _errs337 === errors;
+if(_valid25){
+valid88 = true;
+passing25 = 0;
 }
-}
-}
-}
-}
-else {
-const err228 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data77};
+const _errs339 = errors;
+if(typeof data82 === "string"){
+if(!pattern23.test(data82)){
+const err228 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data82};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3719,9 +3679,8 @@ vErrors.push(err228);
 errors++;
 }
 }
-}
 else {
-const err229 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data72};
+const err229 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data82};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3730,10 +3689,19 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
+var _valid25 = _errs339 === errors;
+if(_valid25 && valid88){
+valid88 = false;
+passing25 = [passing25, 1];
 }
 else {
-const err230 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data71};
+if(_valid25){
+valid88 = true;
+passing25 = 1;
+}
+}
+if(!valid88){
+const err230 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data82};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3742,15 +3710,27 @@ vErrors.push(err230);
 }
 errors++;
 }
+else {
+errors = _errs336;
+if(vErrors !== null){
+if(_errs336){
+vErrors.length = _errs336;
 }
-if(data.shm_size !== undefined){
-let data80 = data.shm_size;
-const _errs351 = errors;
-let valid89 = false;
-let passing27 = null;
-const _errs352 = errors;
-if(!(((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80))) && (isFinite(data80)))){
-const err231 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data80};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data81.cpus !== undefined){
+let data83 = data81.cpus;
+const _errs345 = errors;
+let valid90 = false;
+let passing26 = null;
+const _errs346 = errors;
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 < 0 || isNaN(data83)){
+const err231 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data83};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3759,9 +3739,9 @@ vErrors.push(err231);
 }
 errors++;
 }
-if((typeof data80 == "number") && (isFinite(data80))){
-if(data80 < 0 || isNaN(data80)){
-const err232 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data80};
+}
+else {
+const err232 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data83};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3770,16 +3750,15 @@ vErrors.push(err232);
 }
 errors++;
 }
+var _valid26 = _errs346 === errors;
+if(_valid26){
+valid90 = true;
+passing26 = 0;
 }
-var _valid27 = _errs352 === errors;
-if(_valid27){
-valid89 = true;
-passing27 = 0;
-}
-const _errs354 = errors;
-if(typeof data80 === "string"){
-if(!pattern23.test(data80)){
-const err233 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data80};
+const _errs348 = errors;
+if(typeof data83 === "string"){
+if(!pattern26.test(data83)){
+const err233 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data83};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3790,7 +3769,7 @@ errors++;
 }
 }
 else {
-const err234 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data80};
+const err234 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data83};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3799,19 +3778,19 @@ vErrors.push(err234);
 }
 errors++;
 }
-var _valid27 = _errs354 === errors;
-if(_valid27 && valid89){
-valid89 = false;
-passing27 = [passing27, 1];
+var _valid26 = _errs348 === errors;
+if(_valid26 && valid90){
+valid90 = false;
+passing26 = [passing26, 1];
 }
 else {
-if(_valid27){
-valid89 = true;
-passing27 = 1;
+if(_valid26){
+valid90 = true;
+passing26 = 1;
 }
 }
-if(!valid89){
-const err235 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data80};
+if(!valid90){
+const err235 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data83};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3821,10 +3800,10 @@ vErrors.push(err235);
 errors++;
 }
 else {
-errors = _errs351;
+errors = _errs345;
 if(vErrors !== null){
-if(_errs351){
-vErrors.length = _errs351;
+if(_errs345){
+vErrors.length = _errs345;
 }
 else {
 vErrors = null;
@@ -3832,14 +3811,10 @@ vErrors = null;
 }
 }
 }
-if(data.ulimits !== undefined){
-let data81 = data.ulimits;
-if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
-for(const key21 in data81){
-const _errs360 = errors;
-if(typeof key21 === "string"){
-if(!pattern32.test(key21)){
-const err236 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key21,propertyName:key21};
+if(data81.pids !== undefined){
+let data84 = data81.pids;
+if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
+const err236 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3848,10 +3823,9 @@ vErrors.push(err236);
 }
 errors++;
 }
-}
-var valid90 = _errs360 === errors;
-if(!valid90){
-const err237 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data81};
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 < -1 || isNaN(data84)){
+const err237 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3861,14 +3835,10 @@ vErrors.push(err237);
 errors++;
 }
 }
-for(const key22 in data81){
-let data82 = data81[key22];
-const _errs364 = errors;
-let valid92 = false;
-let passing28 = null;
-const _errs365 = errors;
-if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
-const err238 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data82};
+}
+}
+else {
+const err238 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3877,9 +3847,13 @@ vErrors.push(err238);
 }
 errors++;
 }
-if((typeof data82 == "number") && (isFinite(data82))){
-if(data82 < -1 || isNaN(data82)){
-const err239 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data82};
+}
+if(data80.reservations !== undefined){
+let data85 = data80.reservations;
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+for(const key22 in data85){
+if(!((key22 === "memory") || (key22 === "cpus"))){
+const err239 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3889,15 +3863,14 @@ vErrors.push(err239);
 errors++;
 }
 }
-var _valid28 = _errs365 === errors;
-if(_valid28){
-valid92 = true;
-passing28 = 0;
-}
-const _errs367 = errors;
-if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
-if(data82.soft === undefined){
-const err240 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data82};
+if(data85.memory !== undefined){
+let data86 = data85.memory;
+const _errs359 = errors;
+let valid93 = false;
+let passing27 = null;
+const _errs360 = errors;
+if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
+const err240 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data86};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3906,8 +3879,9 @@ vErrors.push(err240);
 }
 errors++;
 }
-if(data82.hard === undefined){
-const err241 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data82};
+if((typeof data86 == "number") && (isFinite(data86))){
+if(data86 < 0 || isNaN(data86)){
+const err241 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data86};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3916,9 +3890,16 @@ vErrors.push(err241);
 }
 errors++;
 }
-for(const key23 in data82){
-if(!((key23 === "soft") || (key23 === "hard"))){
-const err242 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data82};
+}
+var _valid27 = _errs360 === errors;
+if(_valid27){
+valid93 = true;
+passing27 = 0;
+}
+const _errs362 = errors;
+if(typeof data86 === "string"){
+if(!pattern23.test(data86)){
+const err242 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data86};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3928,10 +3909,8 @@ vErrors.push(err242);
 errors++;
 }
 }
-if(data82.soft !== undefined){
-let data83 = data82.soft;
-if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
-const err243 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data83};
+else {
+const err243 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data86};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3940,9 +3919,19 @@ vErrors.push(err243);
 }
 errors++;
 }
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 < -1 || isNaN(data83)){
-const err244 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data83};
+var _valid27 = _errs362 === errors;
+if(_valid27 && valid93){
+valid93 = false;
+passing27 = [passing27, 1];
+}
+else {
+if(_valid27){
+valid93 = true;
+passing27 = 1;
+}
+}
+if(!valid93){
+const err244 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data86};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3951,12 +3940,27 @@ vErrors.push(err244);
 }
 errors++;
 }
+else {
+errors = _errs359;
+if(vErrors !== null){
+if(_errs359){
+vErrors.length = _errs359;
+}
+else {
+vErrors = null;
 }
 }
-if(data82.hard !== undefined){
-let data84 = data82.hard;
-if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
-const err245 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data84};
+}
+}
+if(data85.cpus !== undefined){
+let data87 = data85.cpus;
+const _errs368 = errors;
+let valid95 = false;
+let passing28 = null;
+const _errs369 = errors;
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 < 0 || isNaN(data87)){
+const err245 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data87};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3965,9 +3969,9 @@ vErrors.push(err245);
 }
 errors++;
 }
-if((typeof data84 == "number") && (isFinite(data84))){
-if(data84 < -1 || isNaN(data84)){
-const err246 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data84};
+}
+else {
+const err246 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data87};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3976,11 +3980,15 @@ vErrors.push(err246);
 }
 errors++;
 }
+var _valid28 = _errs369 === errors;
+if(_valid28){
+valid95 = true;
+passing28 = 0;
 }
-}
-}
-else {
-const err247 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data82};
+const _errs371 = errors;
+if(typeof data87 === "string"){
+if(!pattern26.test(data87)){
+const err247 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data87};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3989,19 +3997,9 @@ vErrors.push(err247);
 }
 errors++;
 }
-var _valid28 = _errs367 === errors;
-if(_valid28 && valid92){
-valid92 = false;
-passing28 = [passing28, 1];
 }
 else {
-if(_valid28){
-valid92 = true;
-passing28 = 1;
-}
-}
-if(!valid92){
-const err248 = {instancePath:instancePath+"/ulimits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data82};
+const err248 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data87};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -4010,11 +4008,32 @@ vErrors.push(err248);
 }
 errors++;
 }
+var _valid28 = _errs371 === errors;
+if(_valid28 && valid95){
+valid95 = false;
+passing28 = [passing28, 1];
+}
 else {
-errors = _errs364;
+if(_valid28){
+valid95 = true;
+passing28 = 1;
+}
+}
+if(!valid95){
+const err249 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data87};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+else {
+errors = _errs368;
 if(vErrors !== null){
-if(_errs364){
-vErrors.length = _errs364;
+if(_errs368){
+vErrors.length = _errs368;
 }
 else {
 vErrors = null;
@@ -4024,29 +4043,7 @@ vErrors = null;
 }
 }
 else {
-const err249 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data81};
-if(vErrors === null){
-vErrors = [err249];
-}
-else {
-vErrors.push(err249);
-}
-errors++;
-}
-}
-if(data.extra_hosts !== undefined){
-let data85 = data.extra_hosts;
-const _errs376 = errors;
-let valid94 = false;
-let passing29 = null;
-const _errs377 = errors;
-if(Array.isArray(data85)){
-const len11 = data85.length;
-for(let i14=0; i14<len11; i14++){
-let data86 = data85[i14];
-if(typeof data86 === "string"){
-if(!pattern33.test(data86)){
-const err250 = {instancePath:instancePath+"/extra_hosts/" + i14,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data86};
+const err250 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -4056,8 +4053,9 @@ vErrors.push(err250);
 errors++;
 }
 }
+}
 else {
-const err251 = {instancePath:instancePath+"/extra_hosts/" + i14,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data86};
+const err251 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -4069,7 +4067,7 @@ errors++;
 }
 }
 else {
-const err252 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data85};
+const err252 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data79};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -4078,18 +4076,15 @@ vErrors.push(err252);
 }
 errors++;
 }
-var _valid29 = _errs377 === errors;
-if(_valid29){
-valid94 = true;
-passing29 = 0;
 }
-const _errs382 = errors;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-for(const key24 in data85){
-let data87 = data85[key24];
-if(typeof data87 === "string"){
-if(func2(data87) < 1){
-const err253 = {instancePath:instancePath+"/extra_hosts/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data87};
+if(data.shm_size !== undefined){
+let data88 = data.shm_size;
+const _errs377 = errors;
+let valid97 = false;
+let passing29 = null;
+const _errs378 = errors;
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err253 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data88};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -4098,9 +4093,9 @@ vErrors.push(err253);
 }
 errors++;
 }
-}
-else {
-const err254 = {instancePath:instancePath+"/extra_hosts/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data87};
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 < 0 || isNaN(data88)){
+const err254 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data88};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -4110,9 +4105,15 @@ vErrors.push(err254);
 errors++;
 }
 }
+var _valid29 = _errs378 === errors;
+if(_valid29){
+valid97 = true;
+passing29 = 0;
 }
-else {
-const err255 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data85};
+const _errs380 = errors;
+if(typeof data88 === "string"){
+if(!pattern23.test(data88)){
+const err255 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data88};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -4121,19 +4122,9 @@ vErrors.push(err255);
 }
 errors++;
 }
-var _valid29 = _errs382 === errors;
-if(_valid29 && valid94){
-valid94 = false;
-passing29 = [passing29, 1];
 }
 else {
-if(_valid29){
-valid94 = true;
-passing29 = 1;
-}
-}
-if(!valid94){
-const err256 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data85};
+const err256 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data88};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -4142,27 +4133,19 @@ vErrors.push(err256);
 }
 errors++;
 }
-else {
-errors = _errs376;
-if(vErrors !== null){
-if(_errs376){
-vErrors.length = _errs376;
+var _valid29 = _errs380 === errors;
+if(_valid29 && valid97){
+valid97 = false;
+passing29 = [passing29, 1];
 }
 else {
-vErrors = null;
+if(_valid29){
+valid97 = true;
+passing29 = 1;
 }
 }
-}
-}
-if(data.cap_add !== undefined){
-let data88 = data.cap_add;
-if(Array.isArray(data88)){
-const len12 = data88.length;
-for(let i15=0; i15<len12; i15++){
-let data89 = data88[i15];
-if(typeof data89 === "string"){
-if(!pattern34.test(data89)){
-const err257 = {instancePath:instancePath+"/cap_add/" + i15,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data89};
+if(!valid97){
+const err257 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data88};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -4171,9 +4154,26 @@ vErrors.push(err257);
 }
 errors++;
 }
+else {
+errors = _errs377;
+if(vErrors !== null){
+if(_errs377){
+vErrors.length = _errs377;
 }
 else {
-const err258 = {instancePath:instancePath+"/cap_add/" + i15,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data89};
+vErrors = null;
+}
+}
+}
+}
+if(data.ulimits !== undefined){
+let data89 = data.ulimits;
+if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
+for(const key23 in data89){
+const _errs386 = errors;
+if(typeof key23 === "string"){
+if(!pattern32.test(key23)){
+const err258 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key23,propertyName:key23};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -4183,9 +4183,9 @@ vErrors.push(err258);
 errors++;
 }
 }
-}
-else {
-const err259 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data88};
+var valid98 = _errs386 === errors;
+if(!valid98){
+const err259 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data89};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -4195,15 +4195,14 @@ vErrors.push(err259);
 errors++;
 }
 }
-if(data.cap_drop !== undefined){
-let data90 = data.cap_drop;
-if(Array.isArray(data90)){
-const len13 = data90.length;
-for(let i16=0; i16<len13; i16++){
-let data91 = data90[i16];
-if(typeof data91 === "string"){
-if(!pattern34.test(data91)){
-const err260 = {instancePath:instancePath+"/cap_drop/" + i16,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data91};
+for(const key24 in data89){
+let data90 = data89[key24];
+const _errs390 = errors;
+let valid100 = false;
+let passing30 = null;
+const _errs391 = errors;
+if(!(((typeof data90 == "number") && (!(data90 % 1) && !isNaN(data90))) && (isFinite(data90)))){
+const err260 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -4212,9 +4211,9 @@ vErrors.push(err260);
 }
 errors++;
 }
-}
-else {
-const err261 = {instancePath:instancePath+"/cap_drop/" + i16,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data91};
+if((typeof data90 == "number") && (isFinite(data90))){
+if(data90 < -1 || isNaN(data90)){
+const err261 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -4224,9 +4223,15 @@ vErrors.push(err261);
 errors++;
 }
 }
+var _valid30 = _errs391 === errors;
+if(_valid30){
+valid100 = true;
+passing30 = 0;
 }
-else {
-const err262 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data90};
+const _errs393 = errors;
+if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
+if(data90.soft === undefined){
+const err262 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -4235,15 +4240,8 @@ vErrors.push(err262);
 }
 errors++;
 }
-}
-if(data.tmpfs !== undefined){
-let data92 = data.tmpfs;
-const _errs400 = errors;
-let valid103 = false;
-let passing30 = null;
-const _errs401 = errors;
-if(typeof data92 !== "string"){
-const err263 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data92};
+if(data90.hard === undefined){
+const err263 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -4252,18 +4250,9 @@ vErrors.push(err263);
 }
 errors++;
 }
-var _valid30 = _errs401 === errors;
-if(_valid30){
-valid103 = true;
-passing30 = 0;
-}
-const _errs403 = errors;
-if(Array.isArray(data92)){
-const len14 = data92.length;
-for(let i17=0; i17<len14; i17++){
-let data93 = data92[i17];
-if(typeof data93 !== "string"){
-const err264 = {instancePath:instancePath+"/tmpfs/" + i17,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data93};
+for(const key25 in data90){
+if(!((key25 === "soft") || (key25 === "hard"))){
+const err264 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -4273,9 +4262,10 @@ vErrors.push(err264);
 errors++;
 }
 }
-}
-else {
-const err265 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data92};
+if(data90.soft !== undefined){
+let data91 = data90.soft;
+if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){
+const err265 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -4284,19 +4274,9 @@ vErrors.push(err265);
 }
 errors++;
 }
-var _valid30 = _errs403 === errors;
-if(_valid30 && valid103){
-valid103 = false;
-passing30 = [passing30, 1];
-}
-else {
-if(_valid30){
-valid103 = true;
-passing30 = 1;
-}
-}
-if(!valid103){
-const err266 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data92};
+if((typeof data91 == "number") && (isFinite(data91))){
+if(data91 < -1 || isNaN(data91)){
+const err266 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -4305,22 +4285,12 @@ vErrors.push(err266);
 }
 errors++;
 }
-else {
-errors = _errs400;
-if(vErrors !== null){
-if(_errs400){
-vErrors.length = _errs400;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-if(data.read_only !== undefined){
-let data94 = data.read_only;
-if(typeof data94 !== "boolean"){
-const err267 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data94};
+if(data90.hard !== undefined){
+let data92 = data90.hard;
+if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
+const err267 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -4329,16 +4299,9 @@ vErrors.push(err267);
 }
 errors++;
 }
-}
-if(data.security_opt !== undefined){
-let data95 = data.security_opt;
-if(Array.isArray(data95)){
-const len15 = data95.length;
-for(let i18=0; i18<len15; i18++){
-let data96 = data95[i18];
-if(typeof data96 === "string"){
-if(func2(data96) < 1){
-const err268 = {instancePath:instancePath+"/security_opt/" + i18,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data96};
+if((typeof data92 == "number") && (isFinite(data92))){
+if(data92 < -1 || isNaN(data92)){
+const err268 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -4348,8 +4311,10 @@ vErrors.push(err268);
 errors++;
 }
 }
+}
+}
 else {
-const err269 = {instancePath:instancePath+"/security_opt/" + i18,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data96};
+const err269 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -4358,10 +4323,19 @@ vErrors.push(err269);
 }
 errors++;
 }
-}
+var _valid30 = _errs393 === errors;
+if(_valid30 && valid100){
+valid100 = false;
+passing30 = [passing30, 1];
 }
 else {
-const err270 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data95};
+if(_valid30){
+valid100 = true;
+passing30 = 1;
+}
+}
+if(!valid100){
+const err270 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data90};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -4370,18 +4344,21 @@ vErrors.push(err270);
 }
 errors++;
 }
+else {
+errors = _errs390;
+if(vErrors !== null){
+if(_errs390){
+vErrors.length = _errs390;
 }
-if(data.sysctls !== undefined){
-let data97 = data.sysctls;
-const _errs415 = errors;
-let valid108 = false;
-let passing31 = null;
-const _errs416 = errors;
-if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
-for(const key25 in data97){
-let data98 = data97[key25];
-if((typeof data98 !== "string") && (!((typeof data98 == "number") && (isFinite(data98))))){
-const err271 = {instancePath:instancePath+"/sysctls/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data98};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err271 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data89};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -4391,9 +4368,19 @@ vErrors.push(err271);
 errors++;
 }
 }
-}
-else {
-const err272 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data97};
+if(data.extra_hosts !== undefined){
+let data93 = data.extra_hosts;
+const _errs402 = errors;
+let valid102 = false;
+let passing31 = null;
+const _errs403 = errors;
+if(Array.isArray(data93)){
+const len13 = data93.length;
+for(let i16=0; i16<len13; i16++){
+let data94 = data93[i16];
+if(typeof data94 === "string"){
+if(!pattern33.test(data94)){
+const err272 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -4402,19 +4389,9 @@ vErrors.push(err272);
 }
 errors++;
 }
-var _valid31 = _errs416 === errors;
-if(_valid31){
-valid108 = true;
-passing31 = 0;
 }
-const _errs421 = errors;
-if(Array.isArray(data97)){
-const len16 = data97.length;
-for(let i19=0; i19<len16; i19++){
-let data99 = data97[i19];
-if(typeof data99 === "string"){
-if(!pattern36.test(data99)){
-const err273 = {instancePath:instancePath+"/sysctls/" + i19,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data99};
+else {
+const err273 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -4424,8 +4401,9 @@ vErrors.push(err273);
 errors++;
 }
 }
+}
 else {
-const err274 = {instancePath:instancePath+"/sysctls/" + i19,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data99};
+const err274 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data93};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -4434,10 +4412,18 @@ vErrors.push(err274);
 }
 errors++;
 }
+var _valid31 = _errs403 === errors;
+if(_valid31){
+valid102 = true;
+passing31 = 0;
 }
-}
-else {
-const err275 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data97};
+const _errs408 = errors;
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+for(const key26 in data93){
+let data95 = data93[key26];
+if(typeof data95 === "string"){
+if(func2(data95) < 1){
+const err275 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -4446,19 +4432,9 @@ vErrors.push(err275);
 }
 errors++;
 }
-var _valid31 = _errs421 === errors;
-if(_valid31 && valid108){
-valid108 = false;
-passing31 = [passing31, 1];
 }
 else {
-if(_valid31){
-valid108 = true;
-passing31 = 1;
-}
-}
-if(!valid108){
-const err276 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data97};
+const err276 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -4467,23 +4443,10 @@ vErrors.push(err276);
 }
 errors++;
 }
-else {
-errors = _errs415;
-if(vErrors !== null){
-if(_errs415){
-vErrors.length = _errs415;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.hostname !== undefined){
-let data100 = data.hostname;
-if(typeof data100 === "string"){
-if(func2(data100) < 1){
-const err277 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data100};
+const err277 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data93};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -4492,9 +4455,19 @@ vErrors.push(err277);
 }
 errors++;
 }
+var _valid31 = _errs408 === errors;
+if(_valid31 && valid102){
+valid102 = false;
+passing31 = [passing31, 1];
 }
 else {
-const err278 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data100};
+if(_valid31){
+valid102 = true;
+passing31 = 1;
+}
+}
+if(!valid102){
+const err278 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data93};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -4503,12 +4476,27 @@ vErrors.push(err278);
 }
 errors++;
 }
+else {
+errors = _errs402;
+if(vErrors !== null){
+if(_errs402){
+vErrors.length = _errs402;
 }
-if(data.domainname !== undefined){
-let data101 = data.domainname;
-if(typeof data101 === "string"){
-if(func2(data101) < 1){
-const err279 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data101};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cap_add !== undefined){
+let data96 = data.cap_add;
+if(Array.isArray(data96)){
+const len14 = data96.length;
+for(let i17=0; i17<len14; i17++){
+let data97 = data96[i17];
+if(typeof data97 === "string"){
+if(!pattern34.test(data97)){
+const err279 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data97};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -4519,7 +4507,7 @@ errors++;
 }
 }
 else {
-const err280 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data101};
+const err280 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data97};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -4529,14 +4517,9 @@ vErrors.push(err280);
 errors++;
 }
 }
-if(data.dns !== undefined){
-let data102 = data.dns;
-const _errs433 = errors;
-let valid113 = false;
-let passing32 = null;
-const _errs434 = errors;
-if(typeof data102 !== "string"){
-const err281 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data102};
+}
+else {
+const err281 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data96};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -4545,18 +4528,16 @@ vErrors.push(err281);
 }
 errors++;
 }
-var _valid32 = _errs434 === errors;
-if(_valid32){
-valid113 = true;
-passing32 = 0;
 }
-const _errs436 = errors;
-if(Array.isArray(data102)){
-const len17 = data102.length;
-for(let i20=0; i20<len17; i20++){
-let data103 = data102[i20];
-if(typeof data103 !== "string"){
-const err282 = {instancePath:instancePath+"/dns/" + i20,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data103};
+if(data.cap_drop !== undefined){
+let data98 = data.cap_drop;
+if(Array.isArray(data98)){
+const len15 = data98.length;
+for(let i18=0; i18<len15; i18++){
+let data99 = data98[i18];
+if(typeof data99 === "string"){
+if(!pattern34.test(data99)){
+const err282 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data99};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -4566,9 +4547,8 @@ vErrors.push(err282);
 errors++;
 }
 }
-}
 else {
-const err283 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data102};
+const err283 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data99};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -4577,19 +4557,10 @@ vErrors.push(err283);
 }
 errors++;
 }
-var _valid32 = _errs436 === errors;
-if(_valid32 && valid113){
-valid113 = false;
-passing32 = [passing32, 1];
+}
 }
 else {
-if(_valid32){
-valid113 = true;
-passing32 = 1;
-}
-}
-if(!valid113){
-const err284 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data102};
+const err284 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data98};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -4598,26 +4569,15 @@ vErrors.push(err284);
 }
 errors++;
 }
-else {
-errors = _errs433;
-if(vErrors !== null){
-if(_errs433){
-vErrors.length = _errs433;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.group_add !== undefined){
-let data104 = data.group_add;
-if(Array.isArray(data104)){
-const len18 = data104.length;
-for(let i21=0; i21<len18; i21++){
-let data105 = data104[i21];
-if((typeof data105 !== "string") && (!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105))))){
-const err285 = {instancePath:instancePath+"/group_add/" + i21,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data105};
+if(data.tmpfs !== undefined){
+let data100 = data.tmpfs;
+const _errs426 = errors;
+let valid111 = false;
+let passing32 = null;
+const _errs427 = errors;
+if(typeof data100 !== "string"){
+const err285 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data100};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -4626,10 +4586,18 @@ vErrors.push(err285);
 }
 errors++;
 }
+var _valid32 = _errs427 === errors;
+if(_valid32){
+valid111 = true;
+passing32 = 0;
 }
-}
-else {
-const err286 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data104};
+const _errs429 = errors;
+if(Array.isArray(data100)){
+const len16 = data100.length;
+for(let i19=0; i19<len16; i19++){
+let data101 = data100[i19];
+if(typeof data101 !== "string"){
+const err286 = {instancePath:instancePath+"/tmpfs/" + i19,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data101};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -4639,10 +4607,9 @@ vErrors.push(err286);
 errors++;
 }
 }
-if(data.privileged !== undefined){
-let data106 = data.privileged;
-if(typeof data106 !== "boolean"){
-const err287 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data106};
+}
+else {
+const err287 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data100};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -4651,12 +4618,19 @@ vErrors.push(err287);
 }
 errors++;
 }
+var _valid32 = _errs429 === errors;
+if(_valid32 && valid111){
+valid111 = false;
+passing32 = [passing32, 1];
 }
-if(data.platform !== undefined){
-let data107 = data.platform;
-if(typeof data107 === "string"){
-if(!pattern37.test(data107)){
-const err288 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data107};
+else {
+if(_valid32){
+valid111 = true;
+passing32 = 1;
+}
+}
+if(!valid111){
+const err288 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data100};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -4665,9 +4639,22 @@ vErrors.push(err288);
 }
 errors++;
 }
+else {
+errors = _errs426;
+if(vErrors !== null){
+if(_errs426){
+vErrors.length = _errs426;
 }
 else {
-const err289 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data107};
+vErrors = null;
+}
+}
+}
+}
+if(data.read_only !== undefined){
+let data102 = data.read_only;
+if(typeof data102 !== "boolean"){
+const err289 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data102};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -4677,10 +4664,15 @@ vErrors.push(err289);
 errors++;
 }
 }
-if(data.stdin_open !== undefined){
-let data108 = data.stdin_open;
-if(typeof data108 !== "boolean"){
-const err290 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data108};
+if(data.security_opt !== undefined){
+let data103 = data.security_opt;
+if(Array.isArray(data103)){
+const len17 = data103.length;
+for(let i20=0; i20<len17; i20++){
+let data104 = data103[i20];
+if(typeof data104 === "string"){
+if(func2(data104) < 1){
+const err290 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data104};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -4690,10 +4682,8 @@ vErrors.push(err290);
 errors++;
 }
 }
-if(data.tty !== undefined){
-let data109 = data.tty;
-if(typeof data109 !== "boolean"){
-const err291 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data109};
+else {
+const err291 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data104};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -4703,18 +4693,9 @@ vErrors.push(err291);
 errors++;
 }
 }
-if(data.expose !== undefined){
-let data110 = data.expose;
-if(Array.isArray(data110)){
-const len19 = data110.length;
-for(let i22=0; i22<len19; i22++){
-let data111 = data110[i22];
-const _errs457 = errors;
-let valid120 = false;
-let passing33 = null;
-const _errs458 = errors;
-if(!(((typeof data111 == "number") && (!(data111 % 1) && !isNaN(data111))) && (isFinite(data111)))){
-const err292 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data111};
+}
+else {
+const err292 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data103};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -4723,9 +4704,18 @@ vErrors.push(err292);
 }
 errors++;
 }
-if((typeof data111 == "number") && (isFinite(data111))){
-if(data111 > 65535 || isNaN(data111)){
-const err293 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data111};
+}
+if(data.sysctls !== undefined){
+let data105 = data.sysctls;
+const _errs441 = errors;
+let valid116 = false;
+let passing33 = null;
+const _errs442 = errors;
+if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
+for(const key27 in data105){
+let data106 = data105[key27];
+if((typeof data106 !== "string") && (!((typeof data106 == "number") && (isFinite(data106))))){
+const err293 = {instancePath:instancePath+"/sysctls/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data106};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -4734,8 +4724,10 @@ vErrors.push(err293);
 }
 errors++;
 }
-if(data111 < 1 || isNaN(data111)){
-const err294 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data111};
+}
+}
+else {
+const err294 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data105};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -4744,16 +4736,19 @@ vErrors.push(err294);
 }
 errors++;
 }
-}
-var _valid33 = _errs458 === errors;
+var _valid33 = _errs442 === errors;
 if(_valid33){
-valid120 = true;
+valid116 = true;
 passing33 = 0;
 }
-const _errs460 = errors;
-if(typeof data111 === "string"){
-if(!pattern38.test(data111)){
-const err295 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data111};
+const _errs447 = errors;
+if(Array.isArray(data105)){
+const len18 = data105.length;
+for(let i21=0; i21<len18; i21++){
+let data107 = data105[i21];
+if(typeof data107 === "string"){
+if(!pattern36.test(data107)){
+const err295 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -4764,7 +4759,7 @@ errors++;
 }
 }
 else {
-const err296 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data111};
+const err296 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -4773,19 +4768,10 @@ vErrors.push(err296);
 }
 errors++;
 }
-var _valid33 = _errs460 === errors;
-if(_valid33 && valid120){
-valid120 = false;
-passing33 = [passing33, 1];
+}
 }
 else {
-if(_valid33){
-valid120 = true;
-passing33 = 1;
-}
-}
-if(!valid120){
-const err297 = {instancePath:instancePath+"/expose/" + i22,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data111};
+const err297 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data105};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -4794,21 +4780,19 @@ vErrors.push(err297);
 }
 errors++;
 }
-else {
-errors = _errs457;
-if(vErrors !== null){
-if(_errs457){
-vErrors.length = _errs457;
+var _valid33 = _errs447 === errors;
+if(_valid33 && valid116){
+valid116 = false;
+passing33 = [passing33, 1];
 }
 else {
-vErrors = null;
+if(_valid33){
+valid116 = true;
+passing33 = 1;
 }
 }
-}
-}
-}
-else {
-const err298 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data110};
+if(!valid116){
+const err298 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data105};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -4817,20 +4801,23 @@ vErrors.push(err298);
 }
 errors++;
 }
+else {
+errors = _errs441;
+if(vErrors !== null){
+if(_errs441){
+vErrors.length = _errs441;
 }
-if(data.devices !== undefined){
-let data112 = data.devices;
-if(Array.isArray(data112)){
-const len20 = data112.length;
-for(let i23=0; i23<len20; i23++){
-let data113 = data112[i23];
-const _errs467 = errors;
-let valid123 = false;
-let passing34 = null;
-const _errs468 = errors;
-if(typeof data113 === "string"){
-if(!pattern39.test(data113)){
-const err299 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data113};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.hostname !== undefined){
+let data108 = data.hostname;
+if(typeof data108 === "string"){
+if(func2(data108) < 1){
+const err299 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data108};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -4841,7 +4828,7 @@ errors++;
 }
 }
 else {
-const err300 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data113};
+const err300 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data108};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -4850,15 +4837,12 @@ vErrors.push(err300);
 }
 errors++;
 }
-var _valid34 = _errs468 === errors;
-if(_valid34){
-valid123 = true;
-passing34 = 0;
 }
-const _errs471 = errors;
-if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
-if(data113.source === undefined){
-const err301 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data113};
+if(data.domainname !== undefined){
+let data109 = data.domainname;
+if(typeof data109 === "string"){
+if(func2(data109) < 1){
+const err301 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data109};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -4867,9 +4851,9 @@ vErrors.push(err301);
 }
 errors++;
 }
-for(const key26 in data113){
-if(!(((key26 === "source") || (key26 === "target")) || (key26 === "permissions"))){
-const err302 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data113};
+}
+else {
+const err302 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data109};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -4879,11 +4863,14 @@ vErrors.push(err302);
 errors++;
 }
 }
-if(data113.source !== undefined){
-let data114 = data113.source;
-if(typeof data114 === "string"){
-if(!pattern40.test(data114)){
-const err303 = {instancePath:instancePath+"/devices/" + i23+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data114};
+if(data.dns !== undefined){
+let data110 = data.dns;
+const _errs459 = errors;
+let valid121 = false;
+let passing34 = null;
+const _errs460 = errors;
+if(typeof data110 !== "string"){
+const err303 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data110};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -4892,9 +4879,18 @@ vErrors.push(err303);
 }
 errors++;
 }
+var _valid34 = _errs460 === errors;
+if(_valid34){
+valid121 = true;
+passing34 = 0;
 }
-else {
-const err304 = {instancePath:instancePath+"/devices/" + i23+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data114};
+const _errs462 = errors;
+if(Array.isArray(data110)){
+const len19 = data110.length;
+for(let i22=0; i22<len19; i22++){
+let data111 = data110[i22];
+if(typeof data111 !== "string"){
+const err304 = {instancePath:instancePath+"/dns/" + i22,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data111};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -4904,11 +4900,9 @@ vErrors.push(err304);
 errors++;
 }
 }
-if(data113.target !== undefined){
-let data115 = data113.target;
-if(typeof data115 === "string"){
-if(!pattern40.test(data115)){
-const err305 = {instancePath:instancePath+"/devices/" + i23+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data115};
+}
+else {
+const err305 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data110};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -4917,9 +4911,19 @@ vErrors.push(err305);
 }
 errors++;
 }
+var _valid34 = _errs462 === errors;
+if(_valid34 && valid121){
+valid121 = false;
+passing34 = [passing34, 1];
 }
 else {
-const err306 = {instancePath:instancePath+"/devices/" + i23+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data115};
+if(_valid34){
+valid121 = true;
+passing34 = 1;
+}
+}
+if(!valid121){
+const err306 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing34},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data110};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4928,12 +4932,26 @@ vErrors.push(err306);
 }
 errors++;
 }
+else {
+errors = _errs459;
+if(vErrors !== null){
+if(_errs459){
+vErrors.length = _errs459;
 }
-if(data113.permissions !== undefined){
-let data116 = data113.permissions;
-if(typeof data116 === "string"){
-if(!pattern42.test(data116)){
-const err307 = {instancePath:instancePath+"/devices/" + i23+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data116};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.group_add !== undefined){
+let data112 = data.group_add;
+if(Array.isArray(data112)){
+const len20 = data112.length;
+for(let i23=0; i23<len20; i23++){
+let data113 = data112[i23];
+if((typeof data113 !== "string") && (!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113))))){
+const err307 = {instancePath:instancePath+"/group_add/" + i23,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data113};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4943,8 +4961,9 @@ vErrors.push(err307);
 errors++;
 }
 }
+}
 else {
-const err308 = {instancePath:instancePath+"/devices/" + i23+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data116};
+const err308 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data112};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4954,9 +4973,10 @@ vErrors.push(err308);
 errors++;
 }
 }
-}
-else {
-const err309 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data113};
+if(data.privileged !== undefined){
+let data114 = data.privileged;
+if(typeof data114 !== "boolean"){
+const err309 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data114};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4965,19 +4985,12 @@ vErrors.push(err309);
 }
 errors++;
 }
-var _valid34 = _errs471 === errors;
-if(_valid34 && valid123){
-valid123 = false;
-passing34 = [passing34, 1];
 }
-else {
-if(_valid34){
-valid123 = true;
-passing34 = 1;
-}
-}
-if(!valid123){
-const err310 = {instancePath:instancePath+"/devices/" + i23,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing34},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data113};
+if(data.platform !== undefined){
+let data115 = data.platform;
+if(typeof data115 === "string"){
+if(!pattern37.test(data115)){
+const err310 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data115};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4986,21 +4999,9 @@ vErrors.push(err310);
 }
 errors++;
 }
-else {
-errors = _errs467;
-if(vErrors !== null){
-if(_errs467){
-vErrors.length = _errs467;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err311 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data112};
+const err311 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data115};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -5010,14 +5011,347 @@ vErrors.push(err311);
 errors++;
 }
 }
-}
-else {
-const err312 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+if(data.stdin_open !== undefined){
+let data116 = data.stdin_open;
+if(typeof data116 !== "boolean"){
+const err312 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data116};
 if(vErrors === null){
 vErrors = [err312];
 }
 else {
 vErrors.push(err312);
+}
+errors++;
+}
+}
+if(data.tty !== undefined){
+let data117 = data.tty;
+if(typeof data117 !== "boolean"){
+const err313 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data117};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+}
+if(data.expose !== undefined){
+let data118 = data.expose;
+if(Array.isArray(data118)){
+const len21 = data118.length;
+for(let i24=0; i24<len21; i24++){
+let data119 = data118[i24];
+const _errs483 = errors;
+let valid128 = false;
+let passing35 = null;
+const _errs484 = errors;
+if(!(((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119))) && (isFinite(data119)))){
+const err314 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+if((typeof data119 == "number") && (isFinite(data119))){
+if(data119 > 65535 || isNaN(data119)){
+const err315 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
+}
+errors++;
+}
+if(data119 < 1 || isNaN(data119)){
+const err316 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+}
+var _valid35 = _errs484 === errors;
+if(_valid35){
+valid128 = true;
+passing35 = 0;
+}
+const _errs486 = errors;
+if(typeof data119 === "string"){
+if(!pattern38.test(data119)){
+const err317 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+}
+else {
+const err318 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
+if(vErrors === null){
+vErrors = [err318];
+}
+else {
+vErrors.push(err318);
+}
+errors++;
+}
+var _valid35 = _errs486 === errors;
+if(_valid35 && valid128){
+valid128 = false;
+passing35 = [passing35, 1];
+}
+else {
+if(_valid35){
+valid128 = true;
+passing35 = 1;
+}
+}
+if(!valid128){
+const err319 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing35},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data119};
+if(vErrors === null){
+vErrors = [err319];
+}
+else {
+vErrors.push(err319);
+}
+errors++;
+}
+else {
+errors = _errs483;
+if(vErrors !== null){
+if(_errs483){
+vErrors.length = _errs483;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err320 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data118};
+if(vErrors === null){
+vErrors = [err320];
+}
+else {
+vErrors.push(err320);
+}
+errors++;
+}
+}
+if(data.devices !== undefined){
+let data120 = data.devices;
+if(Array.isArray(data120)){
+const len22 = data120.length;
+for(let i25=0; i25<len22; i25++){
+let data121 = data120[i25];
+const _errs493 = errors;
+let valid131 = false;
+let passing36 = null;
+const _errs494 = errors;
+if(typeof data121 === "string"){
+if(!pattern39.test(data121)){
+const err321 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
+if(vErrors === null){
+vErrors = [err321];
+}
+else {
+vErrors.push(err321);
+}
+errors++;
+}
+}
+else {
+const err322 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
+if(vErrors === null){
+vErrors = [err322];
+}
+else {
+vErrors.push(err322);
+}
+errors++;
+}
+var _valid36 = _errs494 === errors;
+if(_valid36){
+valid131 = true;
+passing36 = 0;
+}
+const _errs497 = errors;
+if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
+if(data121.source === undefined){
+const err323 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+for(const key28 in data121){
+if(!(((key28 === "source") || (key28 === "target")) || (key28 === "permissions"))){
+const err324 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+}
+if(data121.source !== undefined){
+let data122 = data121.source;
+if(typeof data122 === "string"){
+if(!pattern40.test(data122)){
+const err325 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
+}
+errors++;
+}
+}
+else {
+const err326 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
+if(vErrors === null){
+vErrors = [err326];
+}
+else {
+vErrors.push(err326);
+}
+errors++;
+}
+}
+if(data121.target !== undefined){
+let data123 = data121.target;
+if(typeof data123 === "string"){
+if(!pattern40.test(data123)){
+const err327 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
+if(vErrors === null){
+vErrors = [err327];
+}
+else {
+vErrors.push(err327);
+}
+errors++;
+}
+}
+else {
+const err328 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
+if(vErrors === null){
+vErrors = [err328];
+}
+else {
+vErrors.push(err328);
+}
+errors++;
+}
+}
+if(data121.permissions !== undefined){
+let data124 = data121.permissions;
+if(typeof data124 === "string"){
+if(!pattern42.test(data124)){
+const err329 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
+if(vErrors === null){
+vErrors = [err329];
+}
+else {
+vErrors.push(err329);
+}
+errors++;
+}
+}
+else {
+const err330 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
+if(vErrors === null){
+vErrors = [err330];
+}
+else {
+vErrors.push(err330);
+}
+errors++;
+}
+}
+}
+else {
+const err331 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+if(vErrors === null){
+vErrors = [err331];
+}
+else {
+vErrors.push(err331);
+}
+errors++;
+}
+var _valid36 = _errs497 === errors;
+if(_valid36 && valid131){
+valid131 = false;
+passing36 = [passing36, 1];
+}
+else {
+if(_valid36){
+valid131 = true;
+passing36 = 1;
+}
+}
+if(!valid131){
+const err332 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing36},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data121};
+if(vErrors === null){
+vErrors = [err332];
+}
+else {
+vErrors.push(err332);
+}
+errors++;
+}
+else {
+errors = _errs493;
+if(vErrors !== null){
+if(_errs493){
+vErrors.length = _errs493;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err333 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data120};
+if(vErrors === null){
+vErrors = [err333];
+}
+else {
+vErrors.push(err333);
+}
+errors++;
+}
+}
+}
+else {
+const err334 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
 }
 errors++;
 }
@@ -6402,13 +6736,17 @@ errors++;
 }
 if(data.secrets !== undefined){
 let data42 = data.secrets;
+const _errs148 = errors;
+let valid46 = false;
+let passing3 = null;
+const _errs149 = errors;
 if(Array.isArray(data42)){
 const len5 = data42.length;
 for(let i5=0; i5<len5; i5++){
 let data43 = data42[i5];
 if(typeof data43 === "string"){
 if(!pattern46.test(data43)){
-const err99 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.items,data:data43};
+const err99 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.oneOf[0].items,data:data43};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -6419,7 +6757,7 @@ errors++;
 }
 }
 else {
-const err100 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.items.type,parentSchema:schema31.properties.secrets.items,data:data43};
+const err100 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.oneOf[0].items.type,parentSchema:schema31.properties.secrets.oneOf[0].items,data:data43};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -6440,7 +6778,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err101 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema31.properties.secrets,data:data42};
+const err101 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema31.properties.secrets.oneOf[0],data:data42};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -6455,7 +6793,7 @@ indices0[item0] = i6;
 }
 }
 else {
-const err102 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.type,parentSchema:schema31.properties.secrets,data:data42};
+const err102 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.oneOf[0].type,parentSchema:schema31.properties.secrets.oneOf[0],data:data42};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -6464,15 +6802,204 @@ vErrors.push(err102);
 }
 errors++;
 }
+var _valid3 = _errs149 === errors;
+if(_valid3){
+valid46 = true;
+passing3 = 0;
 }
-}
-else {
-const err103 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const _errs154 = errors;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key25 in data42){
+let data44 = data42[key25];
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+if(data44.file === undefined){
+const err103 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema31.properties.secrets.oneOf[1].additionalProperties.required,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data44};
 if(vErrors === null){
 vErrors = [err103];
 }
 else {
 vErrors.push(err103);
+}
+errors++;
+}
+for(const key26 in data44){
+if(!(key26 === "file")){
+const err104 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data44};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data44.file !== undefined){
+let data45 = data44.file;
+if(typeof data45 === "string"){
+if(func2(data45) < 1){
+const err105 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file,data:data45};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file.type,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file,data:data45};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+}
+else {
+const err107 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.secrets.oneOf[1].additionalProperties.type,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data44};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.secrets.oneOf[1].type,parentSchema:schema31.properties.secrets.oneOf[1],data:data42};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+var _valid3 = _errs154 === errors;
+if(_valid3 && valid46){
+valid46 = false;
+passing3 = [passing3, 1];
+}
+else {
+if(_valid3){
+valid46 = true;
+passing3 = 1;
+}
+}
+if(!valid46){
+const err109 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema31.properties.secrets.oneOf,parentSchema:schema31.properties.secrets,data:data42};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+else {
+errors = _errs148;
+if(vErrors !== null){
+if(_errs148){
+vErrors.length = _errs148;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.configs !== undefined){
+let data46 = data.configs;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+for(const key27 in data46){
+let data47 = data46[key27];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.file === undefined){
+const err110 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema31.properties.configs.additionalProperties.required,parentSchema:schema31.properties.configs.additionalProperties,data:data47};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+for(const key28 in data47){
+if(!(key28 === "file")){
+const err111 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.configs.additionalProperties,data:data47};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(data47.file !== undefined){
+let data48 = data47.file;
+if(typeof data48 === "string"){
+if(func2(data48) < 1){
+const err112 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/configs/additionalProperties/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.configs.additionalProperties.properties.file,data:data48};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/configs/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.configs.additionalProperties.properties.file.type,parentSchema:schema31.properties.configs.additionalProperties.properties.file,data:data48};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configs.additionalProperties.type,parentSchema:schema31.properties.configs.additionalProperties,data:data47};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/configs",schemaPath:"#/properties/configs/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configs.type,parentSchema:schema31.properties.configs,data:data46};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+}
+else {
+const err116 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
 }
 errors++;
 }
