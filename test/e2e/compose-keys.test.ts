@@ -275,3 +275,65 @@ apps:
     expect(plan.code, output(plan)).toBe(0);
   });
 });
+
+describe('file-based secrets and configs on the real engine', () => {
+  const project3 = uniqueProject('compose-sec');
+  const net3 = `${project3}_net`;
+  const PASSWORD = 'pw-e2e-9d41c7aa';
+  let spec3: string;
+  const run3 = (args: string[]) => deployctl([...args, '--file', spec3]);
+
+  beforeAll(async () => {
+    spec3 = await writeSpec(
+      `version: 1
+project: ${project3}
+secrets:
+  db_password: { file: ./db_password.txt }
+configs:
+  app_conf: { file: ./app.conf }
+infra:
+  networks:
+    ${net3}: {}
+apps:
+  services:
+    api:
+      image: ${APP}:v1
+      networks: [${net3}]
+      secrets: [db_password]
+      configs: [{ source: app_conf, target: /etc/app.conf }]
+      healthcheck: { test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8000/health"], interval: 1s, timeout: 2s, retries: 30 }
+`,
+      { 'db_password.txt': PASSWORD, 'app.conf': 'mode=prod\n' },
+    );
+  });
+
+  afterAll(async () => {
+    await cleanupProject(project3);
+  });
+
+  it('mounts them read-only where Compose does; the content is never in labels or plan; an edit replaces', async () => {
+    const first = await run3(['apply', '-y', '--deploy-id', 'd1']);
+    expect(first.code, output(first)).toBe(0);
+    const name3 = `${project3}_api_d1`;
+    const c = await docker.getContainer(name3).inspect();
+    const secret = c.Mounts.find((m) => m.Destination === '/run/secrets/db_password');
+    expect(secret).toMatchObject({ Type: 'bind', RW: false });
+    expect(c.Mounts.find((m) => m.Destination === '/etc/app.conf')).toMatchObject({
+      Type: 'bind',
+      RW: false,
+    });
+    const read = await execIn(name3, ['sh', '-c', 'cat /run/secrets/db_password; echo; cat /etc/app.conf']);
+    expect(read.stdout.toString()).toBe(`${PASSWORD}\nmode=prod\n`);
+    expect(JSON.stringify(c.Config.Labels)).not.toContain(PASSWORD);
+
+    const same = await run3(['plan', '--deploy-id', 'd1', '--detailed-exitcode']);
+    expect(same.code, output(same)).toBe(0);
+
+    await writeFile(join(dirname(spec3), 'db_password.txt'), 'pw-e2e-changed-51ab');
+    const plan = await run3(['plan', '--deploy-id', 'd1', '--detailed-exitcode']);
+    expect(plan.code, output(plan)).toBe(2);
+    expect(plan.stdout).toContain('mountedFiles');
+    expect(plan.stdout + plan.stderr).not.toContain('pw-e2e-changed-51ab');
+    expect(plan.stdout + plan.stderr).not.toContain(PASSWORD);
+  });
+});
