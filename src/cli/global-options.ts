@@ -7,6 +7,7 @@ export interface GlobalArgs {
   color: boolean | undefined;
   'deploy-id': string | undefined;
   'events-file': string | undefined;
+  profile: string[] | undefined;
 }
 
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
@@ -39,6 +40,13 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
       type: 'string',
       describe:
         "Also append this run's lifecycle events (JSON Lines) to this file, e.g. a CI artifact (or $DEPLOYCTL_EVENTS_FILE)",
+      global: true,
+    })
+    .option('profile', {
+      type: 'string',
+      array: true,
+      describe:
+        'Deploy the services of this Compose profile too (repeatable; else $DEPLOYCTL_PROFILES, comma-separated)',
       global: true,
     });
 }
