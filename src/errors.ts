@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'BACKUP_FAILED'
   | 'NO_SPACE'
   | 'RESTORE_FAILED'
+  | 'TRAFFIC_SWITCH_FAILED'
   | 'INTERNAL';
 
 export interface ErrorOptions {

@@ -67,4 +67,12 @@ export interface RawSpec {
   history?: { keep?: number };
   notify?: { webhooks?: { url: string; events?: string[]; format?: 'json' | 'slack' }[] };
   secrets?: string[];
+  proxy?: RawProxy;
+}
+
+export interface RawProxy {
+  service: string;
+  listen?: number;
+  drain?: RawDuration;
+  routes: { host?: string; service: string; port: number; drain?: RawDuration }[];
 }
