@@ -2,7 +2,8 @@
 # Builds the local fixture images the tests and the demo run, without any registry:
 #   deployctl-fixture/app:v1, :v2  busybox-static httpd; /version answers v1 or v2
 #   deployctl-fixture/postgres:15  Debian bookworm minbase + postgresql-15 (debootstrap)
-#   deployctl-fixture/proxy:caddy  Debian's caddy package (2.6) + busybox; admin API on localhost:2019
+#   deployctl-fixture/proxy:caddy  Debian's caddy package (2.6) + busybox: an edge on :80 in front of
+#                                  deployctl's routes on :8080, admin API on localhost:2019
 # Each image is built only when missing (FORCE=1 rebuilds). Needs root the first time on a
 # machine without busybox-static/debootstrap (installs them from Debian's packages).
 set -euo pipefail
@@ -101,7 +102,7 @@ build_proxy() {
     [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
   done
   cp "$images/proxy/entrypoint.sh" "$root/entrypoint.sh"
-  cp "$images/proxy/bootstrap.json" "$root/etc/caddy/bootstrap.json"
+  cp "$images/proxy/bootstrap.json" "$images/proxy/edge.json" "$root/etc/caddy/"
   echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
   chmod 1777 "$root/tmp"
   tar -C "$root" -c . | docker import \

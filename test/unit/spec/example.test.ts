@@ -46,7 +46,7 @@ describe('examples/sancho/deployctl.yaml', () => {
     ]);
     expect(spec.proxy).toEqual({
       service: 'proxy',
-      listen: 80,
+      listen: 8080,
       routes: [
         { host: 'api.sancho.localhost', service: 'backend', port: 8000 },
         { service: 'frontend', port: 8000 },
