@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'NO_SPACE'
   | 'RESTORE_FAILED'
   | 'TRAFFIC_SWITCH_FAILED'
+  | 'ROLLBACK_UNAVAILABLE'
+  | 'ROLLBACK_FAILED'
   | 'INTERNAL';
 
 export interface ErrorOptions {

@@ -7,6 +7,7 @@ import { normalizeService, type ServiceContext } from './normalize-service.js';
 import { normalizeProxy } from './proxy.js';
 import type { RawResource, RawSpec } from './raw.js';
 import { checkSemantics } from './semantic.js';
+import { parseDuration } from './duration.js';
 
 export interface NormalizeInput {
   raw: RawSpec;
@@ -94,6 +95,7 @@ export function normalizeSpec(input: NormalizeInput, ctx: NormalizeContext): Spe
     apps: { services: apps.map(withHash) },
     cleanup: {
       keepGenerations: raw.cleanup?.keep_generations ?? DEFAULT_KEEP_GENERATIONS,
+      ...maxAge(raw.cleanup?.max_age),
       protect: [...(raw.cleanup?.protect ?? [])],
     },
     backups: {
@@ -158,4 +160,10 @@ function specHash(spec: Omit<Spec, 'specHash' | 'history' | 'notify'>, secrets: 
       }),
     ),
   );
+}
+
+/** cleanup.max_age in ms, absent when unset (so specs without it keep their hash). The schema checked the form. */
+function maxAge(value: string | number | undefined): { maxAgeMs?: number } {
+  const ms = value === undefined ? undefined : parseDuration(value);
+  return ms === undefined ? {} : { maxAgeMs: ms };
 }

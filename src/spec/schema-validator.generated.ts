@@ -3,21 +3,21 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"proxy":{"description":"Traffic switching through a reverse proxy deployctl drives (Caddy 2). The proxy is an infra service (protected: never recreated or restarted by a deploy); after each new app generation is healthy, deployctl loads routes to that generation's containers into it (atomic, in-flight requests finish), then waits each routed service's drain period before stopping the old generation.","type":"object","additionalProperties":false,"required":["service","routes"],"properties":{"service":{"description":"The infra service running Caddy 2 (e.g. deployctl-fixture/proxy:caddy or caddy:2 started with `caddy run --resume`). Its admin API must listen on localhost:2019 inside the container; deployctl writes /etc/caddy/deployctl.json there and runs `caddy reload`.","$ref":"#/$defs/serviceName"},"listen":{"description":"Port the proxy listens on inside its container (publish it with the service's ports:). Default 80.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Default drain period of every routed service: how long the old generation keeps running after the proxy stopped sending it new requests, so requests in flight finish; then it is stopped with its stop_grace_period. Default 5s.","$ref":"#/$defs/duration"},"routes":{"description":"Where requests go, checked in order: a route with host: takes requests for that Host; the route without host: (at most one, the last) takes every other host. Each targets an app service's live generation.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["service","port"],"properties":{"host":{"description":"Host header to match (e.g. api.sancho.localhost). Omit for the default route.","type":"string","pattern":"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$","patternErrorMessage":"must be a host name such as api.example.com (no scheme, port or path)"},"service":{"description":"The app service (a key of apps.services) that serves this route. It must share a network with the proxy service.","$ref":"#/$defs/serviceName"},"port":{"description":"Port the app listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Drain period of this route's service, overriding proxy.drain (a service in several routes uses the longest).","$ref":"#/$defs/duration"}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"proxy":{"description":"Traffic switching through a reverse proxy deployctl drives (Caddy 2). The proxy is an infra service (protected: never recreated or restarted by a deploy); after each new app generation is healthy, deployctl loads routes to that generation's containers into it (atomic, in-flight requests finish), then waits each routed service's drain period before stopping the old generation.","type":"object","additionalProperties":false,"required":["service","routes"],"properties":{"service":{"description":"The infra service running Caddy 2 (e.g. deployctl-fixture/proxy:caddy or caddy:2 started with `caddy run --resume`). Its admin API must listen on localhost:2019 inside the container; deployctl writes /etc/caddy/deployctl.json there and runs `caddy reload`.","$ref":"#/$defs/serviceName"},"listen":{"description":"Port the proxy listens on inside its container (publish it with the service's ports:). Default 80.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Default drain period of every routed service: how long the old generation keeps running after the proxy stopped sending it new requests, so requests in flight finish; then it is stopped with its stop_grace_period. Default 5s.","$ref":"#/$defs/duration"},"routes":{"description":"Where requests go, checked in order: a route with host: takes requests for that Host; the route without host: (at most one, the last) takes every other host. Each targets an app service's live generation.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["service","port"],"properties":{"host":{"description":"Host header to match (e.g. api.sancho.localhost). Omit for the default route.","type":"string","pattern":"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$","patternErrorMessage":"must be a host name such as api.example.com (no scheme, port or path)"},"service":{"description":"The app service (a key of apps.services) that serves this route. It must share a network with the proxy service.","$ref":"#/$defs/serviceName"},"port":{"description":"Port the app listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Drain period of this route's service, overriding proxy.drain (a service in several routes uses the longest).","$ref":"#/$defs/duration"}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}}}};
 const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"};
 const schema33 = {"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]};
 const schema37 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"};
-const schema42 = {"errorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)"},{"type":"number","minimum":0}]};
+const schema42 = {"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]};
 const func1 = Object.prototype.hasOwnProperty;
 import func2Module from "ajv/dist/runtime/ucs2length.js";
 const func2 = func2Module.default ?? func2Module;
 const pattern4 = new RegExp("^x-", "u");
 const pattern5 = new RegExp("^[a-z0-9][a-z0-9_-]*$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const pattern22 = new RegExp("^https?://", "u");
-const pattern16 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
-const pattern25 = new RegExp("^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$", "u");
-const pattern28 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern16 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
+const pattern23 = new RegExp("^https?://", "u");
+const pattern26 = new RegExp("^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$", "u");
+const pattern29 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}};
 const schema39 = {"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
 const pattern11 = new RegExp("^[^=\\s]+$", "u");
@@ -1378,7 +1378,7 @@ let passing9 = null;
 const _errs133 = errors;
 if(typeof data31 === "string"){
 if(!pattern16.test(data31)){
-const err84 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data31};
+const err84 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data31};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1467,7 +1467,7 @@ let passing10 = null;
 const _errs142 = errors;
 if(typeof data32 === "string"){
 if(!pattern16.test(data32)){
-const err89 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data32};
+const err89 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data32};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1581,7 +1581,7 @@ let passing11 = null;
 const _errs153 = errors;
 if(typeof data34 === "string"){
 if(!pattern16.test(data34)){
-const err96 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data34};
+const err96 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1942,7 +1942,7 @@ let passing13 = null;
 const _errs186 = errors;
 if(typeof data44 === "string"){
 if(!pattern16.test(data44)){
-const err119 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
+const err119 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -2044,7 +2044,7 @@ let passing14 = null;
 const _errs196 = errors;
 if(typeof data46 === "string"){
 if(!pattern16.test(data46)){
-const err125 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data46};
+const err125 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data46};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -3149,7 +3149,7 @@ if(data.cleanup !== undefined){
 let data25 = data.cleanup;
 if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
 for(const key20 in data25){
-if(!((key20 === "keep_generations") || (key20 === "protect"))){
+if(!(((key20 === "keep_generations") || (key20 === "max_age")) || (key20 === "protect"))){
 const err63 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.cleanup,data:data25};
 if(vErrors === null){
 vErrors = [err63];
@@ -3185,15 +3185,15 @@ errors++;
 }
 }
 }
-if(data25.protect !== undefined){
-let data27 = data25.protect;
-if(Array.isArray(data27)){
-const len2 = data27.length;
-for(let i2=0; i2<len2; i2++){
-let data28 = data27[i2];
-if(typeof data28 === "string"){
-if(func2(data28) < 1){
-const err66 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data28};
+if(data25.max_age !== undefined){
+let data27 = data25.max_age;
+const _errs108 = errors;
+let valid35 = false;
+let passing2 = null;
+const _errs109 = errors;
+if(typeof data27 === "string"){
+if(!pattern16.test(data27)){
+const err66 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data27};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3204,7 +3204,7 @@ errors++;
 }
 }
 else {
-const err67 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.cleanup.properties.protect.items.type,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data28};
+const err67 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data27};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3213,10 +3213,15 @@ vErrors.push(err67);
 }
 errors++;
 }
+var _valid2 = _errs109 === errors;
+if(_valid2){
+valid35 = true;
+passing2 = 0;
 }
-}
-else {
-const err68 = {instancePath:instancePath+"/cleanup/protect",schemaPath:"#/properties/cleanup/properties/protect/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.cleanup.properties.protect.type,parentSchema:schema31.properties.cleanup.properties.protect,data:data27};
+const _errs112 = errors;
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
+const err68 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data27};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3226,9 +3231,8 @@ vErrors.push(err68);
 errors++;
 }
 }
-}
 else {
-const err69 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.cleanup.type,parentSchema:schema31.properties.cleanup,data:data25};
+const err69 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data27};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3237,13 +3241,19 @@ vErrors.push(err69);
 }
 errors++;
 }
+var _valid2 = _errs112 === errors;
+if(_valid2 && valid35){
+valid35 = false;
+passing2 = [passing2, 1];
 }
-if(data.backups !== undefined){
-let data29 = data.backups;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-for(const key21 in data29){
-if(!((key21 === "dir") || (key21 === "keep"))){
-const err70 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.backups,data:data29};
+else {
+if(_valid2){
+valid35 = true;
+passing2 = 1;
+}
+}
+if(!valid35){
+const err70 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data27};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3252,12 +3262,27 @@ vErrors.push(err70);
 }
 errors++;
 }
+else {
+errors = _errs108;
+if(vErrors !== null){
+if(_errs108){
+vErrors.length = _errs108;
 }
-if(data29.dir !== undefined){
-let data30 = data29.dir;
-if(typeof data30 === "string"){
-if(func2(data30) < 1){
-const err71 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.backups.properties.dir,data:data30};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data25.protect !== undefined){
+let data28 = data25.protect;
+if(Array.isArray(data28)){
+const len2 = data28.length;
+for(let i2=0; i2<len2; i2++){
+let data29 = data28[i2];
+if(typeof data29 === "string"){
+if(func2(data29) < 1){
+const err71 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data29};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3268,7 +3293,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.backups.properties.dir.type,parentSchema:schema31.properties.backups.properties.dir,data:data30};
+const err72 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.cleanup.properties.protect.items.type,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data29};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3278,10 +3303,9 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data29.keep !== undefined){
-let data31 = data29.keep;
-if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
-const err73 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.backups.properties.keep.type,parentSchema:schema31.properties.backups.properties.keep,data:data31};
+}
+else {
+const err73 = {instancePath:instancePath+"/cleanup/protect",schemaPath:"#/properties/cleanup/properties/protect/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.cleanup.properties.protect.type,parentSchema:schema31.properties.cleanup.properties.protect,data:data28};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3290,9 +3314,10 @@ vErrors.push(err73);
 }
 errors++;
 }
-if((typeof data31 == "number") && (isFinite(data31))){
-if(data31 < 1 || isNaN(data31)){
-const err74 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.backups.properties.keep,data:data31};
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.cleanup.type,parentSchema:schema31.properties.cleanup,data:data25};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3302,10 +3327,12 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
-}
-else {
-const err75 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.backups.type,parentSchema:schema31.properties.backups,data:data29};
+if(data.backups !== undefined){
+let data30 = data.backups;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key21 in data30){
+if(!((key21 === "dir") || (key21 === "keep"))){
+const err75 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.backups,data:data30};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3315,12 +3342,11 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data.history !== undefined){
-let data32 = data.history;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-for(const key22 in data32){
-if(!(key22 === "keep")){
-const err76 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.history,data:data32};
+if(data30.dir !== undefined){
+let data31 = data30.dir;
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err76 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.backups.properties.dir,data:data31};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3330,10 +3356,8 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data32.keep !== undefined){
-let data33 = data32.keep;
-if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
-const err77 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.history.properties.keep.type,parentSchema:schema31.properties.history.properties.keep,data:data33};
+else {
+const err77 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.backups.properties.dir.type,parentSchema:schema31.properties.backups.properties.dir,data:data31};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3342,9 +3366,11 @@ vErrors.push(err77);
 }
 errors++;
 }
-if((typeof data33 == "number") && (isFinite(data33))){
-if(data33 > 10000 || isNaN(data33)){
-const err78 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema31.properties.history.properties.keep,data:data33};
+}
+if(data30.keep !== undefined){
+let data32 = data30.keep;
+if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
+const err78 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.backups.properties.keep.type,parentSchema:schema31.properties.backups.properties.keep,data:data32};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3353,8 +3379,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(data33 < 1 || isNaN(data33)){
-const err79 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.history.properties.keep,data:data33};
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 < 1 || isNaN(data32)){
+const err79 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.backups.properties.keep,data:data32};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3367,7 +3394,7 @@ errors++;
 }
 }
 else {
-const err80 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.history.type,parentSchema:schema31.properties.history,data:data32};
+const err80 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.backups.type,parentSchema:schema31.properties.backups,data:data30};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3377,12 +3404,12 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data.notify !== undefined){
-let data34 = data.notify;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key23 in data34){
-if(!(key23 === "webhooks")){
-const err81 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify,data:data34};
+if(data.history !== undefined){
+let data33 = data.history;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key22 in data33){
+if(!(key22 === "keep")){
+const err81 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.history,data:data33};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -3392,11 +3419,10 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data34.webhooks !== undefined){
-let data35 = data34.webhooks;
-if(Array.isArray(data35)){
-if(data35.length > 20){
-const err82 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items",schema:20,parentSchema:schema31.properties.notify.properties.webhooks,data:data35};
+if(data33.keep !== undefined){
+let data34 = data33.keep;
+if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
+const err82 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.history.properties.keep.type,parentSchema:schema31.properties.history.properties.keep,data:data34};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -3405,12 +3431,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-const len3 = data35.length;
-for(let i3=0; i3<len3; i3++){
-let data36 = data35[i3];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.url === undefined){
-const err83 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema31.properties.notify.properties.webhooks.items.required,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data36};
+if((typeof data34 == "number") && (isFinite(data34))){
+if(data34 > 10000 || isNaN(data34)){
+const err83 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema31.properties.history.properties.keep,data:data34};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -3419,9 +3442,8 @@ vErrors.push(err83);
 }
 errors++;
 }
-for(const key24 in data36){
-if(!(((key24 === "url") || (key24 === "events")) || (key24 === "format"))){
-const err84 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data36};
+if(data34 < 1 || isNaN(data34)){
+const err84 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.history.properties.keep,data:data34};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -3431,11 +3453,10 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data36.url !== undefined){
-let data37 = data36.url;
-if(typeof data37 === "string"){
-if(!pattern22.test(data37)){
-const err85 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data37};
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.history.type,parentSchema:schema31.properties.history,data:data33};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -3445,8 +3466,12 @@ vErrors.push(err85);
 errors++;
 }
 }
-else {
-const err86 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.url.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data37};
+if(data.notify !== undefined){
+let data35 = data.notify;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key23 in data35){
+if(!(key23 === "webhooks")){
+const err86 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify,data:data35};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -3456,15 +3481,11 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data36.events !== undefined){
-let data38 = data36.events;
-if(Array.isArray(data38)){
-const len4 = data38.length;
-for(let i4=0; i4<len4; i4++){
-let data39 = data38[i4];
-if(typeof data39 === "string"){
-if(func2(data39) < 1){
-const err87 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data39};
+if(data35.webhooks !== undefined){
+let data36 = data35.webhooks;
+if(Array.isArray(data36)){
+if(data36.length > 20){
+const err87 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items",schema:20,parentSchema:schema31.properties.notify.properties.webhooks,data:data36};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -3473,9 +3494,12 @@ vErrors.push(err87);
 }
 errors++;
 }
-}
-else {
-const err88 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.events.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data39};
+const len3 = data36.length;
+for(let i3=0; i3<len3; i3++){
+let data37 = data36[i3];
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.url === undefined){
+const err88 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema31.properties.notify.properties.webhooks.items.required,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -3484,10 +3508,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events",schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.items.properties.events.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events,data:data38};
+for(const key24 in data37){
+if(!(((key24 === "url") || (key24 === "events")) || (key24 === "format"))){
+const err89 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -3497,10 +3520,11 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data36.format !== undefined){
-let data40 = data36.format;
-if(!((data40 === "json") || (data40 === "slack"))){
-const err90 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/format",schemaPath:"#/properties/notify/properties/webhooks/items/properties/format/enum",keyword:"enum",params:{allowedValues: schema31.properties.notify.properties.webhooks.items.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.notify.properties.webhooks.items.properties.format.enum,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.format,data:data40};
+if(data37.url !== undefined){
+let data38 = data37.url;
+if(typeof data38 === "string"){
+if(!pattern23.test(data38)){
+const err90 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -3510,9 +3534,8 @@ vErrors.push(err90);
 errors++;
 }
 }
-}
 else {
-const err91 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.properties.webhooks.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data36};
+const err91 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.url.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -3522,9 +3545,15 @@ vErrors.push(err91);
 errors++;
 }
 }
-}
-else {
-const err92 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.type,parentSchema:schema31.properties.notify.properties.webhooks,data:data35};
+if(data37.events !== undefined){
+let data39 = data37.events;
+if(Array.isArray(data39)){
+const len4 = data39.length;
+for(let i4=0; i4<len4; i4++){
+let data40 = data39[i4];
+if(typeof data40 === "string"){
+if(func2(data40) < 1){
+const err92 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data40};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -3534,9 +3563,8 @@ vErrors.push(err92);
 errors++;
 }
 }
-}
 else {
-const err93 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.type,parentSchema:schema31.properties.notify,data:data34};
+const err93 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.events.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data40};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -3546,11 +3574,9 @@ vErrors.push(err93);
 errors++;
 }
 }
-if(data.proxy !== undefined){
-let data41 = data.proxy;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.service === undefined){
-const err94 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema31.properties.proxy.required,parentSchema:schema31.properties.proxy,data:data41};
+}
+else {
+const err94 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events",schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.items.properties.events.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events,data:data39};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -3559,8 +3585,11 @@ vErrors.push(err94);
 }
 errors++;
 }
-if(data41.routes === undefined){
-const err95 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'",schema:schema31.properties.proxy.required,parentSchema:schema31.properties.proxy,data:data41};
+}
+if(data37.format !== undefined){
+let data41 = data37.format;
+if(!((data41 === "json") || (data41 === "slack"))){
+const err95 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/format",schemaPath:"#/properties/notify/properties/webhooks/items/properties/format/enum",keyword:"enum",params:{allowedValues: schema31.properties.notify.properties.webhooks.items.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.notify.properties.webhooks.items.properties.format.enum,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.format,data:data41};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -3569,9 +3598,10 @@ vErrors.push(err95);
 }
 errors++;
 }
-for(const key25 in data41){
-if(!((((key25 === "service") || (key25 === "listen")) || (key25 === "drain")) || (key25 === "routes"))){
-const err96 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.proxy,data:data41};
+}
+}
+else {
+const err96 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.properties.webhooks.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -3581,11 +3611,9 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data41.service !== undefined){
-let data42 = data41.service;
-if(typeof data42 === "string"){
-if(!pattern6.test(data42)){
-const err97 = {instancePath:instancePath+"/proxy/service",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:data42};
+}
+else {
+const err97 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.type,parentSchema:schema31.properties.notify.properties.webhooks,data:data36};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -3595,8 +3623,9 @@ vErrors.push(err97);
 errors++;
 }
 }
+}
 else {
-const err98 = {instancePath:instancePath+"/proxy/service",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data42};
+const err98 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.type,parentSchema:schema31.properties.notify,data:data35};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -3606,10 +3635,11 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data41.listen !== undefined){
-let data43 = data41.listen;
-if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){
-const err99 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.proxy.properties.listen.type,parentSchema:schema31.properties.proxy.properties.listen,data:data43};
+if(data.proxy !== undefined){
+let data42 = data.proxy;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.service === undefined){
+const err99 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema31.properties.proxy.required,parentSchema:schema31.properties.proxy,data:data42};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -3618,9 +3648,8 @@ vErrors.push(err99);
 }
 errors++;
 }
-if((typeof data43 == "number") && (isFinite(data43))){
-if(data43 > 65535 || isNaN(data43)){
-const err100 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema31.properties.proxy.properties.listen,data:data43};
+if(data42.routes === undefined){
+const err100 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'",schema:schema31.properties.proxy.required,parentSchema:schema31.properties.proxy,data:data42};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -3629,8 +3658,9 @@ vErrors.push(err100);
 }
 errors++;
 }
-if(data43 < 1 || isNaN(data43)){
-const err101 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.proxy.properties.listen,data:data43};
+for(const key25 in data42){
+if(!((((key25 === "service") || (key25 === "listen")) || (key25 === "drain")) || (key25 === "routes"))){
+const err101 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.proxy,data:data42};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -3640,16 +3670,11 @@ vErrors.push(err101);
 errors++;
 }
 }
-}
-if(data41.drain !== undefined){
-let data44 = data41.drain;
-const _errs149 = errors;
-let valid47 = false;
-let passing2 = null;
-const _errs150 = errors;
-if(typeof data44 === "string"){
-if(!pattern16.test(data44)){
-const err102 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
+if(data42.service !== undefined){
+let data43 = data42.service;
+if(typeof data43 === "string"){
+if(!pattern6.test(data43)){
+const err102 = {instancePath:instancePath+"/proxy/service",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:data43};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -3660,7 +3685,7 @@ errors++;
 }
 }
 else {
-const err103 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data44};
+const err103 = {instancePath:instancePath+"/proxy/service",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data43};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -3669,15 +3694,11 @@ vErrors.push(err103);
 }
 errors++;
 }
-var _valid2 = _errs150 === errors;
-if(_valid2){
-valid47 = true;
-passing2 = 0;
 }
-const _errs153 = errors;
-if((typeof data44 == "number") && (isFinite(data44))){
-if(data44 < 0 || isNaN(data44)){
-const err104 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data44};
+if(data42.listen !== undefined){
+let data44 = data42.listen;
+if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){
+const err104 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.proxy.properties.listen.type,parentSchema:schema31.properties.proxy.properties.listen,data:data44};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -3686,9 +3707,9 @@ vErrors.push(err104);
 }
 errors++;
 }
-}
-else {
-const err105 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data44};
+if((typeof data44 == "number") && (isFinite(data44))){
+if(data44 > 65535 || isNaN(data44)){
+const err105 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema31.properties.proxy.properties.listen,data:data44};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -3697,19 +3718,8 @@ vErrors.push(err105);
 }
 errors++;
 }
-var _valid2 = _errs153 === errors;
-if(_valid2 && valid47){
-valid47 = false;
-passing2 = [passing2, 1];
-}
-else {
-if(_valid2){
-valid47 = true;
-passing2 = 1;
-}
-}
-if(!valid47){
-const err106 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data44};
+if(data44 < 1 || isNaN(data44)){
+const err106 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.proxy.properties.listen,data:data44};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -3718,23 +3728,17 @@ vErrors.push(err106);
 }
 errors++;
 }
-else {
-errors = _errs149;
-if(vErrors !== null){
-if(_errs149){
-vErrors.length = _errs149;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-if(data41.routes !== undefined){
-let data45 = data41.routes;
-if(Array.isArray(data45)){
-if(data45.length < 1){
-const err107 = {instancePath:instancePath+"/proxy/routes",schemaPath:"#/properties/proxy/properties/routes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema31.properties.proxy.properties.routes,data:data45};
+if(data42.drain !== undefined){
+let data45 = data42.drain;
+const _errs158 = errors;
+let valid49 = false;
+let passing3 = null;
+const _errs159 = errors;
+if(typeof data45 === "string"){
+if(!pattern16.test(data45)){
+const err107 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -3743,12 +3747,9 @@ vErrors.push(err107);
 }
 errors++;
 }
-const len5 = data45.length;
-for(let i5=0; i5<len5; i5++){
-let data46 = data45[i5];
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-if(data46.service === undefined){
-const err108 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema31.properties.proxy.properties.routes.items.required,parentSchema:schema31.properties.proxy.properties.routes.items,data:data46};
+}
+else {
+const err108 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -3757,8 +3758,15 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(data46.port === undefined){
-const err109 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema31.properties.proxy.properties.routes.items.required,parentSchema:schema31.properties.proxy.properties.routes.items,data:data46};
+var _valid3 = _errs159 === errors;
+if(_valid3){
+valid49 = true;
+passing3 = 0;
+}
+const _errs162 = errors;
+if((typeof data45 == "number") && (isFinite(data45))){
+if(data45 < 0 || isNaN(data45)){
+const err109 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -3767,9 +3775,9 @@ vErrors.push(err109);
 }
 errors++;
 }
-for(const key26 in data46){
-if(!((((key26 === "host") || (key26 === "service")) || (key26 === "port")) || (key26 === "drain"))){
-const err110 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.proxy.properties.routes.items,data:data46};
+}
+else {
+const err110 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -3778,12 +3786,19 @@ vErrors.push(err110);
 }
 errors++;
 }
+var _valid3 = _errs162 === errors;
+if(_valid3 && valid49){
+valid49 = false;
+passing3 = [passing3, 1];
 }
-if(data46.host !== undefined){
-let data47 = data46.host;
-if(typeof data47 === "string"){
-if(!pattern25.test(data47)){
-const err111 = {instancePath:instancePath+"/proxy/routes/" + i5+"/host",schemaPath:"#/properties/proxy/properties/routes/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$"},message:"must match pattern \""+"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$"+"\"",schema:"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$",parentSchema:schema31.properties.proxy.properties.routes.items.properties.host,data:data47};
+else {
+if(_valid3){
+valid49 = true;
+passing3 = 1;
+}
+}
+if(!valid49){
+const err111 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data45};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -3792,9 +3807,23 @@ vErrors.push(err111);
 }
 errors++;
 }
+else {
+errors = _errs158;
+if(vErrors !== null){
+if(_errs158){
+vErrors.length = _errs158;
 }
 else {
-const err112 = {instancePath:instancePath+"/proxy/routes/" + i5+"/host",schemaPath:"#/properties/proxy/properties/routes/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.proxy.properties.routes.items.properties.host.type,parentSchema:schema31.properties.proxy.properties.routes.items.properties.host,data:data47};
+vErrors = null;
+}
+}
+}
+}
+if(data42.routes !== undefined){
+let data46 = data42.routes;
+if(Array.isArray(data46)){
+if(data46.length < 1){
+const err112 = {instancePath:instancePath+"/proxy/routes",schemaPath:"#/properties/proxy/properties/routes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema31.properties.proxy.properties.routes,data:data46};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -3803,12 +3832,12 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-if(data46.service !== undefined){
-let data48 = data46.service;
-if(typeof data48 === "string"){
-if(!pattern6.test(data48)){
-const err113 = {instancePath:instancePath+"/proxy/routes/" + i5+"/service",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:data48};
+const len5 = data46.length;
+for(let i5=0; i5<len5; i5++){
+let data47 = data46[i5];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.service === undefined){
+const err113 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema31.properties.proxy.properties.routes.items.required,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -3817,9 +3846,8 @@ vErrors.push(err113);
 }
 errors++;
 }
-}
-else {
-const err114 = {instancePath:instancePath+"/proxy/routes/" + i5+"/service",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data48};
+if(data47.port === undefined){
+const err114 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema31.properties.proxy.properties.routes.items.required,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -3828,11 +3856,9 @@ vErrors.push(err114);
 }
 errors++;
 }
-}
-if(data46.port !== undefined){
-let data49 = data46.port;
-if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){
-const err115 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.proxy.properties.routes.items.properties.port.type,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data49};
+for(const key26 in data47){
+if(!((((key26 === "host") || (key26 === "service")) || (key26 === "port")) || (key26 === "drain"))){
+const err115 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -3841,9 +3867,12 @@ vErrors.push(err115);
 }
 errors++;
 }
-if((typeof data49 == "number") && (isFinite(data49))){
-if(data49 > 65535 || isNaN(data49)){
-const err116 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data49};
+}
+if(data47.host !== undefined){
+let data48 = data47.host;
+if(typeof data48 === "string"){
+if(!pattern26.test(data48)){
+const err116 = {instancePath:instancePath+"/proxy/routes/" + i5+"/host",schemaPath:"#/properties/proxy/properties/routes/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$"},message:"must match pattern \""+"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$"+"\"",schema:"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$",parentSchema:schema31.properties.proxy.properties.routes.items.properties.host,data:data48};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -3852,8 +3881,9 @@ vErrors.push(err116);
 }
 errors++;
 }
-if(data49 < 1 || isNaN(data49)){
-const err117 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data49};
+}
+else {
+const err117 = {instancePath:instancePath+"/proxy/routes/" + i5+"/host",schemaPath:"#/properties/proxy/properties/routes/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.proxy.properties.routes.items.properties.host.type,parentSchema:schema31.properties.proxy.properties.routes.items.properties.host,data:data48};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -3863,16 +3893,11 @@ vErrors.push(err117);
 errors++;
 }
 }
-}
-if(data46.drain !== undefined){
-let data50 = data46.drain;
-const _errs172 = errors;
-let valid53 = false;
-let passing3 = null;
-const _errs173 = errors;
-if(typeof data50 === "string"){
-if(!pattern16.test(data50)){
-const err118 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data50};
+if(data47.service !== undefined){
+let data49 = data47.service;
+if(typeof data49 === "string"){
+if(!pattern6.test(data49)){
+const err118 = {instancePath:instancePath+"/proxy/routes/" + i5+"/service",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:data49};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -3883,7 +3908,7 @@ errors++;
 }
 }
 else {
-const err119 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data50};
+const err119 = {instancePath:instancePath+"/proxy/routes/" + i5+"/service",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data49};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -3892,15 +3917,11 @@ vErrors.push(err119);
 }
 errors++;
 }
-var _valid3 = _errs173 === errors;
-if(_valid3){
-valid53 = true;
-passing3 = 0;
 }
-const _errs176 = errors;
-if((typeof data50 == "number") && (isFinite(data50))){
-if(data50 < 0 || isNaN(data50)){
-const err120 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data50};
+if(data47.port !== undefined){
+let data50 = data47.port;
+if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
+const err120 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.proxy.properties.routes.items.properties.port.type,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data50};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -3909,9 +3930,9 @@ vErrors.push(err120);
 }
 errors++;
 }
-}
-else {
-const err121 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data50};
+if((typeof data50 == "number") && (isFinite(data50))){
+if(data50 > 65535 || isNaN(data50)){
+const err121 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data50};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -3920,19 +3941,8 @@ vErrors.push(err121);
 }
 errors++;
 }
-var _valid3 = _errs176 === errors;
-if(_valid3 && valid53){
-valid53 = false;
-passing3 = [passing3, 1];
-}
-else {
-if(_valid3){
-valid53 = true;
-passing3 = 1;
-}
-}
-if(!valid53){
-const err122 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data50};
+if(data50 < 1 || isNaN(data50)){
+const err122 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data50};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -3941,21 +3951,17 @@ vErrors.push(err122);
 }
 errors++;
 }
-else {
-errors = _errs172;
-if(vErrors !== null){
-if(_errs172){
-vErrors.length = _errs172;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-}
-else {
-const err123 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.proxy.properties.routes.items.type,parentSchema:schema31.properties.proxy.properties.routes.items,data:data46};
+if(data47.drain !== undefined){
+let data51 = data47.drain;
+const _errs181 = errors;
+let valid55 = false;
+let passing4 = null;
+const _errs182 = errors;
+if(typeof data51 === "string"){
+if(!pattern16.test(data51)){
+const err123 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data51};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -3965,9 +3971,8 @@ vErrors.push(err123);
 errors++;
 }
 }
-}
 else {
-const err124 = {instancePath:instancePath+"/proxy/routes",schemaPath:"#/properties/proxy/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.proxy.properties.routes.type,parentSchema:schema31.properties.proxy.properties.routes,data:data45};
+const err124 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data51};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -3976,10 +3981,15 @@ vErrors.push(err124);
 }
 errors++;
 }
+var _valid4 = _errs182 === errors;
+if(_valid4){
+valid55 = true;
+passing4 = 0;
 }
-}
-else {
-const err125 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.proxy.type,parentSchema:schema31.properties.proxy,data:data41};
+const _errs185 = errors;
+if((typeof data51 == "number") && (isFinite(data51))){
+if(data51 < 0 || isNaN(data51)){
+const err125 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data51};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -3989,15 +3999,8 @@ vErrors.push(err125);
 errors++;
 }
 }
-if(data.secrets !== undefined){
-let data51 = data.secrets;
-if(Array.isArray(data51)){
-const len6 = data51.length;
-for(let i6=0; i6<len6; i6++){
-let data52 = data51[i6];
-if(typeof data52 === "string"){
-if(!pattern28.test(data52)){
-const err126 = {instancePath:instancePath+"/secrets/" + i6,schemaPath:"#/properties/secrets/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.items,data:data52};
+else {
+const err126 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data51};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -4006,9 +4009,19 @@ vErrors.push(err126);
 }
 errors++;
 }
+var _valid4 = _errs185 === errors;
+if(_valid4 && valid55){
+valid55 = false;
+passing4 = [passing4, 1];
 }
 else {
-const err127 = {instancePath:instancePath+"/secrets/" + i6,schemaPath:"#/properties/secrets/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.items.type,parentSchema:schema31.properties.secrets.items,data:data52};
+if(_valid4){
+valid55 = true;
+passing4 = 1;
+}
+}
+if(!valid55){
+const err127 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data51};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -4017,19 +4030,21 @@ vErrors.push(err127);
 }
 errors++;
 }
+else {
+errors = _errs181;
+if(vErrors !== null){
+if(_errs181){
+vErrors.length = _errs181;
 }
-let i7 = data51.length;
-let j0;
-if(i7 > 1){
-const indices0 = {};
-for(;i7--;){
-let item0 = data51[i7];
-if(typeof item0 !== "string"){
-continue;
+else {
+vErrors = null;
 }
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err128 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i7+" are identical)",schema:true,parentSchema:schema31.properties.secrets,data:data51};
+}
+}
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.proxy.properties.routes.items.type,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -4037,14 +4052,11 @@ else {
 vErrors.push(err128);
 }
 errors++;
-break;
-}
-indices0[item0] = i7;
 }
 }
 }
 else {
-const err129 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.type,parentSchema:schema31.properties.secrets,data:data51};
+const err129 = {instancePath:instancePath+"/proxy/routes",schemaPath:"#/properties/proxy/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.proxy.properties.routes.type,parentSchema:schema31.properties.proxy.properties.routes,data:data46};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -4056,12 +4068,89 @@ errors++;
 }
 }
 else {
-const err130 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err130 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.proxy.type,parentSchema:schema31.properties.proxy,data:data42};
 if(vErrors === null){
 vErrors = [err130];
 }
 else {
 vErrors.push(err130);
+}
+errors++;
+}
+}
+if(data.secrets !== undefined){
+let data52 = data.secrets;
+if(Array.isArray(data52)){
+const len6 = data52.length;
+for(let i6=0; i6<len6; i6++){
+let data53 = data52[i6];
+if(typeof data53 === "string"){
+if(!pattern29.test(data53)){
+const err131 = {instancePath:instancePath+"/secrets/" + i6,schemaPath:"#/properties/secrets/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.items,data:data53};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+else {
+const err132 = {instancePath:instancePath+"/secrets/" + i6,schemaPath:"#/properties/secrets/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.items.type,parentSchema:schema31.properties.secrets.items,data:data53};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+let i7 = data52.length;
+let j0;
+if(i7 > 1){
+const indices0 = {};
+for(;i7--;){
+let item0 = data52[i7];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err133 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i7+" are identical)",schema:true,parentSchema:schema31.properties.secrets,data:data52};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+break;
+}
+indices0[item0] = i7;
+}
+}
+}
+else {
+const err134 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.type,parentSchema:schema31.properties.secrets,data:data52};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
 }
 errors++;
 }
