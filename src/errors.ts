@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'TRAFFIC_SWITCH_FAILED'
   | 'ROLLBACK_UNAVAILABLE'
   | 'ROLLBACK_FAILED'
+  | 'RECOVER_INCOMPLETE'
   | 'INTERNAL';
 
 export interface ErrorOptions {
