@@ -6,7 +6,7 @@
  * deploy completes, and the proxy container never recreated nor restarted.
  */
 import { rm } from 'node:fs/promises';
-import http from 'node:http';
+import { get as httpGet } from 'node:http';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from './apply-stack.js';
@@ -81,7 +81,7 @@ async function proxyIdentity(): Promise<{ id: string; startedAt: string }> {
 /** GET /version through the proxy with a Host header (fetch() may not set Host). */
 function get(host: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.get(
+    const req = httpGet(
       { host: '127.0.0.1', port, path: '/version', headers: { host }, agent: false },
       (res) => {
         let body = '';

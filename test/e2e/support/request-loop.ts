@@ -5,7 +5,7 @@
  * status, body or error), so a test can say which generation answered when, and count every
  * failure: non-2xx, connection errors, resets and timeouts alike. Nothing is retried.
  */
-import http from 'node:http';
+import { Agent, request } from 'node:http';
 
 export interface LoopOptions {
   port: number;
@@ -52,7 +52,7 @@ export function startRequestLoop(opts: LoopOptions): LoopHandle {
   const deadline = Date.now() + (opts.maxMs ?? 120_000);
   const timeoutMs = opts.timeoutMs ?? 5_000;
   const path = opts.path ?? '/version';
-  const agent = new http.Agent({ keepAlive: true, maxSockets: keepAliveWorkers });
+  const agent = new Agent({ keepAlive: true, maxSockets: keepAliveWorkers });
   const samples: Sample[] = [];
   let issued = 0;
   let stopped = false;
@@ -68,7 +68,7 @@ export function startRequestLoop(opts: LoopOptions): LoopHandle {
         Object.assign(sample, fields, { end: Date.now() });
         resolve();
       };
-      const req = http.request(
+      const req = request(
         {
           host: '127.0.0.1',
           port: opts.port,
