@@ -54,6 +54,25 @@ export async function switchTraffic(engine: Engine, spec: Spec, deployId: string
   return spec.proxy.routes.map((r) => `${r.host ?? '*'} → ${r.service}_${deployId}`).join(', ');
 }
 
+/**
+ * Whether the proxy routes other than `proxy:` says for generation `deployId` (routes, ports or
+ * listen edited in the spec, or a proxy recreated with no routes yet) while that generation is
+ * already up to date: then an apply with nothing else to do still loads the routes. The config
+ * deployctl last wrote is read back from the proxy container; unreadable (the proxy is not
+ * there yet) counts as up to date, since creating it is a change the plan already has.
+ */
+export async function routesStale(engine: Engine, spec: Spec, deployId: string): Promise<boolean> {
+  const container = proxyContainer(spec);
+  if (!spec.proxy || container === undefined) return false;
+  const wanted = caddyConfig(spec.project, spec.proxy, deployId);
+  try {
+    const files = await engine.readFiles(container, `${CADDY_CONFIG_DIR}/${CADDY_CONFIG_FILE}`);
+    return files[0]?.content.toString('utf8') !== wanted;
+  } catch {
+    return false;
+  }
+}
+
 function lastLine(text: string): string {
   return (
     text
