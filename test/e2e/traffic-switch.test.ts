@@ -5,7 +5,7 @@
  * resets, timeouts), every answer from a healthy generation, the version flipping when each
  * deploy completes, and the proxy container never recreated nor restarted.
  */
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -251,5 +251,32 @@ describe('traffic switching through the real proxy', { timeout: 900_000 }, () =>
     expect(await proxyIdentity()).toEqual(proxyBefore);
     const plan = await cli(['plan', '--detailed-exitcode'], tags('v1'));
     expect(plan.code, output(plan)).toBe(0);
+  });
+
+  it('rollback puts the kept generation back and routes to it before retiring the current one: no failed request', async () => {
+    const l = loop();
+    await new Promise((r) => setTimeout(r, 1000));
+    const back = await cli(['rollback', 'g3', '-y'], tags('v1'));
+    expect(back.code, output(back)).toBe(0);
+    await new Promise((r) => setTimeout(r, 2000));
+    const samples = await l.stop();
+    expectClean(samples, ['v1', 'v2']);
+    const lastSecond = samples.filter((s) => s.start > Date.now() - 1500);
+    expect(new Set(lastSecond.map((s) => s.body))).toEqual(new Set(['v2']));
+    expect(await stateOf(app('backend', 'g3'))).toBe('running');
+    expect(await stateOf(app('backend', 'k1'))).toBe('exited');
+    expect(await proxyIdentity()).toEqual(proxyBefore);
+  });
+
+  it('routes edited in the spec reach the proxy without a new generation', async () => {
+    await writeFile(specPath, yaml(project).replace(`host: ${API}`, 'host: api2.traffic.localhost'));
+    const run = await cli(['apply', '-y', '--deploy-id', 'g3'], tags('v2'));
+    expect(run.code, output(run)).toBe(0);
+    expect(await get('api2.traffic.localhost')).toBe('200 v2');
+    expect(await stateOf(app('backend', 'g3'))).toBe('running');
+    const again = await cli(['apply', '-y', '--deploy-id', 'g3'], tags('v2'));
+    expect(again.code, output(again)).toBe(0);
+    expect(again.stdout + again.stderr).toMatch(/Nothing to do/);
+    expect(await proxyIdentity()).toEqual(proxyBefore);
   });
 });
