@@ -2,6 +2,8 @@
 # Builds the local fixture images the tests and the demo run, without any registry:
 #   deployctl-fixture/app:v1, :v2  busybox-static httpd; /version answers v1 or v2
 #   deployctl-fixture/postgres:15  Debian bookworm minbase + postgresql-15 (debootstrap)
+#   deployctl-fixture/proxy:caddy  Debian's caddy package (2.6) + busybox: an edge on :80 in front of
+#                                  deployctl's routes on :8080, admin API on localhost:2019
 # Each image is built only when missing (FORCE=1 rebuilds). Needs root the first time on a
 # machine without busybox-static/debootstrap (installs them from Debian's packages).
 set -euo pipefail
@@ -10,6 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 images="$here/test/fixtures/images"
 APP_IMAGE=deployctl-fixture/app
 PG_IMAGE=deployctl-fixture/postgres:15
+PROXY_IMAGE=deployctl-fixture/proxy:caddy
 
 log() { printf 'build-fixtures: %s\n' "$*" >&2; }
 have_image() { [ "${FORCE:-}" != 1 ] && docker image inspect "$1" >/dev/null 2>&1; }
@@ -76,9 +79,44 @@ build_postgres() {
   log "built $PG_IMAGE"
 }
 
+# Debian's caddy .deb unpacked into a busybox root with the few shared libraries it links
+# (same Debian release as this machine, so the host's copies match).
+build_proxy() {
+  have_image "$PROXY_IMAGE" && return 0
+  need_pkg busybox busybox-static
+  local work root; work=$(mktemp -d); root="$work/root"
+  (cd "$work" && apt-get download caddy >/dev/null 2>&1) || {
+    apt-get update -qq >&2 && (cd "$work" && apt-get download caddy >/dev/null 2>&1); } || {
+    log "could not download Debian's caddy package"; exit 1; }
+  dpkg-deb -x "$work"/caddy_*.deb "$work/deb"
+  mkdir -p "$root/bin" "$root/usr/bin" "$root/etc/caddy" "$root/tmp" "$root/config" "$root/data"
+  cp "$work/deb/usr/bin/caddy" "$root/usr/bin/caddy"
+  local lib
+  for lib in $(ldd "$root/usr/bin/caddy" | awk '/=>/ {print $3} /ld-linux/ && !/=>/ {print $1}'); do
+    mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
+  done
+  local bb; bb=$(command -v busybox)
+  file -L "$bb" 2>/dev/null | grep -q 'dynamically' && bb=/bin/busybox
+  cp "$bb" "$root/bin/busybox"
+  for applet in $("$root/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  cp "$images/proxy/entrypoint.sh" "$root/entrypoint.sh"
+  cp "$images/proxy/bootstrap.json" "$images/proxy/edge.json" "$root/etc/caddy/"
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+  chmod 1777 "$root/tmp"
+  tar -C "$root" -c . | docker import \
+    -c 'ENTRYPOINT ["/entrypoint.sh"]' -c 'EXPOSE 80' -c 'ENV PATH=/usr/bin:/bin' \
+    -c 'ENV XDG_CONFIG_HOME=/config' -c 'ENV XDG_DATA_HOME=/data' \
+    -m 'deployctl fixture proxy (caddy)' - "$PROXY_IMAGE" >/dev/null
+  rm -rf "$work"
+  log "built $PROXY_IMAGE"
+}
+
 case "${1:-all}" in
   app) build_app v1; build_app v2 ;;
   postgres) build_postgres ;;
-  all) build_app v1; build_app v2; build_postgres ;;
-  *) echo "usage: $0 [app|postgres|all]" >&2; exit 2 ;;
+  proxy) build_proxy ;;
+  all) build_app v1; build_app v2; build_postgres; build_proxy ;;
+  *) echo "usage: $0 [app|postgres|proxy|all]" >&2; exit 2 ;;
 esac

@@ -7,6 +7,7 @@ import { runDeploy } from './phase-deploy.js';
 import { runImages } from './phase-images.js';
 import { runInfra } from './phase-infra.js';
 import { runRetire } from './phase-retire.js';
+import { runTraffic } from './phase-traffic.js';
 import { emptyResult, type ApplyResult } from './result.js';
 import type { ApplyDeps, RunState } from './run-state.js';
 
@@ -33,6 +34,7 @@ export async function executePlan(spec: Spec, plan: Plan, deps: ApplyDeps): Prom
     ['infra', 'Infrastructure', runInfra],
     ['deploy', `New generation ${plan.deployId}`, runDeploy],
   ];
+  if (spec.proxy) phases.push(['traffic', `Route traffic to ${plan.deployId}`, runTraffic]);
   try {
     for (const [name, title, run] of phases) await timed(state, name, title, run);
   } catch (err) {

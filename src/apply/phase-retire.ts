@@ -1,6 +1,7 @@
 import type { ContainerState } from '../engine/port.js';
 import type { Action } from '../plan/actions.js';
 import { isActive } from '../plan/live.js';
+import { drainMsOf } from '../traffic/switch.js';
 import { assertMayDestroy } from './guard.js';
 import { containerEvent } from './lifecycle.js';
 import { dropReplaced } from './replace-container.js';
@@ -28,6 +29,12 @@ export async function runRetire(state: RunState, update: (text: string) => void)
       // two leaves nothing that comes back; starting it again restores the policy.
       if (action.kind === 'stop' && action.role === 'app') await engine.setRestartPolicy(id, 'no');
       if (isActive(action.observed!.state as ContainerState)) {
+        // Behind the proxy: no new requests reach it since the switch; let those in flight end.
+        const drain = action.role === 'app' ? drainMsOf(state.spec, action.service) : 0;
+        if (drain > 0) {
+          update(`draining ${action.name} (${drain} ms)`);
+          await state.deps.clock.sleep(drain);
+        }
         containerEvent(state.deps.events, 'container.terminating', who);
         const since = state.deps.clock.now();
         await engine.stopContainer(id, graceOf(state, action));

@@ -3,6 +3,7 @@ import { Journal, type RollbackReport } from '../apply/journal.js';
 import { containerEvent } from '../apply/lifecycle.js';
 import { runCleanup } from '../apply/phase-cleanup.js';
 import { runRetire } from '../apply/phase-retire.js';
+import { runTraffic } from '../apply/phase-traffic.js';
 import { emptyResult, type ApplyResult } from '../apply/result.js';
 import type { ApplyDeps, RunState } from '../apply/run-state.js';
 import { waitHealthy } from '../apply/wait-healthy.js';
@@ -37,6 +38,8 @@ export async function executeRollback(spec: Spec, plan: Plan, deps: ApplyDeps): 
     await deps.io.step(`Put back generation ${plan.deployId}`, (update) =>
       startTarget(state, targets, update),
     );
+    // Behind a proxy: route to the target now it is healthy, before the current one is retired.
+    if (spec.proxy) await deps.io.step(`Route traffic to ${plan.deployId}`, () => runTraffic(state));
   } catch (err) {
     let report: RollbackReport | undefined;
     await deps.io

@@ -191,6 +191,8 @@ export interface Spec {
   /** Revisions kept in the ledger on the engine host. */
   history: { keep: number };
   notify: { webhooks: WebhookSpec[] };
+  /** Traffic switching through a reverse proxy (src/traffic/); absent when not configured. */
+  proxy?: ProxySpec;
   /**
    * Every secret value met while loading (from secret-looking variables, `secrets:` and
    * secret-looking environment keys). Output passes through a masker built from these.
@@ -206,6 +208,18 @@ export interface WebhookSpec {
   /** Globs over event names; empty: the terminal events of every command. */
   events: string[];
   format: 'json' | 'slack';
+}
+
+/** `proxy:`: the infra service running Caddy and the routes it gets to the live generation. */
+export interface ProxySpec {
+  /** An infra service name. */
+  service: string;
+  /** Port the proxy listens on inside its container. */
+  listen: number;
+  /** In order; the route without host (if any) is last. */
+  routes: { host?: string; service: string; port: number }[];
+  /** Drain period per routed app service, milliseconds. */
+  drainMs: Record<string, number>;
 }
 
 /** All services, infra first, in spec order. */

@@ -5,6 +5,7 @@ import type { IssueList } from './issues.js';
 import { parseLabels } from './list-forms.js';
 import type { DirSpec, NetworkSpec, ServiceSpec, Spec, VolumeSpec } from './model.js';
 import { normalizeService, type ServiceContext } from './normalize-service.js';
+import { normalizeProxy } from './proxy.js';
 import type { RawResource, RawSpec } from './raw.js';
 import { checkSemantics } from './semantic.js';
 import { parseDuration } from './duration.js';
@@ -82,6 +83,7 @@ export function normalizeSpec(input: NormalizeInput, ctx: NormalizeContext): Spe
     },
     issues,
   );
+  const proxy = normalizeProxy(raw.proxy, infra, apps, issues);
 
   const withHash = (s: Omit<ServiceSpec, 'configHash'>): ServiceSpec => ({
     ...s,
@@ -104,6 +106,7 @@ export function normalizeSpec(input: NormalizeInput, ctx: NormalizeContext): Spe
       keep: raw.backups?.keep ?? DEFAULT_BACKUP_KEEP,
     },
     sensitiveValues: [],
+    ...(proxy === undefined ? {} : { proxy }),
   };
   const hash = specHash(spec, sensitiveValues);
   // Who is told and how much history is kept change nothing on the engine: outside the hash.
@@ -156,6 +159,7 @@ function specHash(spec: Omit<Spec, 'specHash' | 'history' | 'notify'>, secrets: 
         dirs: spec.infra.dirs,
         cleanup: spec.cleanup,
         backups: spec.backups,
+        ...(spec.proxy === undefined ? {} : { proxy: spec.proxy }),
       }),
     ),
   );

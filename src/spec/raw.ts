@@ -111,4 +111,12 @@ export interface RawSpec {
   /** deployctl's list of secret variable names, or Compose's file secrets (name → {file}). */
   secrets?: string[] | RawFileDecl;
   configs?: RawFileDecl;
+  proxy?: RawProxy;
+}
+
+export interface RawProxy {
+  service: string;
+  listen?: number;
+  drain?: RawDuration;
+  routes: { host?: string; service: string; port: number; drain?: RawDuration }[];
 }

@@ -19,32 +19,40 @@ describe('examples/sancho/deployctl.yaml', () => {
     expect(spec.project).toBe('sancho');
     expect(spec.infra.services.map((s) => [s.name, s.containerName, s.image])).toEqual([
       ['db', 'sancho_db_v2', 'deployctl-fixture/postgres:15'],
-      ['traefik', 'sancho_traefik_persistent', 'deployctl-fixture/app:v1'],
+      ['proxy', 'sancho_proxy_persistent', 'deployctl-fixture/proxy:caddy'],
     ]);
     expect(spec.apps.services.map((s) => [s.name, s.image, s.dependsOn])).toEqual([
       ['backend', 'deployctl-fixture/app:v1', ['db']],
       ['frontend', 'deployctl-fixture/app:v1', ['backend']],
     ]);
-    const [db, traefik] = spec.infra.services;
+    const [db, proxy] = spec.infra.services;
     expect(db?.database).toEqual({ engine: 'postgres', name: 'maestro_inventario', user: 'maestro' });
     expect(db?.mounts).toEqual([
       { type: 'volume', name: 'sancho_postgres_data', target: '/var/lib/postgresql/data', readOnly: false },
     ]);
     expect(db?.sensitiveKeys).toEqual(['POSTGRES_PASSWORD']);
     expect(spec.infra.volumes).toEqual([{ name: 'sancho_postgres_data', external: true, labels: {} }]);
-    expect(traefik?.ports).toEqual([
-      { hostIp: '127.0.0.1', hostPort: 8088, containerPort: 8000, protocol: 'tcp' },
+    expect(proxy?.ports).toEqual([
+      { hostIp: '127.0.0.1', hostPort: 8088, containerPort: 80, protocol: 'tcp' },
     ]);
-    expect(traefik?.mounts).toEqual([
+    expect(proxy?.mounts).toEqual([
       {
         type: 'dir',
         dir: 'letsencrypt',
         source: resolve(repo, 'examples/sancho/letsencrypt'),
-        target: '/letsencrypt',
+        target: '/data',
         readOnly: false,
       },
     ]);
-    expect(traefik?.environment).toEqual({ ACME_DIR: '/letsencrypt' });
+    expect(spec.proxy).toEqual({
+      service: 'proxy',
+      listen: 8080,
+      routes: [
+        { host: 'api.sancho.localhost', service: 'backend', port: 8000 },
+        { service: 'frontend', port: 8000 },
+      ],
+      drainMs: { backend: 2000, frontend: 2000 },
+    });
     for (const app of spec.apps.services) {
       expect(app.healthcheck?.test).toEqual(['CMD', 'wget', '-qO-', 'http://127.0.0.1:8000/health']);
       expect(app.healthcheck?.intervalMs).toBe(1000);
@@ -58,7 +66,7 @@ describe('examples/sancho/deployctl.yaml', () => {
   it('takes every image from a variable', async () => {
     const env = {
       DB_IMAGE: 'postgres:16',
-      PROXY_IMAGE: 'traefik:v3',
+      PROXY_IMAGE: 'caddy:2',
       APP_IMAGE: 'reg.example/sancho/app',
       TAG: '2.0',
     };
@@ -66,7 +74,7 @@ describe('examples/sancho/deployctl.yaml', () => {
     if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
     expect([...result.spec.infra.services, ...result.spec.apps.services].map((s) => s.image)).toEqual([
       'postgres:16',
-      'traefik:v3',
+      'caddy:2',
       'reg.example/sancho/app:2.0',
       'reg.example/sancho/app:2.0',
     ]);
