@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'BACKUP_FAILED'
   | 'NO_SPACE'
   | 'RESTORE_FAILED'
+  | 'NO_CONTAINER'
   | 'INTERNAL';
 
 export interface ErrorOptions {

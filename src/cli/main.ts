@@ -11,6 +11,8 @@ import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
 import { restoreDbCommand } from './commands/restore-db.js';
+import { statusCommand } from './commands/status.js';
+import { logsCommand } from './commands/logs.js';
 import { unlockCommand } from './commands/unlock.js';
 import { validateCommand } from './commands/validate.js';
 import { withGlobalOptions } from './global-options.js';
@@ -49,7 +51,12 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(restoreDbCommand)
   .command(historyCommand)
   .command(eventsCommand)
-  .demandCommand(1, 'Name a command: validate, plan, apply, unlock, backup or restore-db (see --help).')
+  .command(statusCommand)
+  .command(logsCommand)
+  .demandCommand(
+    1,
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, status or logs (see --help).',
+  )
   .recommendCommands()
   .strict()
   .env(false)
