@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCommand } from './commands/apply.js';
 import { backupCommand } from './commands/backup.js';
+import { downCommand } from './commands/down.js';
 import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
@@ -51,11 +52,12 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(restoreDbCommand)
   .command(historyCommand)
   .command(eventsCommand)
+  .command(downCommand)
   .command(statusCommand)
   .command(logsCommand)
   .demandCommand(
     1,
-    'Name a command: validate, plan, apply, unlock, backup, restore-db, status or logs (see --help).',
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, down, status or logs (see --help).',
   )
   .recommendCommands()
   .strict()

@@ -41,6 +41,8 @@ export interface ContainerDetail extends ContainerInfo {
   lastHealthOutput?: string;
   startedAt?: number;
   restartCount: number;
+  /** The restart policy it has now (`no` when none was set). */
+  restartPolicy: string;
   /** Ports published on the host (inspect's NetworkSettings.Ports); absent when none. */
   publishedPorts?: PublishedPort[];
   /** Created with a TTY: its log is one raw stream, not stdout/stderr frames. */
@@ -184,6 +186,12 @@ export interface Engine {
   /** Never removes named volumes; `removeAnonymousVolumes` only touches unnamed ones. */
   removeContainer(id: string, opts?: { force?: boolean; removeAnonymousVolumes?: boolean }): Promise<void>;
   renameContainer(id: string, newName: string): Promise<void>;
+  /**
+   * Changes a container's restart policy in place. A retired generation is set to `no`, so a
+   * daemon restart does not bring it back beside the live one; starting it again restores the
+   * policy its configuration asks for.
+   */
+  setRestartPolicy(id: string, policy: RestartPolicy): Promise<void>;
   containerLogs(id: string, tail: number): Promise<string>;
   /**
    * A container's log, stdout and stderr each to its own stream, as written. Ends when the log
