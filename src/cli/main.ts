@@ -11,7 +11,9 @@ import { downCommand } from './commands/down.js';
 import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
+import { recoverCommand } from './commands/recover.js';
 import { restoreDbCommand } from './commands/restore-db.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
 import { unlockCommand } from './commands/unlock.js';
@@ -53,11 +55,13 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(historyCommand)
   .command(eventsCommand)
   .command(downCommand)
+  .command(rollbackCommand)
+  .command(recoverCommand)
   .command(statusCommand)
   .command(logsCommand)
   .demandCommand(
     1,
-    'Name a command: validate, plan, apply, unlock, backup, restore-db, down, status or logs (see --help).',
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events, rollback, recover, down, status or logs (see --help).',
   )
   .recommendCommands()
   .strict()
