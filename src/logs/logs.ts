@@ -80,6 +80,8 @@ export async function streamServiceLogs(
   opts: LogsOptions,
 ): Promise<string | undefined> {
   const detail = await engine.inspectContainer(target.container.id);
+  // Gone between the list and now (a deploy or down ran meanwhile): say so, as a follow would.
+  if (!detail) return whatHappened(engine, spec, target);
   await engine.streamLogs(target.container.id, {
     stdout: opts.stdout,
     stderr: opts.stderr,
