@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import { pipeline, type Readable, type Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { DemuxStream } from './demux.js';
 import { toEngineError } from './engine-failure.js';
@@ -41,9 +41,11 @@ export async function streamLogs(
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    // pipeline, not pipe: destroying or failing the source (Ctrl+C, a dropped connection) must
+    // end the demultiplexer too, or the loop below would wait forever.
     const out: AsyncIterable<Buffer> = opts.tty
       ? source
-      : source.pipe(new DemuxStream((chunk) => opts.stderr.write(chunk)));
+      : pipeline(source, new DemuxStream((chunk) => opts.stderr.write(chunk)), () => undefined);
     for await (const chunk of out) await write(opts.stdout, chunk);
   } catch (err) {
     // Ctrl+C destroyed the connection: that is how a follow ends, not an error.
