@@ -168,6 +168,16 @@ describe('deployctl logs', () => {
     expect(run.stderr).toContain('"nope" is not a service of');
     expect(run.stderr).toContain('Services: db, proxy, backend, frontend.');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+    for (const [args, says] of [
+      [['logs'], 'name the service whose log to show'],
+      [['logs', 'backend', '--tail', '-1'], '--tail must be a whole number'],
+      [['logs', 'backend', '--since', 'last tuesday'], 'is neither a duration'],
+    ] as const) {
+      const bad = await s.cli([...args]);
+      expect(bad.code, output(bad)).toBe(1);
+      expect(bad.stderr).toContain(says);
+      expect(bad.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('-f follows until Ctrl+C and exits 0', async () => {
