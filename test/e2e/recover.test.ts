@@ -4,6 +4,8 @@
  * revision; the retired generation stays stopped; a second run is a no-op; a recover killed
  * with -9 mid-run converges when simply run again.
  */
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStack, output, type Stack } from './apply-stack.js';
 import { docker, waitFor } from './support/engine.js';
@@ -19,8 +21,15 @@ interface Summary {
   errors: { resource: string; why: string }[];
 }
 
+const checkSummary = new Ajv2020.default({ strict: true, allErrors: true }).compile(
+  JSON.parse(readFileSync(new URL('../../schemas/recover.schema.json', import.meta.url), 'utf8')) as object,
+);
+
+/** Every --json output read here is also checked against the documented schema. */
 function summaryOf(stdout: string): Summary {
-  return JSON.parse(stdout) as Summary;
+  const value: unknown = JSON.parse(stdout);
+  expect(checkSummary(value), JSON.stringify(checkSummary.errors)).toBe(true);
+  return value as Summary;
 }
 
 beforeAll(async () => {
