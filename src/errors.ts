@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'ROLLBACK_UNAVAILABLE'
   | 'ROLLBACK_FAILED'
   | 'RECOVER_INCOMPLETE'
+  | 'NO_CONTAINER'
   | 'INTERNAL';
 
 export interface ErrorOptions {

@@ -14,6 +14,8 @@ import { planCommand } from './commands/plan.js';
 import { recoverCommand } from './commands/recover.js';
 import { restoreDbCommand } from './commands/restore-db.js';
 import { rollbackCommand } from './commands/rollback.js';
+import { statusCommand } from './commands/status.js';
+import { logsCommand } from './commands/logs.js';
 import { unlockCommand } from './commands/unlock.js';
 import { validateCommand } from './commands/validate.js';
 import { withGlobalOptions } from './global-options.js';
@@ -55,9 +57,11 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(downCommand)
   .command(rollbackCommand)
   .command(recoverCommand)
+  .command(statusCommand)
+  .command(logsCommand)
   .demandCommand(
     1,
-    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events, rollback, recover or down (see --help).',
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events, rollback, recover, down, status or logs (see --help).',
   )
   .recommendCommands()
   .strict()

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { ContainerDetail, ContainerInfo, ContainerState, HealthStatus } from './port.js';
+import type { ContainerDetail, ContainerInfo, ContainerState, HealthStatus, PublishedPort } from './port.js';
 
 const STATES = new Set<ContainerState>([
   'created',
@@ -90,7 +90,29 @@ export function toContainerDetail(c: Docker.ContainerInspectInfo): ContainerDeta
   if (last) detail.lastHealthOutput = last.Output;
   const startedAt = parseTime(c.State?.StartedAt);
   if (startedAt !== undefined) detail.startedAt = startedAt;
+  const published = publishedPorts(c.NetworkSettings?.Ports);
+  if (published.length > 0) detail.publishedPorts = published;
+  if (c.Config?.Tty) detail.tty = true;
   return detail;
+}
+
+/** `{"8000/tcp": [{HostIp, HostPort}]}` -> one entry per host binding, sorted; unbound ports are skipped. */
+function publishedPorts(
+  ports: Record<string, { HostIp: string; HostPort: string }[] | null> | undefined,
+): PublishedPort[] {
+  const out: PublishedPort[] = [];
+  for (const [key, bindings] of Object.entries(ports ?? {})) {
+    const [port, protocol] = key.split('/');
+    for (const b of bindings ?? []) {
+      const hostPort = Number(b.HostPort);
+      if (!Number.isInteger(hostPort) || hostPort <= 0) continue;
+      out.push({ containerPort: Number(port), protocol: protocol ?? 'tcp', hostIp: b.HostIp, hostPort });
+    }
+  }
+  return out.sort(
+    (a, b) =>
+      a.containerPort - b.containerPort || a.hostIp.localeCompare(b.hostIp) || a.hostPort - b.hostPort,
+  );
 }
 
 function escapeRegex(s: string): string {

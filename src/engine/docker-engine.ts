@@ -8,6 +8,7 @@ import { toEngineError } from './engine-failure.js';
 import { runExec } from './exec.js';
 import { inspectImage, listImages } from './images.js';
 import { LABEL } from './labels.js';
+import { streamLogs } from './logs.js';
 import { ensureMarkerImage } from './marker-image.js';
 import { ensureNetwork } from './networks.js';
 import { pingEngine } from './ping.js';
@@ -21,6 +22,7 @@ import type {
   ExecOptions,
   ExecResult,
   ImageInfo,
+  LogStreamOptions,
   NetworkInfo,
   ReadFile,
   StoredFile,
@@ -207,6 +209,10 @@ export class DockerEngine implements Engine {
       this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false }),
     );
     return buf ? demuxToText(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))) : '';
+  }
+
+  streamLogs(id: string, opts: LogStreamOptions): Promise<void> {
+    return streamLogs(this.docker, id, opts, this.endpoint);
   }
 
   async createVolume(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void> {

@@ -43,6 +43,34 @@ export interface ContainerDetail extends ContainerInfo {
   restartCount: number;
   /** The restart policy it has now (`no` when none was set). */
   restartPolicy: string;
+  /** Ports published on the host (inspect's NetworkSettings.Ports); absent when none. */
+  publishedPorts?: PublishedPort[];
+  /** Created with a TTY: its log is one raw stream, not stdout/stderr frames. */
+  tty?: boolean;
+}
+
+/** One published port as the engine bound it (the host port is known even when random). */
+export interface PublishedPort {
+  containerPort: number;
+  protocol: string;
+  hostIp: string;
+  hostPort: number;
+}
+
+export interface LogStreamOptions {
+  /** Receives what the container wrote to stdout (all of a TTY container's output). */
+  stdout: Writable;
+  /** Receives what the container wrote to stderr. */
+  stderr: Writable;
+  /** Keep streaming new lines until the container stops or is removed, or `signal` aborts. */
+  follow?: boolean;
+  /** Only the last N lines. */
+  tail?: number;
+  /** Only lines written at or after this time, epoch milliseconds. */
+  since?: number;
+  /** The container has a TTY (ContainerDetail.tty): its log is one raw stream, all to stdout. */
+  tty?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface VolumeInfo {
@@ -167,6 +195,12 @@ export interface Engine {
    */
   setRestartPolicy(id: string, policy: RestartPolicy): Promise<void>;
   containerLogs(id: string, tail: number): Promise<string>;
+  /**
+   * A container's log, stdout and stderr each to its own stream, as written. Ends when the log
+   * does: at once without `follow`; with it, when the container stops or is removed, or `signal`
+   * aborts (which is not an error). One engine call.
+   */
+  streamLogs(id: string, opts: LogStreamOptions): Promise<void>;
 
   createVolume(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void>;
   createNetwork(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void>;

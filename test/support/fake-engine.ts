@@ -24,6 +24,7 @@ import type {
   ExecResult,
   HealthStatus,
   ImageInfo,
+  LogStreamOptions,
   NetworkInfo,
   ReadFile,
   StoredFile,
@@ -58,6 +59,15 @@ interface Knobs {
   healthOutput?: string;
   failStart?: { exitCode: number };
   logs?: string;
+  /** What streamLogs hands out: each line with its stream and the time it was written. */
+  logLines?: FakeLogLine[];
+}
+
+export interface FakeLogLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+  /** Epoch milliseconds. */
+  at: number;
 }
 
 type Method = Exclude<keyof Engine, 'endpoint'>;
@@ -173,6 +183,12 @@ export class FakeEngine implements Engine {
 
   setLogs(name: string, logs: string): void {
     this.knobsFor(name).logs = logs;
+  }
+
+  /** Lines streamLogs gives for the container (by name), in the order written. */
+  addLogLines(name: string, lines: FakeLogLine[]): void {
+    const k = this.knobsFor(name);
+    k.logLines = [...(k.logLines ?? []), ...lines];
   }
 
   onExec(handler: ExecHandler): void {
@@ -358,6 +374,26 @@ export class FakeEngine implements Engine {
         .map((l) => `${l}\n`)
         .join('');
     });
+  }
+
+  /** Like the engine: with `follow`, ends when the container stops or is removed, or on abort. */
+  streamLogs(id: string, opts: LogStreamOptions): Promise<void> {
+    return this.run(
+      'streamLogs',
+      [id, { follow: opts.follow, tail: opts.tail, since: opts.since }],
+      async () => {
+        const c = this.mustGet(id, 'read the logs of');
+        let lines = (this.knobs.get(c.name)?.logLines ?? []).filter(
+          (l) => opts.since === undefined || l.at >= opts.since,
+        );
+        if (opts.tail !== undefined) lines = opts.tail === 0 ? [] : lines.slice(-opts.tail);
+        for (const l of lines) (l.stream === 'stderr' ? opts.stderr : opts.stdout).write(`${l.text}\n`);
+        if (!opts.follow) return;
+        while (!opts.signal?.aborted && this.containers.get(c.id)?.state === 'running') {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      },
+    );
   }
 
   createVolume(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void> {
@@ -577,6 +613,13 @@ export class FakeEngine implements Engine {
     };
     if (c.exitCode !== undefined && c.state !== 'running') detail.exitCode = c.exitCode;
     if (c.startedAt !== undefined) detail.startedAt = c.startedAt;
+    const published = c.def.ports.map((p) => ({
+      containerPort: p.containerPort,
+      protocol: p.protocol,
+      hostIp: p.hostIp ?? '0.0.0.0',
+      hostPort: p.hostPort ?? 32768 + p.containerPort,
+    }));
+    if (c.state === 'running' && published.length > 0) detail.publishedPorts = published;
     // Like the engine: health output exists once the first check has run.
     const output = this.knobs.get(c.name)?.healthOutput;
     if (detail.health === 'healthy') detail.lastHealthOutput = output ?? 'ok';
