@@ -1,11 +1,13 @@
 /**
  * A dockerd of the test's own, for tests that kill or restart the engine itself: its own
- * socket, data root, exec root and pidfile under one temp dir, a default bridge of its own
- * (created here and deleted in destroy: a daemon started with `--bridge none` deletes the host's
- * docker0 on start, which breaks every container of the shared daemon), no iptables rules or
- * masquerading (so its chains never mix with the shared daemon's), and user networks from an
- * address pool of its own. Containers reach each other on user networks; published ports go
- * through docker-proxy on loopback. The shared daemon (/var/run/docker.pid) is never signalled.
+ * socket, data root, exec root and pidfile under one temp dir, and a network namespace of its
+ * own (`ip netns`), so its docker0, bridges and veths never meet the shared daemon's: dockerd
+ * deletes the interface named docker0 when it starts on a data root with a stale default bridge
+ * and an address pool, or with `--bridge none`, which on the host would break every container the
+ * shared daemon starts on its default bridge. No iptables rules, and user networks from an
+ * address pool of its own. Containers reach each other on its networks; published ports are on
+ * that namespace's loopback, not the host's. The shared daemon (/var/run/docker.pid) is never
+ * signalled.
  *
  *   const d = await startPrivateDockerd();
  *   await d.loadImages(['deployctl-fixture/app:v1']);
@@ -54,19 +56,15 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   // A /16 of 10.200-249.x, carved into /24s: away from the shared daemon's 172.17+ and 192.168.
   const pool = `base=10.${200 + Math.floor(Math.random() * 50)}.0.0/16,size=24`;
   let proc: ChildProcess | undefined;
-  // Its own bridge: a name of 15 characters at most, in 10.199.x.0/24 (outside the pool above).
-  const bridge = `dctl${Math.random().toString(16).slice(2, 8)}`;
-  const bridgeAddr = `10.199.${Math.floor(Math.random() * 256)}.1/24`;
-  ipLink(['link', 'add', bridge, 'type', 'bridge']);
-  ipLink(['addr', 'add', bridgeAddr, 'dev', bridge]);
-  ipLink(['link', 'set', bridge, 'up']);
+  const netns = `dctl-${root.slice(-6)}`;
+  ip(['netns', 'add', netns]);
+  ip(['-n', netns, 'link', 'set', 'lo', 'up']);
 
   const args = [
     `--host=${host}`,
     `--data-root=${root}/data`,
     `--exec-root=${root}/x`,
     `--pidfile=${root}/docker.pid`,
-    `--bridge=${bridge}`,
     '--iptables=false',
     '--ip-masq=false',
     `--default-address-pool=${pool}`,
@@ -80,7 +78,12 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
 
   async function start(): Promise<void> {
     const log = openSync(join(root, 'dockerd.log'), 'a');
-    proc = spawn('dockerd', args, { stdio: ['ignore', log, log], detached: true });
+    // nsenter enters only the network namespace and execs dockerd (same pid, so signals reach
+    // dockerd); `ip netns exec` would also remount /sys and hide the cgroups dockerd needs.
+    proc = spawn('nsenter', [`--net=/var/run/netns/${netns}`, 'dockerd', ...args], {
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
     closeSync(log);
     proc.unref();
     const deadline = Date.now() + START_TIMEOUT_MS;
@@ -142,7 +145,7 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
     await killLeftovers(root);
     await unmountUnder(root);
     await rm(root, { recursive: true, force: true });
-    spawnSync('ip', ['link', 'del', bridge], { encoding: 'utf8' });
+    spawnSync('ip', ['netns', 'del', netns], { encoding: 'utf8' });
   }
 
   await start();
@@ -193,7 +196,7 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   };
 }
 
-function ipLink(args: string[]): void {
+function ip(args: string[]): void {
   const res = spawnSync('ip', args, { encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${res.stderr}`);
 }
