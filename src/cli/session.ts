@@ -75,7 +75,7 @@ export class CliSession {
     const { loadSpec } = await import('../spec/load.js');
     const result = await loadSpec(this.args.file, { env: this.term.env, cwd: this.term.cwd, ...opts });
     for (const w of result.warnings) this.note(`${this.errStyle.yellow('Warning:')} ${formatIssue(w)}`);
-    if (!result.ok) throw new SpecInvalidError(this.specPath, result.issues);
+    if (!result.ok) throw new SpecInvalidError(this.specPath, result.issues, result.code);
     const { createMasker } = await import('../spec/masker.js');
     this.mask = createMasker(result.spec.sensitiveValues);
     return result.spec;

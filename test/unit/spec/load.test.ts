@@ -23,7 +23,7 @@ describe('loadSpec: reading the file', () => {
     mkdirSync(join(dir, 'spec.yaml'));
     const result = await loadSpec('spec.yaml', { env: {}, cwd: dir });
     expect(result.ok ? [] : result.issues.map(formatIssue)).toEqual([
-      'spec.yaml: cannot be read (EISDIR); check that it is a readable file, or pass -f FILE',
+      'spec.yaml: is a directory, not a spec file; name the file itself',
     ]);
   });
 
