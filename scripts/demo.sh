@@ -2,7 +2,7 @@
 # `npm run demo`: the sancho example end to end on this machine's Docker engine.
 # Provisions the engine and the local fixture images if needed, creates the external volume the
 # example declares (deployctl never creates external volumes: that is the operator's job), then
-# plans, applies, and plans again to show that a second run changes nothing.
+# plans, applies, plans again to show that a second run changes nothing, and takes the apps down.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -25,4 +25,6 @@ echo; echo "== deployctl plan -f $spec   (DEPLOY_ID=$DEPLOY_ID)"; deployctl plan
 echo; echo "== deployctl apply -f $spec -y"; deployctl apply -f "$spec" -y
 echo; echo "== deployctl plan -f $spec   (again: nothing should change)"; deployctl plan -f "$spec" --detailed-exitcode
 echo; echo "The proxy answers on http://127.0.0.1:8088/version: $(wget -qO- http://127.0.0.1:8088/version 2>/dev/null || curl -s http://127.0.0.1:8088/version || echo '(no wget/curl here)')"
-echo "Tear the demo down with: docker rm -f \$(docker ps -aq --filter label=deployctl.project=sancho)  (the volume sancho_postgres_data stays)"
+echo; echo "== deployctl down -f $spec -y --include-infra   (apps removed, infra stopped; volumes, dirs and networks stay)"
+deployctl down -f "$spec" -y --include-infra
+echo "Bring it back with: node dist/deployctl.js apply -f $spec -y"

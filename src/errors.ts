@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'RESTORE_FAILED'
   | 'SPEC_TOO_LARGE'
   | 'SPEC_NOT_TEXT'
+  | 'ROLLBACK_UNAVAILABLE'
+  | 'ROLLBACK_FAILED'
   | 'INTERNAL';
 
 export interface ErrorOptions {

@@ -42,14 +42,17 @@ export async function runContainerAction(
       // A kept generation a killed apply brought back: it goes back to sleep on failure, as below.
       if (action.reason === 'unproven_kept') {
         state.journal.started.push({ id, name: action.name, graceMs: service.stopGracePeriodMs });
+        await restorePolicy(state, id, service);
         return id;
       }
       // The only generation serving: waited on, never recorded for removal.
       if (action.reason === 'serving_unproven') return id;
       // An app generation brought back (e.g. redeploying a kept id) goes back to sleep if the
       // apply fails, so a failed apply leaves it as it found it.
-      if (role === 'app')
+      if (role === 'app') {
         state.journal.started.push({ id, name: action.name, graceMs: service.stopGracePeriodMs });
+        await restorePolicy(state, id, service);
+      }
       await engine.startContainer(id);
       state.result.started.push(action.name);
       return id;
@@ -76,4 +79,10 @@ export async function runContainerAction(
         `apply cannot ${action.kind} container ${action.name} here; this is a bug in deployctl.`,
       );
   }
+}
+
+/** A kept generation was retired with restart policy `no` (phase-retire.ts): back in service, it gets its own. */
+async function restorePolicy(state: RunState, id: string, service: ServiceSpec): Promise<void> {
+  if (service.restart && service.restart !== 'no')
+    await state.deps.engine.setRestartPolicy(id, service.restart);
 }

@@ -104,7 +104,7 @@ async function planFromLive(
   const observed = await observe(deps.engine, opts.spec, opts.deployId);
   const deployId = (opts.deployIdGenerated && matchingLiveGeneration(opts.spec, observed)) || opts.deployId;
   return {
-    plan: planDeploy({ spec: opts.spec, deployId, observed, replace: opts.replace }),
+    plan: planDeploy({ spec: opts.spec, deployId, observed, replace: opts.replace, now: deps.clock.now() }),
     lockHeld: observed.containers.some((c) => roleOf(c) === 'lock'),
   };
 }

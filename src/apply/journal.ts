@@ -66,6 +66,7 @@ export class Journal {
     for (const c of [...this.started].reverse()) {
       await attempt(report, `stop ${c.name} again`, async () => {
         containerEvent(events, 'container.terminating', c);
+        await engine.setRestartPolicy(c.id, 'no');
         await engine.stopContainer(c.id, c.graceMs);
         report.stoppedAgain.push(c.name);
         containerEvent(events, 'container.terminated', c);

@@ -189,8 +189,16 @@ export async function lookAtLock(engine: Engine, project: string): Promise<SeenL
     return { id: detail.id, holder: holderOf(detail), lease: await readLease(engine, detail.id) };
   } catch (err) {
     if (isEngineError(err, 'not_found')) return undefined;
+    // A lock released while its lease is read fails with the engine's removal races ("RWLayer
+    // ... is unexpectedly nil", "error processing tar file"), not with a 404: it went away too.
+    if (await goneOrGoing(engine, project, detail.id)) return undefined;
     throw err;
   }
+}
+
+async function goneOrGoing(engine: Engine, project: string, id: string): Promise<boolean> {
+  const again = await engine.inspectContainer(lockName(project));
+  return !again || again.id !== id || again.state === 'removing' || again.state === 'dead';
 }
 
 /** The current holder, or undefined when the project is not locked. */

@@ -23,6 +23,10 @@ export async function runRetire(state: RunState, update: (text: string) => void)
       const id = action.observed!.id;
       update(`${action.kind === 'stop' ? 'stopping' : 'removing'} ${action.name}`);
       const who = { name: action.name, service: action.service };
+      // A kept generation must stay down: with `restart: always` a daemon restart would
+      // otherwise bring it back beside the live one. Set before the stop, so a kill between the
+      // two leaves nothing that comes back; starting it again restores the policy.
+      if (action.kind === 'stop' && action.role === 'app') await engine.setRestartPolicy(id, 'no');
       if (isActive(action.observed!.state as ContainerState)) {
         containerEvent(state.deps.events, 'container.terminating', who);
         const since = state.deps.clock.now();

@@ -7,10 +7,12 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { applyCommand } from './commands/apply.js';
 import { backupCommand } from './commands/backup.js';
+import { downCommand } from './commands/down.js';
 import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
 import { restoreDbCommand } from './commands/restore-db.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { unlockCommand } from './commands/unlock.js';
 import { validateCommand } from './commands/validate.js';
 import { withGlobalOptions } from './global-options.js';
@@ -49,7 +51,12 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(restoreDbCommand)
   .command(historyCommand)
   .command(eventsCommand)
-  .demandCommand(1, 'Name a command: validate, plan, apply, unlock, backup or restore-db (see --help).')
+  .command(downCommand)
+  .command(rollbackCommand)
+  .demandCommand(
+    1,
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events, rollback or down (see --help).',
+  )
   .recommendCommands()
   .strict()
   .env(false)

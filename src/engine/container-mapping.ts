@@ -77,6 +77,7 @@ export function toContainerDetail(c: Docker.ContainerInspectInfo): ContainerDeta
     createdAt: parseTime(c.Created) ?? 0,
     volumeNames: (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name as string),
     restartCount: c.RestartCount ?? 0,
+    restartPolicy: c.HostConfig?.RestartPolicy?.Name || 'no',
   };
   if (
     state === 'running' &&

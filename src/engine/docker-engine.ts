@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { RestartPolicy } from '../spec/model.js';
 import { readFiles, writeFiles } from './archive.js';
 import { globToNameRegex, toContainerDetail, toContainerInfo } from './container-mapping.js';
 import { createContainer } from './create-container.js';
@@ -192,6 +193,12 @@ export class DockerEngine implements Engine {
   async renameContainer(id: string, newName: string): Promise<void> {
     await this.onContainer(`rename to ${newName}`, id, () =>
       this.docker.getContainer(id).rename({ name: newName }),
+    );
+  }
+
+  async setRestartPolicy(id: string, policy: RestartPolicy): Promise<void> {
+    await this.onContainer(`set the restart policy (${policy}) of`, id, () =>
+      this.docker.getContainer(id).update({ RestartPolicy: { Name: policy } }),
     );
   }
 

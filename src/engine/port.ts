@@ -41,6 +41,8 @@ export interface ContainerDetail extends ContainerInfo {
   lastHealthOutput?: string;
   startedAt?: number;
   restartCount: number;
+  /** The restart policy it has now (`no` when none was set). */
+  restartPolicy: string;
 }
 
 export interface VolumeInfo {
@@ -156,6 +158,12 @@ export interface Engine {
   /** Never removes named volumes; `removeAnonymousVolumes` only touches unnamed ones. */
   removeContainer(id: string, opts?: { force?: boolean; removeAnonymousVolumes?: boolean }): Promise<void>;
   renameContainer(id: string, newName: string): Promise<void>;
+  /**
+   * Changes a container's restart policy in place. A retired generation is set to `no`, so a
+   * daemon restart does not bring it back beside the live one; starting it again restores the
+   * policy its configuration asks for.
+   */
+  setRestartPolicy(id: string, policy: RestartPolicy): Promise<void>;
   containerLogs(id: string, tail: number): Promise<string>;
 
   createVolume(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void>;

@@ -16,6 +16,8 @@ export interface PlanContext {
   warnings: PlanWarning[];
   /** Ids of containers a step already accounted for, so each live container gets one decision. */
   claimed: Set<string>;
+  /** When the plan is made (ms): ages for cleanup.max_age. Absent: nothing ages out. */
+  now?: number;
 }
 
 export function newContext(
@@ -23,6 +25,7 @@ export function newContext(
   deployId: string,
   observed: ObservedState,
   replace: string[],
+  now?: number,
 ): PlanContext {
   // The lock container belongs to whoever holds the lock, never to a plan.
   const containers = observed.containers.filter((c) => roleOf(c) !== 'lock');
@@ -31,6 +34,7 @@ export function newContext(
     deployId,
     observed: { ...observed, containers },
     replace: new Set(replace),
+    ...(now === undefined ? {} : { now }),
     actions: [],
     blockers: [],
     warnings: [],

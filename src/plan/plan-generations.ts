@@ -14,6 +14,7 @@ import {
 } from './live.js';
 import { addAction, addRenamedAsideWarning, claim, unclaimed, type PlanContext } from './plan-context.js';
 import { matchesGlob, nameProtection, protectionOf } from './protection.js';
+import { formatDuration } from '../spec/duration.js';
 
 /**
  * Older app generations and leftovers. The newest `keep_generations` are kept, stopped, for
@@ -36,11 +37,45 @@ export function planOlderGenerations(ctx: PlanContext): void {
   }
   const generations = generationsNewestFirst(members);
   const keep = ctx.spec.cleanup.keepGenerations;
+  const retired = retiredAt(generations);
+  const maxAge = ctx.spec.cleanup.maxAgeMs;
   generations.forEach((gen, index) => {
+    const since = retired.get(gen.deployId);
+    const aged =
+      maxAge !== undefined &&
+      ctx.now !== undefined &&
+      since !== undefined &&
+      !gen.containers.some((c) => isActive(c.state)) &&
+      ctx.now - since > maxAge;
     for (const live of gen.containers) {
-      if (index < keep) addKept(ctx, live, gen.deployId);
+      if (index < keep && !aged) addKept(ctx, live, gen.deployId);
+      else if (aged) addAged(ctx, live, gen.deployId, maxAge);
       else addExpired(ctx, live, gen.deployId, keep);
     }
+  });
+}
+
+/**
+ * When each generation stopped being the newest: the creation time of the next one created
+ * after it. The newest has none, so it never ages out, and neither does a running one (the live
+ * generation, or the target of a rollback) — the caller checks that.
+ */
+function retiredAt(generations: { deployId: string; newest: number }[]): Map<string, number> {
+  const byAge = [...generations].sort((a, b) => a.newest - b.newest);
+  const out = new Map<string, number>();
+  byAge.forEach((gen, i) => {
+    const next = byAge[i + 1];
+    if (next) out.set(gen.deployId, next.newest);
+  });
+  return out;
+}
+
+function addAged(ctx: PlanContext, live: ContainerInfo, deployId: string, maxAgeMs: number): void {
+  addOld(ctx, live, deployId, {
+    kind: 'remove',
+    reason: 'expired_generation',
+    detail: `retired more than ${formatDuration(maxAgeMs)} ago (cleanup.max_age): will be removed`,
+    phase: 'cleanup',
   });
 }
 

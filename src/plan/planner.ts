@@ -21,6 +21,8 @@ export interface PlanInput {
   observed: ObservedState;
   /** Infra services named by --replace: the only way a protected container is recreated. */
   replace: string[];
+  /** The time the plan is made, for cleanup.max_age; the caller's clock keeps this pure. */
+  now?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface PlanInput {
 export function planDeploy(input: PlanInput): Plan {
   const { spec, deployId, observed } = input;
   checkReplaceNames(spec, input.replace);
-  const ctx = newContext(spec, deployId, observed, input.replace);
+  const ctx = newContext(spec, deployId, observed, input.replace, input.now);
 
   planStorage(ctx);
   planInfraContainers(ctx);

@@ -57,7 +57,8 @@ export async function readHistory(
   };
 }
 
-function rollbackAvailability(
+/** Whether a revision's generation can be put back: kept (every app container there, same image id). */
+export function rollbackAvailability(
   rev: Revision,
   live: Revision | undefined,
   apps: ContainerInfo[],

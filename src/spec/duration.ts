@@ -1,10 +1,10 @@
 /**
- * Compose-style durations: units `h`, `m`, `s`, `ms` combined largest first or in any order
+ * Compose-style durations: units `h`, `m`, `s`, `ms` (and `d`, for ages such as `cleanup.max_age: 14d`) combined largest first or in any order
  * (`1m30s`, `1h`, `500ms`, `1.5s`), or a plain number of seconds (`30`, `"30"`). The schema's
  * duration pattern accepts exactly this set; keep the two in step.
  */
-const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
-const PART = /([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)/gy;
+const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
+const PART = /([0-9]+(?:\.[0-9]+)?)(ms|d|h|m|s)/gy;
 const PLAIN = /^[0-9]+(?:\.[0-9]+)?$/;
 
 /**
@@ -34,6 +34,7 @@ export function formatDuration(ms: number): string {
   const parts: string[] = [];
   let rest = ms;
   for (const [unit, size] of [
+    ['d', 86_400_000],
     ['h', 3_600_000],
     ['m', 60_000],
     ['s', 1_000],

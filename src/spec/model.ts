@@ -119,7 +119,8 @@ export interface Spec {
     services: ServiceSpec[];
   };
   apps: { services: ServiceSpec[] };
-  cleanup: { keepGenerations: number; protect: string[] };
+  /** `maxAgeMs`: kept generations retired longer ago than this are pruned (cleanup.max_age). */
+  cleanup: { keepGenerations: number; maxAgeMs?: number; protect: string[] };
   backups: { dir: string; keep: number };
   /** Revisions kept in the ledger on the engine host. */
   history: { keep: number };

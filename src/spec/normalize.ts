@@ -6,6 +6,7 @@ import type { DirSpec, NetworkSpec, ServiceSpec, Spec, VolumeSpec } from './mode
 import { normalizeService, type ServiceContext } from './normalize-service.js';
 import type { RawResource, RawSpec } from './raw.js';
 import { checkSemantics } from './semantic.js';
+import { parseDuration } from './duration.js';
 
 export interface NormalizeInput {
   raw: RawSpec;
@@ -92,6 +93,7 @@ export function normalizeSpec(input: NormalizeInput, ctx: NormalizeContext): Spe
     apps: { services: apps.map(withHash) },
     cleanup: {
       keepGenerations: raw.cleanup?.keep_generations ?? DEFAULT_KEEP_GENERATIONS,
+      ...maxAge(raw.cleanup?.max_age),
       protect: [...(raw.cleanup?.protect ?? [])],
     },
     backups: {
@@ -154,4 +156,10 @@ function specHash(spec: Omit<Spec, 'specHash' | 'history' | 'notify'>, secrets: 
       }),
     ),
   );
+}
+
+/** cleanup.max_age in ms, absent when unset (so specs without it keep their hash). The schema checked the form. */
+function maxAge(value: string | number | undefined): { maxAgeMs?: number } {
+  const ms = value === undefined ? undefined : parseDuration(value);
+  return ms === undefined ? {} : { maxAgeMs: ms };
 }

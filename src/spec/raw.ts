@@ -62,7 +62,7 @@ export interface RawSpec {
     services?: Record<string, RawService>;
   };
   apps?: { services?: Record<string, RawService> };
-  cleanup?: { keep_generations?: number; protect?: string[] };
+  cleanup?: { keep_generations?: number; max_age?: string | number; protect?: string[] };
   backups?: { dir?: string; keep?: number };
   history?: { keep?: number };
   notify?: { webhooks?: { url: string; events?: string[]; format?: 'json' | 'slack' }[] };

@@ -3,27 +3,27 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}}}};
 const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"};
 const schema33 = {"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]};
 const schema37 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"};
+const schema42 = {"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]};
 const func1 = Object.prototype.hasOwnProperty;
 import func2Module from "ajv/dist/runtime/ucs2length.js";
 const func2 = func2Module.default ?? func2Module;
 const pattern4 = new RegExp("^x-", "u");
 const pattern5 = new RegExp("^[a-z0-9][a-z0-9_-]*$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const pattern22 = new RegExp("^https?://", "u");
-const pattern23 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern16 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
+const pattern23 = new RegExp("^https?://", "u");
+const pattern24 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}};
 const schema39 = {"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
-const schema42 = {"errorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)"},{"type":"number","minimum":0}]};
 const pattern11 = new RegExp("^[^=\\s]+$", "u");
 const pattern12 = new RegExp("^[^=\\s]+(=[\\s\\S]*)?$", "u");
 const pattern13 = new RegExp("^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$", "u");
 const pattern14 = new RegExp("^[0-9]+$", "u");
 const pattern15 = new RegExp("^[^:]+(:[^:]+(:(ro|rw))?)?$", "u");
-const pattern16 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1377,7 +1377,7 @@ let passing9 = null;
 const _errs133 = errors;
 if(typeof data31 === "string"){
 if(!pattern16.test(data31)){
-const err84 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data31};
+const err84 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data31};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1466,7 +1466,7 @@ let passing10 = null;
 const _errs142 = errors;
 if(typeof data32 === "string"){
 if(!pattern16.test(data32)){
-const err89 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data32};
+const err89 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data32};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1580,7 +1580,7 @@ let passing11 = null;
 const _errs153 = errors;
 if(typeof data34 === "string"){
 if(!pattern16.test(data34)){
-const err96 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data34};
+const err96 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1941,7 +1941,7 @@ let passing13 = null;
 const _errs186 = errors;
 if(typeof data44 === "string"){
 if(!pattern16.test(data44)){
-const err119 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
+const err119 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -2043,7 +2043,7 @@ let passing14 = null;
 const _errs196 = errors;
 if(typeof data46 === "string"){
 if(!pattern16.test(data46)){
-const err125 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data46};
+const err125 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data46};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -3148,7 +3148,7 @@ if(data.cleanup !== undefined){
 let data25 = data.cleanup;
 if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
 for(const key20 in data25){
-if(!((key20 === "keep_generations") || (key20 === "protect"))){
+if(!(((key20 === "keep_generations") || (key20 === "max_age")) || (key20 === "protect"))){
 const err63 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.cleanup,data:data25};
 if(vErrors === null){
 vErrors = [err63];
@@ -3184,15 +3184,15 @@ errors++;
 }
 }
 }
-if(data25.protect !== undefined){
-let data27 = data25.protect;
-if(Array.isArray(data27)){
-const len2 = data27.length;
-for(let i2=0; i2<len2; i2++){
-let data28 = data27[i2];
-if(typeof data28 === "string"){
-if(func2(data28) < 1){
-const err66 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data28};
+if(data25.max_age !== undefined){
+let data27 = data25.max_age;
+const _errs108 = errors;
+let valid35 = false;
+let passing2 = null;
+const _errs109 = errors;
+if(typeof data27 === "string"){
+if(!pattern16.test(data27)){
+const err66 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data27};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3203,7 +3203,7 @@ errors++;
 }
 }
 else {
-const err67 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.cleanup.properties.protect.items.type,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data28};
+const err67 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data27};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3212,10 +3212,15 @@ vErrors.push(err67);
 }
 errors++;
 }
+var _valid2 = _errs109 === errors;
+if(_valid2){
+valid35 = true;
+passing2 = 0;
 }
-}
-else {
-const err68 = {instancePath:instancePath+"/cleanup/protect",schemaPath:"#/properties/cleanup/properties/protect/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.cleanup.properties.protect.type,parentSchema:schema31.properties.cleanup.properties.protect,data:data27};
+const _errs112 = errors;
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
+const err68 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data27};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3225,9 +3230,8 @@ vErrors.push(err68);
 errors++;
 }
 }
-}
 else {
-const err69 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.cleanup.type,parentSchema:schema31.properties.cleanup,data:data25};
+const err69 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data27};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3236,13 +3240,19 @@ vErrors.push(err69);
 }
 errors++;
 }
+var _valid2 = _errs112 === errors;
+if(_valid2 && valid35){
+valid35 = false;
+passing2 = [passing2, 1];
 }
-if(data.backups !== undefined){
-let data29 = data.backups;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-for(const key21 in data29){
-if(!((key21 === "dir") || (key21 === "keep"))){
-const err70 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.backups,data:data29};
+else {
+if(_valid2){
+valid35 = true;
+passing2 = 1;
+}
+}
+if(!valid35){
+const err70 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data27};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3251,12 +3261,27 @@ vErrors.push(err70);
 }
 errors++;
 }
+else {
+errors = _errs108;
+if(vErrors !== null){
+if(_errs108){
+vErrors.length = _errs108;
 }
-if(data29.dir !== undefined){
-let data30 = data29.dir;
-if(typeof data30 === "string"){
-if(func2(data30) < 1){
-const err71 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.backups.properties.dir,data:data30};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data25.protect !== undefined){
+let data28 = data25.protect;
+if(Array.isArray(data28)){
+const len2 = data28.length;
+for(let i2=0; i2<len2; i2++){
+let data29 = data28[i2];
+if(typeof data29 === "string"){
+if(func2(data29) < 1){
+const err71 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data29};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3267,7 +3292,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.backups.properties.dir.type,parentSchema:schema31.properties.backups.properties.dir,data:data30};
+const err72 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.cleanup.properties.protect.items.type,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data29};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3277,10 +3302,9 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data29.keep !== undefined){
-let data31 = data29.keep;
-if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
-const err73 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.backups.properties.keep.type,parentSchema:schema31.properties.backups.properties.keep,data:data31};
+}
+else {
+const err73 = {instancePath:instancePath+"/cleanup/protect",schemaPath:"#/properties/cleanup/properties/protect/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.cleanup.properties.protect.type,parentSchema:schema31.properties.cleanup.properties.protect,data:data28};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3289,9 +3313,10 @@ vErrors.push(err73);
 }
 errors++;
 }
-if((typeof data31 == "number") && (isFinite(data31))){
-if(data31 < 1 || isNaN(data31)){
-const err74 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.backups.properties.keep,data:data31};
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.cleanup.type,parentSchema:schema31.properties.cleanup,data:data25};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3301,10 +3326,12 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
-}
-else {
-const err75 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.backups.type,parentSchema:schema31.properties.backups,data:data29};
+if(data.backups !== undefined){
+let data30 = data.backups;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key21 in data30){
+if(!((key21 === "dir") || (key21 === "keep"))){
+const err75 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.backups,data:data30};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3314,12 +3341,11 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data.history !== undefined){
-let data32 = data.history;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-for(const key22 in data32){
-if(!(key22 === "keep")){
-const err76 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.history,data:data32};
+if(data30.dir !== undefined){
+let data31 = data30.dir;
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err76 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.backups.properties.dir,data:data31};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3329,10 +3355,8 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data32.keep !== undefined){
-let data33 = data32.keep;
-if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
-const err77 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.history.properties.keep.type,parentSchema:schema31.properties.history.properties.keep,data:data33};
+else {
+const err77 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.backups.properties.dir.type,parentSchema:schema31.properties.backups.properties.dir,data:data31};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3341,9 +3365,11 @@ vErrors.push(err77);
 }
 errors++;
 }
-if((typeof data33 == "number") && (isFinite(data33))){
-if(data33 > 10000 || isNaN(data33)){
-const err78 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema31.properties.history.properties.keep,data:data33};
+}
+if(data30.keep !== undefined){
+let data32 = data30.keep;
+if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
+const err78 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.backups.properties.keep.type,parentSchema:schema31.properties.backups.properties.keep,data:data32};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3352,8 +3378,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(data33 < 1 || isNaN(data33)){
-const err79 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.history.properties.keep,data:data33};
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 < 1 || isNaN(data32)){
+const err79 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.backups.properties.keep,data:data32};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3366,7 +3393,7 @@ errors++;
 }
 }
 else {
-const err80 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.history.type,parentSchema:schema31.properties.history,data:data32};
+const err80 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.backups.type,parentSchema:schema31.properties.backups,data:data30};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3376,12 +3403,12 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data.notify !== undefined){
-let data34 = data.notify;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key23 in data34){
-if(!(key23 === "webhooks")){
-const err81 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify,data:data34};
+if(data.history !== undefined){
+let data33 = data.history;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key22 in data33){
+if(!(key22 === "keep")){
+const err81 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.history,data:data33};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -3391,11 +3418,10 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data34.webhooks !== undefined){
-let data35 = data34.webhooks;
-if(Array.isArray(data35)){
-if(data35.length > 20){
-const err82 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items",schema:20,parentSchema:schema31.properties.notify.properties.webhooks,data:data35};
+if(data33.keep !== undefined){
+let data34 = data33.keep;
+if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
+const err82 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.history.properties.keep.type,parentSchema:schema31.properties.history.properties.keep,data:data34};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -3404,12 +3430,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-const len3 = data35.length;
-for(let i3=0; i3<len3; i3++){
-let data36 = data35[i3];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.url === undefined){
-const err83 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema31.properties.notify.properties.webhooks.items.required,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data36};
+if((typeof data34 == "number") && (isFinite(data34))){
+if(data34 > 10000 || isNaN(data34)){
+const err83 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema31.properties.history.properties.keep,data:data34};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -3418,9 +3441,8 @@ vErrors.push(err83);
 }
 errors++;
 }
-for(const key24 in data36){
-if(!(((key24 === "url") || (key24 === "events")) || (key24 === "format"))){
-const err84 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data36};
+if(data34 < 1 || isNaN(data34)){
+const err84 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.history.properties.keep,data:data34};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -3430,11 +3452,10 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data36.url !== undefined){
-let data37 = data36.url;
-if(typeof data37 === "string"){
-if(!pattern22.test(data37)){
-const err85 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data37};
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.history.type,parentSchema:schema31.properties.history,data:data33};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -3444,8 +3465,12 @@ vErrors.push(err85);
 errors++;
 }
 }
-else {
-const err86 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.url.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data37};
+if(data.notify !== undefined){
+let data35 = data.notify;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key23 in data35){
+if(!(key23 === "webhooks")){
+const err86 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify,data:data35};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -3455,15 +3480,11 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data36.events !== undefined){
-let data38 = data36.events;
-if(Array.isArray(data38)){
-const len4 = data38.length;
-for(let i4=0; i4<len4; i4++){
-let data39 = data38[i4];
-if(typeof data39 === "string"){
-if(func2(data39) < 1){
-const err87 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data39};
+if(data35.webhooks !== undefined){
+let data36 = data35.webhooks;
+if(Array.isArray(data36)){
+if(data36.length > 20){
+const err87 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items",schema:20,parentSchema:schema31.properties.notify.properties.webhooks,data:data36};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -3472,9 +3493,12 @@ vErrors.push(err87);
 }
 errors++;
 }
-}
-else {
-const err88 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.events.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data39};
+const len3 = data36.length;
+for(let i3=0; i3<len3; i3++){
+let data37 = data36[i3];
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.url === undefined){
+const err88 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema31.properties.notify.properties.webhooks.items.required,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -3483,10 +3507,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events",schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.items.properties.events.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events,data:data38};
+for(const key24 in data37){
+if(!(((key24 === "url") || (key24 === "events")) || (key24 === "format"))){
+const err89 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -3496,10 +3519,11 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data36.format !== undefined){
-let data40 = data36.format;
-if(!((data40 === "json") || (data40 === "slack"))){
-const err90 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/format",schemaPath:"#/properties/notify/properties/webhooks/items/properties/format/enum",keyword:"enum",params:{allowedValues: schema31.properties.notify.properties.webhooks.items.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.notify.properties.webhooks.items.properties.format.enum,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.format,data:data40};
+if(data37.url !== undefined){
+let data38 = data37.url;
+if(typeof data38 === "string"){
+if(!pattern23.test(data38)){
+const err90 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -3509,9 +3533,8 @@ vErrors.push(err90);
 errors++;
 }
 }
-}
 else {
-const err91 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.properties.webhooks.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data36};
+const err91 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.url.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -3521,9 +3544,15 @@ vErrors.push(err91);
 errors++;
 }
 }
-}
-else {
-const err92 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.type,parentSchema:schema31.properties.notify.properties.webhooks,data:data35};
+if(data37.events !== undefined){
+let data39 = data37.events;
+if(Array.isArray(data39)){
+const len4 = data39.length;
+for(let i4=0; i4<len4; i4++){
+let data40 = data39[i4];
+if(typeof data40 === "string"){
+if(func2(data40) < 1){
+const err92 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data40};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -3533,9 +3562,8 @@ vErrors.push(err92);
 errors++;
 }
 }
-}
 else {
-const err93 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.type,parentSchema:schema31.properties.notify,data:data34};
+const err93 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.events.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data40};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -3545,15 +3573,9 @@ vErrors.push(err93);
 errors++;
 }
 }
-if(data.secrets !== undefined){
-let data41 = data.secrets;
-if(Array.isArray(data41)){
-const len5 = data41.length;
-for(let i5=0; i5<len5; i5++){
-let data42 = data41[i5];
-if(typeof data42 === "string"){
-if(!pattern23.test(data42)){
-const err94 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.items,data:data42};
+}
+else {
+const err94 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events",schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.items.properties.events.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events,data:data39};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -3563,8 +3585,10 @@ vErrors.push(err94);
 errors++;
 }
 }
-else {
-const err95 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.items.type,parentSchema:schema31.properties.secrets.items,data:data42};
+if(data37.format !== undefined){
+let data41 = data37.format;
+if(!((data41 === "json") || (data41 === "slack"))){
+const err95 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/format",schemaPath:"#/properties/notify/properties/webhooks/items/properties/format/enum",keyword:"enum",params:{allowedValues: schema31.properties.notify.properties.webhooks.items.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.notify.properties.webhooks.items.properties.format.enum,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.format,data:data41};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -3574,18 +3598,9 @@ vErrors.push(err95);
 errors++;
 }
 }
-let i6 = data41.length;
-let j0;
-if(i6 > 1){
-const indices0 = {};
-for(;i6--;){
-let item0 = data41[i6];
-if(typeof item0 !== "string"){
-continue;
 }
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err96 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema31.properties.secrets,data:data41};
+else {
+const err96 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.properties.webhooks.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -3593,14 +3608,11 @@ else {
 vErrors.push(err96);
 }
 errors++;
-break;
-}
-indices0[item0] = i6;
 }
 }
 }
 else {
-const err97 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.type,parentSchema:schema31.properties.secrets,data:data41};
+const err97 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.type,parentSchema:schema31.properties.notify.properties.webhooks,data:data36};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -3612,12 +3624,89 @@ errors++;
 }
 }
 else {
-const err98 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err98 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.type,parentSchema:schema31.properties.notify,data:data35};
 if(vErrors === null){
 vErrors = [err98];
 }
 else {
 vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data.secrets !== undefined){
+let data42 = data.secrets;
+if(Array.isArray(data42)){
+const len5 = data42.length;
+for(let i5=0; i5<len5; i5++){
+let data43 = data42[i5];
+if(typeof data43 === "string"){
+if(!pattern24.test(data43)){
+const err99 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.items,data:data43};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.items.type,parentSchema:schema31.properties.secrets.items,data:data43};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+let i6 = data42.length;
+let j0;
+if(i6 > 1){
+const indices0 = {};
+for(;i6--;){
+let item0 = data42[i6];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err101 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema31.properties.secrets,data:data42};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+break;
+}
+indices0[item0] = i6;
+}
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.type,parentSchema:schema31.properties.secrets,data:data42};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+else {
+const err103 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
 }
 errors++;
 }

@@ -137,4 +137,35 @@ describe('the engine goes away mid-apply, comes back, the same apply runs again'
       }),
     );
   });
+
+  it('a retired generation of restart: always apps stays down after a daemon restart; the live one comes back', async () => {
+    const always = spec(project).replaceAll(
+      'stop_grace_period: 2s',
+      'stop_grace_period: 2s\n      restart: always',
+    );
+    await writeFile(join(dir, 'always.yaml'), always);
+    const applyAlways = async (id: string): Promise<void> => {
+      const r = await startCli(['apply', '-y', '--deploy-id', id, '--file', join(dir, 'always.yaml')], {
+        cwd: dir,
+        env: d!.env,
+      }).done;
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await applyAlways('r1');
+    await applyAlways('r2');
+    const state = async (name: string) => (await d!.docker.getContainer(name).inspect()).State;
+    expect((await state(`${project}_backend_r1`)).Status).toBe('exited');
+
+    await d!.restart();
+    // The engine starts restart: always containers as it comes up; give it the time it takes.
+    for (let i = 0; i < 50 && !(await state(`${project}_backend_r2`)).Running; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect((await state(`${project}_backend_r2`)).Running).toBe(true);
+    expect((await state(`${project}_frontend_r2`)).Running).toBe(true);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await state(`${project}_backend_r1`)).Status).toBe('exited');
+    expect((await state(`${project}_frontend_r1`)).Status).toBe('exited');
+    const r1 = await d!.docker.getContainer(`${project}_backend_r1`).inspect();
+    expect(r1.HostConfig.RestartPolicy?.Name).toBe('no');
+  });
 });

@@ -107,7 +107,7 @@ describe('revisions and events on the engine host', () => {
     expect(store.State.Status).toBe('created');
     expect(store.Mounts.map((m) => m.Name)).toEqual([`${s.project}_deployctl_state`]);
 
-    const hist = await s.cli(['history', '--json']);
+    const hist = await s.cli(['history', '--json'], env());
     expect(hist.code, output(hist)).toBe(0);
     const h = JSON.parse(hist.stdout) as {
       live_revision: number;
@@ -176,7 +176,7 @@ describe('revisions and events on the engine host', () => {
     expect(all.find((e) => e.event === 'apply.rolled_back')?.error?.code).toBe('CONTAINER_UNHEALTHY');
     expect(all.every((e) => validEvent(e))).toBe(true);
 
-    const h = JSON.parse((await s.cli(['history', '--json'])).stdout) as {
+    const h = JSON.parse((await s.cli(['history', '--json'], env())).stdout) as {
       live_revision: number;
       revisions: { number: number; result: string }[];
     };
@@ -216,7 +216,7 @@ describe('revisions and events on the engine host', () => {
     );
     killed.child.kill('SIGKILL');
     await killed.done;
-    const before = JSON.parse((await s.cli(['history', '--json'])).stdout) as {
+    const before = JSON.parse((await s.cli(['history', '--json'], env())).stdout) as {
       revisions: { kind: string; result: string; deploy_id: string }[];
     };
     expect(before.revisions[0]).toMatchObject({ deploy_id: 'e6', result: 'interrupted' });

@@ -30,6 +30,7 @@ import type {
   VolumeInfo,
 } from '../../src/engine/port.js';
 import { canonicalImageRef } from '../../src/spec/image-ref.js';
+import type { RestartPolicy } from '../../src/spec/model.js';
 
 export interface FakeContainer {
   id: string;
@@ -340,6 +341,12 @@ export class FakeEngine implements Engine {
     });
   }
 
+  setRestartPolicy(id: string, policy: RestartPolicy): Promise<void> {
+    return this.run('setRestartPolicy', [id, policy], () => {
+      this.mustGet(id, `set the restart policy (${policy}) of`).def.restart = policy;
+    });
+  }
+
   containerLogs(id: string, tail: number): Promise<string> {
     return this.run('containerLogs', [id, tail], () => {
       const c = this.mustGet(id, 'read the logs of');
@@ -563,7 +570,11 @@ export class FakeEngine implements Engine {
   }
 
   private detail(c: FakeContainer): ContainerDetail {
-    const detail: ContainerDetail = { ...this.info(c), restartCount: c.restartCount };
+    const detail: ContainerDetail = {
+      ...this.info(c),
+      restartCount: c.restartCount,
+      restartPolicy: c.def.restart ?? 'no',
+    };
     if (c.exitCode !== undefined && c.state !== 'running') detail.exitCode = c.exitCode;
     if (c.startedAt !== undefined) detail.startedAt = c.startedAt;
     // Like the engine: health output exists once the first check has run.

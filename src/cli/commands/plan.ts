@@ -51,7 +51,7 @@ async function plan(cli: CliSession, args: PlanArgs): Promise<number> {
   ]);
   const observed = await observe(engine, spec, id);
   const deployId = (source === 'generated' && matchingLiveGeneration(spec, observed)) || id;
-  const result = planDeploy({ spec, deployId, observed, replace: args.replace });
+  const result = planDeploy({ spec, deployId, observed, replace: args.replace, now: Date.now() });
 
   const { planToJson } = await import('../../plan/plan-json.js');
   if (args.out) {

@@ -150,6 +150,7 @@ export const MUTATING = new Set([
   'stopContainer',
   'removeContainer',
   'renameContainer',
+  'setRestartPolicy',
   'createVolume',
   'createNetwork',
   'exec',
@@ -269,6 +270,8 @@ export class Harness {
           return `remove ${name(first)}`;
         case 'renameContainer':
           return `rename ${name(first)} -> ${String(second)}`;
+        case 'setRestartPolicy':
+          return `restart ${String(second)} ${name(first)}`;
         case 'pullImage':
           return `pull ${String(first)}`;
         case 'createNetwork':

@@ -199,4 +199,34 @@ describe('the lock caught while its holder creates it', () => {
     expect(err.message).toContain('host ci-runner-2, pid 777, deploy id d7');
     expect(h.names()).toEqual([]);
   });
+  it('GIVEN the holder releases while its lease is read WHEN the engine answers with a removal race (500) THEN the waiter takes the lock instead of failing', async () => {
+    const h = new Harness();
+    const other = await h.holdLock('d7');
+    // Docker answers a read of a container being removed with a 500 ("RWLayer ... is unexpectedly nil").
+    const read = h.engine.readFiles.bind(h.engine);
+    let races = 1;
+    h.engine.readFiles = async (container, path) => {
+      if (path === '/lease' && races-- > 0) {
+        await other.release();
+        throw new EngineError(
+          'other',
+          `could not read ${container}:/lease: RWLayer of container is unexpectedly nil`,
+        );
+      }
+      return read(container, path);
+    };
+    const outcome = await h.deploy(shopSpec(), 'd8', { lockTimeoutMs: 60_000 });
+    expect(outcome.status).toBe('applied');
+    expect(h.stateOf(app('backend', 'd8'))).toBe('running');
+  });
+
+  it('GIVEN a lease that cannot be read while the lock stays WHEN apply starts THEN the engine error is reported, not swallowed', async () => {
+    const h = new Harness();
+    await h.holdLock('d7');
+    h.engine.readFiles = (container) =>
+      Promise.reject(new EngineError('other', `could not read ${container}:/lease: disk I/O error`));
+    const err = await h.deployFails(shopSpec(), 'd8');
+    expect(err.message).toContain('disk I/O error');
+    expect(h.names()).toEqual([]);
+  });
 });

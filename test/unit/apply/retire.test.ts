@@ -33,6 +33,31 @@ describe('retiring older generations', () => {
     }
   });
 
+  it('GIVEN apps with restart: always WHEN a generation is retired and kept THEN its policy is no (a daemon restart leaves it down); redeploying it gives the policy back', async () => {
+    const h = new Harness();
+    const always = (image?: string) => {
+      const spec = shopSpec(image ? { image } : {});
+      return {
+        ...spec,
+        apps: {
+          ...spec.apps,
+          services: spec.apps.services.map((s) => ({ ...s, restart: 'always' as const })),
+        },
+      };
+    };
+    await h.deploy(always(), 'd1');
+    await h.deploy(always(APP_V2), 'd2');
+    const policy = async (name: string) => (await h.engine.inspectContainer(name))?.restartPolicy;
+    expect(h.stateOf(app('backend', 'd1'))).toBe('exited');
+    expect(await policy(app('backend', 'd1'))).toBe('no');
+    expect(await policy(app('backend', 'd2'))).toBe('always');
+    // Redeploying the kept id with its own spec starts it again with its policy; d2 is retired.
+    await h.deploy(always(), 'd1');
+    expect(h.stateOf(app('backend', 'd1'))).toBe('running');
+    expect(await policy(app('backend', 'd1'))).toBe('always');
+    expect(await policy(app('backend', 'd2'))).toBe('no');
+  });
+
   it('GIVEN keep_generations 1 and two running older generations WHEN a new one is healthy THEN the newest old one is stopped, the older is stopped and removed', async () => {
     const h = new Harness();
     const spec = shopSpec({ keepGenerations: 1 });

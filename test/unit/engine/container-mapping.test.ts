@@ -123,6 +123,7 @@ describe('toContainerDetail', () => {
         },
       ],
       Config: { Image: 'postgres:15', Labels: { a: 'b' } },
+      HostConfig: { RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 } },
       State: { Status: 'running', ExitCode: 0, StartedAt: '2026-01-01T10:00:01Z', ...state },
     }) as unknown as Docker.ContainerInspectInfo;
 
@@ -152,6 +153,7 @@ describe('toContainerDetail', () => {
       startedAt: Date.parse('2026-01-01T10:00:01Z'),
       volumeNames: ['pgdata'],
       restartCount: 2,
+      restartPolicy: 'unless-stopped',
     });
   });
 

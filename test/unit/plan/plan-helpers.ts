@@ -8,9 +8,15 @@ export const DEPLOY = '20261123T080000Z';
 export function plan(
   spec: Spec,
   observed: ObservedState,
-  opts: { deployId?: string; replace?: string[] } = {},
+  opts: { deployId?: string; replace?: string[]; now?: number } = {},
 ): Plan {
-  return planDeploy({ spec, observed, deployId: opts.deployId ?? DEPLOY, replace: opts.replace ?? [] });
+  return planDeploy({
+    spec,
+    observed,
+    deployId: opts.deployId ?? DEPLOY,
+    replace: opts.replace ?? [],
+    ...(opts.now === undefined ? {} : { now: opts.now }),
+  });
 }
 
 /** The actions about one name (a container, volume, network, dir or image). */

@@ -29,6 +29,72 @@ function generation(
 
 const images = [imageInfo('example/api:1'), imageInfo('example/web:1')];
 
+const DAY = 86_400_000;
+
+describe('planner: cleanup.max_age', () => {
+  const aged = (keep: number, maxAgeMs: number) => ({
+    ...spec(keep),
+    cleanup: { ...spec(keep).cleanup, maxAgeMs },
+  });
+
+  it('GIVEN max_age 14d WHEN a kept generation was retired 20 days ago THEN it is removed although within keep_generations; one retired 3 days ago is kept', () => {
+    const s = aged(5, 14 * DAY);
+    const now = 100 * DAY;
+    const containers = [
+      ...generation(s, 'd1', now - 40 * DAY), // retired when d2 came, 20 days ago
+      ...generation(s, 'd2', now - 20 * DAY), // retired when d3 came, 3 days ago
+      ...generation(s, 'd3', now - 3 * DAY, 'running'), // live
+    ];
+    const p = plan(s, observedState({ images, containers }), { deployId: D, now });
+    expect(only(p, 'shop_api_d1')).toMatchObject({
+      kind: 'remove',
+      reason: 'expired_generation',
+      phase: 'cleanup',
+      detail: 'retired more than 14d ago (cleanup.max_age): will be removed',
+    });
+    expect(only(p, 'shop_web_d1').kind).toBe('remove');
+    expect(only(p, 'shop_api_d2')).toMatchObject({ kind: 'noop', reason: 'previous_generation' });
+    expect(only(p, 'shop_api_d3')).toMatchObject({ kind: 'stop', reason: 'previous_generation' });
+  });
+
+  it('GIVEN max_age WHEN the old generations are all very old THEN the live one (running) and the newest never age out', () => {
+    const s = aged(5, DAY);
+    const now = 1000 * DAY;
+    const containers = [
+      ...generation(s, 'd1', 10 * DAY), // running: a rollback target brought back, say
+      ...generation(s, 'd2', 20 * DAY, 'running'),
+      ...generation(s, 'd3', 30 * DAY), // newest: nothing replaced it yet
+    ];
+    containers[0] = { ...containers[0]!, state: 'running' };
+    containers[1] = { ...containers[1]!, state: 'running' };
+    const p = plan(s, observedState({ images, containers }), { deployId: D, now });
+    for (const n of ['shop_api_d1', 'shop_api_d2', 'shop_api_d3'])
+      expect(only(p, n).reason, n).toBe('previous_generation');
+  });
+
+  it('GIVEN no max_age, or no clock WHEN planning THEN age never removes anything', () => {
+    const now = 1000 * DAY;
+    const containers = (s: ReturnType<typeof spec>) => [
+      ...generation(s, 'd1', DAY),
+      ...generation(s, 'd2', 2 * DAY),
+    ];
+    const plain = spec(5);
+    expect(
+      only(
+        plan(plain, observedState({ images, containers: containers(plain) }), { deployId: D, now }),
+        'shop_api_d1',
+      ).kind,
+    ).toBe('noop');
+    const withAge = aged(5, DAY);
+    expect(
+      only(
+        plan(withAge, observedState({ images, containers: containers(withAge) }), { deployId: D }),
+        'shop_api_d1',
+      ).kind,
+    ).toBe('noop');
+  });
+});
+
 describe('planner: older generations', () => {
   it('GIVEN keep_generations 2 and four older generations WHEN planning THEN the newest two are kept and the rest removed', () => {
     const s = spec(2);

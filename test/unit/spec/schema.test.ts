@@ -130,7 +130,7 @@ describe('schema errors, located at the offending node', () => {
       'deployctl.yaml:7:52: apps.services.api.ports[2] must be a port like "8080:80", "127.0.0.1:8080:80" or "80/udp", a port number, or a mapping with target',
       'deployctl.yaml:7:58: apps.services.api.ports[3] must be a port like "80", "8080:80", "127.0.0.1:8080:80" or "8080:80/udp" (port ranges are not supported)',
       'deployctl.yaml:8:24: apps.services.api.environment.A must be a string, a number, true/false, or empty to take the value from the environment',
-      'deployctl.yaml:9:26: apps.services.api.stop_grace_period must be a duration like 30s, 1m30s, 500ms or 1h (a plain number means seconds)',
+      'deployctl.yaml:9:26: apps.services.api.stop_grace_period must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)',
     ]);
   });
 
