@@ -37,7 +37,7 @@ export interface YamlProblem {
  */
 export function parseYaml(text: string): { source: YamlSource; problems: YamlProblem[] } {
   const lines = new LineCounter();
-  const { doc, tooDeepAt } = parseGuarded(text, lines);
+  const { doc, tooDeepAt, tooManyAt } = parseGuarded(text, lines);
   if (tooDeepAt !== undefined) {
     const problem: YamlProblem = {
       ...lines.linePos(tooDeepAt),
@@ -60,7 +60,7 @@ export function parseYaml(text: string): { source: YamlSource; problems: YamlPro
         },
       ]
     : [];
-  const scan = scanMappings(doc.contents);
+  const scan = tooManyAt === undefined ? scanMappings(doc.contents) : { duplicates: [], tooManyAt };
   if (scan.tooManyAt !== undefined) {
     const problem: YamlProblem = {
       ...lines.linePos(scan.tooManyAt),
@@ -97,9 +97,16 @@ function keyTextAt(text: string, offset: number): string {
  * Keys are not checked for uniqueness here: yaml's own check compares each key with every
  * earlier one (O(n²), 4 s for 10k keys); scanMappings does it with one set per mapping.
  */
-function parseGuarded(text: string, lines: LineCounter): { doc: Document.Parsed; tooDeepAt?: number } {
+function parseGuarded(
+  text: string,
+  lines: LineCounter,
+): { doc: Document.Parsed; tooDeepAt?: number; tooManyAt?: number } {
   const parser = new Parser(lines.addNewLine);
   let tooDeepAt: number | undefined;
+  let tooManyAt: number | undefined;
+  // Entries counted from the tokens (`key:`, `- item`, `a, b`) stop a huge document before
+  // yaml builds a node for each; scanMappings counts exactly once the document is built.
+  let indicators = 0;
   // The parser's stack holds the document and a pending scalar besides the collections.
   const maxStack = MAX_NESTING + 2;
   function* tokens(): Generator<CST.Token> {
@@ -108,6 +115,10 @@ function parseGuarded(text: string, lines: LineCounter): { doc: Document.Parsed;
       yield* parser.next(lexeme);
       if (parser.stack.length > maxStack) {
         tooDeepAt = parser.offset - lexeme.length;
+        return;
+      }
+      if ((lexeme === ':' || lexeme === '-' || lexeme === ',') && ++indicators > MAX_ENTRIES) {
+        tooManyAt = parser.offset - lexeme.length;
         return;
       }
     }
@@ -125,7 +136,7 @@ function parseGuarded(text: string, lines: LineCounter): { doc: Document.Parsed;
     }
   }
   // compose() with forceDoc always yields a document.
-  return { doc: doc!, tooDeepAt };
+  return { doc: doc!, tooDeepAt, tooManyAt };
 }
 
 interface MappingScan {
