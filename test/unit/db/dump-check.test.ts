@@ -75,6 +75,24 @@ describe('checking a dump before anything is touched', () => {
     expect(err.message).toMatch(/not in sha256sum format/);
   });
 
+  it('refuses a .sha256 that is huge, endless or binary without reading it all', async () => {
+    const huge = await rejection(
+      checkDumpFile(await file('x.dump', custom, `${'0'.repeat(64)}  ${'x'.repeat(70_000)}\n`)),
+    );
+    expect(huge.code).toBe('DUMP_INVALID');
+    expect(huge.message).toContain('that is larger than 65.5 kB, so it is not a sha256sum file');
+    const path = await file('z.dump', custom);
+    const { symlink } = await import('node:fs/promises');
+    await symlink('/dev/zero', `${path}.sha256`);
+    const endless = await rejection(checkDumpFile(path));
+    expect(endless.message).toContain(`has a checksum file ${path}.sha256 that is larger than 65.5 kB`);
+    const binary = await rejection(
+      checkDumpFile(await file('b.dump', custom, Buffer.from([0x30, 0x00, 0x31]))),
+    );
+    expect(binary.message).toContain('that is not text (contains a NUL byte');
+    expect(binary.message).toContain('Nothing was changed');
+  });
+
   it('rejects a gzip whose CRC does not match (streamed to the end)', async () => {
     const gz = gzipSync(Buffer.concat([custom, custom]));
     gz[gz.length - 8]! ^= 0xff; // first byte of the CRC32 in the trailer
