@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'NO_SPACE'
   | 'RESTORE_FAILED'
   | 'TRAFFIC_SWITCH_FAILED'
+  | 'SPEC_TOO_LARGE'
+  | 'SPEC_NOT_TEXT'
   | 'ROLLBACK_UNAVAILABLE'
   | 'ROLLBACK_FAILED'
   | 'RECOVER_INCOMPLETE'
@@ -81,10 +83,11 @@ export function formatIssue(issue: SpecIssue): string {
 
 export class SpecInvalidError extends DeployctlError {
   readonly issues: SpecIssue[];
-  constructor(file: string, issues: SpecIssue[]) {
+  /** `code`: SPEC_TOO_LARGE / SPEC_NOT_TEXT when the file was refused before validation. */
+  constructor(file: string, issues: SpecIssue[], code: ErrorCode = 'SPEC_INVALID') {
     const n = issues.length;
     super(
-      'SPEC_INVALID',
+      code,
       `${file} has ${n} problem${n === 1 ? '' : 's'}; nothing was changed. Fix ${n === 1 ? 'it' : 'them'} and run \`deployctl validate\` again:\n` +
         issues.map((i) => `  ${formatIssue(i)}`).join('\n'),
       { data: { issues } },

@@ -82,7 +82,7 @@ export class CliSession {
       ...opts,
     });
     for (const w of result.warnings) this.note(`${this.errStyle.yellow('Warning:')} ${formatIssue(w)}`);
-    if (!result.ok) throw new SpecInvalidError(this.specPath, result.issues);
+    if (!result.ok) throw new SpecInvalidError(this.specPath, result.issues, result.code);
     const { createMasker } = await import('../spec/masker.js');
     this.mask = createMasker(result.spec.sensitiveValues);
     return result.spec;

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readInputText } from '../spec/input-file.js';
 import { formatBytes } from './bytes.js';
 import { parseChecksumFile } from './checksum-file.js';
 import {
@@ -166,18 +167,23 @@ async function sizeOf(path: string): Promise<number> {
   return s.size;
 }
 
+const CHECKSUM_FILE_MAX_BYTES = 64 * 1024;
+
 async function readExpectedChecksum(path: string, checksumFile: string): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await readFile(checksumFile, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw invalid(
-      path,
-      `has a checksum file ${checksumFile} that cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      err,
-    );
+  // A sha256sum line is ~100 bytes: a larger file (or an endless device) is not one.
+  const read = await readInputText(checksumFile, CHECKSUM_FILE_MAX_BYTES);
+  if (!read.ok) {
+    const { problem } = read;
+    if (problem.kind === 'unreadable' && problem.code === 'ENOENT') return undefined;
+    const why =
+      problem.kind === 'unreadable'
+        ? `cannot be read (${problem.code})`
+        : problem.kind === 'too-large'
+          ? `is larger than ${formatBytes(CHECKSUM_FILE_MAX_BYTES)}, so it is not a sha256sum file`
+          : `is not text (${problem.what})`;
+    throw invalid(path, `has a checksum file ${checksumFile} that ${why}`);
   }
+  const text = read.text;
   const hash = parseChecksumFile(text);
   if (hash === undefined)
     throw invalid(

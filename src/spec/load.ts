@@ -1,9 +1,11 @@
 import { basename, dirname, relative, resolve } from 'node:path';
 import { isSeq } from 'yaml';
-import type { SpecIssue } from '../errors.js';
+import type { ErrorCode, SpecIssue } from '../errors.js';
 import { resolveExtends } from './compose-extends.js';
 import { selectProfiles } from './compose-profiles.js';
 import { readTextSync } from './env-file.js';
+import { readInputText, type InputProblem } from './input-file.js';
+import { MAX_ALIAS_EXPANSION, specByteLimit } from './input-limits.js';
 import { interpolateDocument } from './interpolate-doc.js';
 import { IssueList, finalIssues, formatPath } from './issues.js';
 import { Locator, type SpecPath } from './locate.js';
@@ -14,7 +16,7 @@ import type { RawSpec } from './raw.js';
 import { reportSchemaErrors } from './schema-issues.js';
 import { validateSchema } from './schema.js';
 import { secretNameTest } from './secrets.js';
-import { readDotenvBeside, readText, unreadableSpec } from './spec-files.js';
+import { readDotenvBeside, unreadableSpec } from './spec-files.js';
 import { parseYaml } from './yaml-source.js';
 
 export interface LoadOptions {
@@ -33,7 +35,17 @@ export interface LoadOptions {
 }
 
 export type LoadResult =
-  { ok: true; spec: Spec; warnings: SpecIssue[] } | { ok: false; issues: SpecIssue[]; warnings: SpecIssue[] };
+  | { ok: true; spec: Spec; warnings: SpecIssue[] }
+  | {
+      ok: false;
+      issues: SpecIssue[];
+      warnings: SpecIssue[];
+      /** Set when the input was refused before validation: over a limit, or not text. */
+      code?: InputErrorCode;
+    };
+
+/** Error codes of input refused before validation (see input-limits.ts). */
+export type InputErrorCode = Extract<ErrorCode, 'SPEC_TOO_LARGE' | 'SPEC_NOT_TEXT' | 'BAD_ARGUMENT'>;
 
 type Mask = (text: string) => string;
 
@@ -52,9 +64,13 @@ export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadRes
   const shown = (p: string): string => relative(opts.cwd, p) || basename(p);
   const display = shown(abs);
 
-  const text = await readText(abs);
-  if (typeof text !== 'string') return failed([unreadableSpec(display, text.code)], [], (t) => t);
-  const dotenv = await readDotenvBeside(dir, shown);
+  const limit = specByteLimit(opts.env);
+  if (!limit.ok) return refused(display, 'BAD_ARGUMENT', limit.message);
+  const read = await readInputText(abs, limit.limit);
+  if (!read.ok) return refusedInput(unreadableSpec(display, read.problem), read.problem);
+  const text = read.text;
+  const dotenv = await readDotenvBeside(dir, shown, limit.limit);
+  if (dotenv.overLimit) return failed(dotenv.issues, [], (t) => t, 'SPEC_TOO_LARGE');
   const lookup = (name: string): string | undefined => opts.env[name] ?? dotenv.values[name];
 
   const { source, problems } = parseYaml(text);
@@ -79,6 +95,8 @@ export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadRes
     .flatMap((k) => lookup(k) ?? []);
   const maskWith = (values: string[]): Mask => createMasker([...values, ...secretVariables]);
 
+  if (problems.some((p) => p.limit))
+    return failed(issues.errors, issues.warnings, maskWith([]), 'SPEC_TOO_LARGE');
   if (problems.some((p) => p.fatal)) return failed(issues.errors, issues.warnings, maskWith([]));
   if (source.doc.contents === null) {
     issues.fileError(
@@ -91,11 +109,16 @@ export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadRes
   const mask = maskWith(interpolation.secretTexts);
   let data: unknown;
   try {
-    data = source.doc.toJS({ maxAliasCount: 1000 });
+    data = source.doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
   } catch (err) {
-    issues.fileError(
-      `cannot be read as data: ${err instanceof Error ? err.message : String(err)}; simplify its anchors and aliases`,
-    );
+    const text = err instanceof Error ? err.message : String(err);
+    if (/alias count/i.test(text)) {
+      issues.fileError(
+        `expands its aliases (*name) past ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} copies, as a YAML alias bomb does; it was not checked further. Use fewer aliases, or aliases of smaller anchors`,
+      );
+      return failed(issues.errors, issues.warnings, mask, 'SPEC_TOO_LARGE');
+    }
+    issues.fileError(`cannot be read as data: ${text}; simplify its anchors and aliases`);
     return failed(issues.errors, issues.warnings, mask);
   }
 
@@ -143,8 +166,33 @@ export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadRes
   return { ok: true, spec, warnings: finalIssues(issues.warnings, finalMask) };
 }
 
-function failed(errors: SpecIssue[], warnings: SpecIssue[], mask: Mask): LoadResult {
-  return { ok: false, issues: finalIssues(errors, mask), warnings: finalIssues(warnings, mask) };
+/** Input refused before it was parsed: nothing in it can be masked, nothing was interpolated. */
+function refusedInput(issue: SpecIssue, problem: InputProblem): LoadResult {
+  const code =
+    problem.kind === 'too-large'
+      ? 'SPEC_TOO_LARGE'
+      : problem.kind === 'not-text'
+        ? 'SPEC_NOT_TEXT'
+        : undefined;
+  return { ok: false, issues: [issue], warnings: [], ...(code ? { code } : {}) };
+}
+
+function refused(file: string, code: InputErrorCode, message: string): LoadResult {
+  return {
+    ok: false,
+    issues: [{ file, line: 0, col: 0, path: '', severity: 'error', message }],
+    warnings: [],
+    code,
+  };
+}
+
+function failed(errors: SpecIssue[], warnings: SpecIssue[], mask: Mask, code?: InputErrorCode): LoadResult {
+  const result = {
+    ok: false as const,
+    issues: finalIssues(errors, mask),
+    warnings: finalIssues(warnings, mask),
+  };
+  return code ? { ...result, code } : result;
 }
 
 function positionKey(p: { line: number; col: number } | undefined): string {

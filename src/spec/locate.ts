@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { YamlSource } from './yaml-source.js';
 
 /** A path into the spec data: map keys and list indexes, as in a JSON pointer. */
@@ -58,21 +58,48 @@ export class Locator {
   }
 }
 
-function child(doc: Document.Parsed, parent: Node, segment: string | number): Step | undefined {
+/** A mapping's explicit keys by text (the last of duplicates wins, as in toJS) and its `<<` entries. */
+interface MapIndex {
+  keys: Map<string, Pair>;
+  merges: Pair[];
+}
+
+// Built once per mapping: scanning its items for every lookup made locating n problems O(n²).
+const indexes = new WeakMap<YAMLMap, MapIndex>();
+
+function indexOf(map: YAMLMap): MapIndex {
+  let index = indexes.get(map);
+  if (!index) {
+    index = { keys: new Map(), merges: [] };
+    for (const pair of map.items) {
+      if (isMergeKey(pair.key)) index.merges.push(pair);
+      else index.keys.set(keyText(pair.key), pair);
+    }
+    indexes.set(map, index);
+  }
+  return index;
+}
+
+function child(
+  doc: Document.Parsed,
+  parent: Node,
+  segment: string | number,
+  seen: Set<Node> = new Set(),
+): Step | undefined {
   const node = deref(doc, parent);
   if (isMap(node)) {
-    // Last match wins, as in toJS for duplicate keys; explicit keys win over merged ones.
-    for (let k = node.items.length - 1; k >= 0; k--) {
-      const pair = node.items[k];
-      if (pair && !isMergeKey(pair.key) && keyText(pair.key) === String(segment))
-        return { pair, node: pair.value as Node | null };
-    }
-    for (const pair of node.items) {
-      if (!isMergeKey(pair.key)) continue;
-      const merged = deref(doc, pair.value as Node | null);
+    // Explicit keys win over merged ones.
+    const { keys, merges } = indexOf(node);
+    const pair = keys.get(String(segment));
+    if (pair) return { pair, node: pair.value as Node | null };
+    // A merge cycle (an anchor merged into itself) must not loop.
+    if (seen.has(node)) return undefined;
+    seen.add(node);
+    for (const merge of merges) {
+      const merged = deref(doc, merge.value as Node | null);
       const sources = isSeq(merged) ? merged.items : [merged];
       for (const src of sources) {
-        const found = src ? child(doc, src as Node, segment) : undefined;
+        const found = src ? child(doc, src as Node, segment, seen) : undefined;
         if (found) return found;
       }
     }

@@ -26,18 +26,29 @@ export function reportSchemaErrors(errors: ErrorObject[], data: unknown, issues:
     pointer: error.instancePath,
   }));
   const consumed = new Set<ErrorObject>();
+  // Indexed once: comparing every oneOf error with every other error was O(n²) in the errors.
+  const byPointer = new Map<string, SchemaError[]>();
+  const hasDescendant = new Set<string>();
+  for (const item of all) {
+    const list = byPointer.get(item.pointer);
+    if (list) list.push(item);
+    else byPointer.set(item.pointer, [item]);
+    for (let i = item.pointer.lastIndexOf('/'); i >= 0; i = item.pointer.lastIndexOf('/', i - 1)) {
+      const ancestor = item.pointer.slice(0, i);
+      if (hasDescendant.has(ancestor)) break;
+      hasDescendant.add(ancestor);
+      if (i === 0) break;
+    }
+  }
   for (const item of all) {
     if (item.error.keyword !== 'oneOf') continue;
-    const atNode = all.filter((o) => o.pointer === item.pointer && o.error.keyword === 'type');
-    const branchErrors = all.filter(
-      (o) =>
-        o !== item &&
-        !atNode.includes(o) &&
-        (o.pointer === item.pointer || o.pointer.startsWith(`${item.pointer}/`)),
-    );
+    const here = byPointer.get(item.pointer) ?? [];
+    const atNode = here.filter((o) => o.error.keyword === 'type');
+    const branchErrors =
+      hasDescendant.has(item.pointer) || here.some((o) => o !== item && !atNode.includes(o));
     for (const o of atNode) consumed.add(o.error);
     consumed.add(item.error);
-    if (branchErrors.length === 0) {
+    if (!branchErrors) {
       const types = atNode.flatMap((o) => typeList(o.error.params.type));
       issues.error(item.path, schemaMessage(item.error, 'errorMessage') ?? `must be ${describeTypes(types)}`);
     }
@@ -45,8 +56,11 @@ export function reportSchemaErrors(errors: ErrorObject[], data: unknown, issues:
   // Several missing keys of one mapping make one message.
   const missing = new Map<string, string[]>();
   for (const { error, pointer } of all) {
-    if (error.keyword === 'required' && !consumed.has(error))
-      missing.set(pointer, [...(missing.get(pointer) ?? []), String(error.params.missingProperty)]);
+    if (error.keyword === 'required' && !consumed.has(error)) {
+      const keys = missing.get(pointer);
+      if (keys) keys.push(String(error.params.missingProperty));
+      else missing.set(pointer, [String(error.params.missingProperty)]);
+    }
   }
   for (const item of all) if (!consumed.has(item.error)) report(item, missing, issues);
 }

@@ -1,5 +1,17 @@
-import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
-import { keyText } from './locate.js';
+import {
+  Composer,
+  Lexer,
+  LineCounter,
+  Parser,
+  YAMLParseError,
+  isMap,
+  isScalar,
+  isSeq,
+  type CST,
+  type Document,
+} from 'yaml';
+import { MAX_ENTRIES, MAX_NESTING } from './input-limits.js';
+import { isMergeKey, keyText } from './locate.js';
 
 /** A parsed deployctl.yaml with the line index every position is computed from. */
 export interface YamlSource {
@@ -13,8 +25,10 @@ export interface YamlProblem {
   /** Dotted path of the map holding a duplicate key; empty for syntax errors. */
   path: (string | number)[];
   message: string;
-  /** Duplicate keys leave a usable document; syntax errors do not. */
+  /** Duplicate keys leave a usable document; syntax errors and limits do not. */
   fatal: boolean;
+  /** Set when an input limit (nesting, entries) was crossed. */
+  limit?: boolean;
 }
 
 /**
@@ -23,58 +37,148 @@ export interface YamlProblem {
  */
 export function parseYaml(text: string): { source: YamlSource; problems: YamlProblem[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true });
-  // After the first syntax error the parser's further complaints are mostly its echoes.
-  const firstFatal = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
-  const reported = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY' || e === firstFatal);
-  const problems = reported.map((error): YamlProblem => {
-    const { line, col } = lines.linePos(error.pos[0]);
-    if (error.code === 'DUPLICATE_KEY') {
-      const key = keyTextAt(text, error.pos[0]);
-      const path = mapPathOfKeyAt(doc.contents, error.pos[0], []) ?? [];
-      const subject = path.length === 0 ? 'the file ' : '';
-      return {
-        line,
-        col,
-        path,
-        fatal: false,
-        message: `${subject}repeats the key ${key}; YAML keeps only the last one, so remove or rename the other`,
-      };
-    }
-    return {
-      line,
-      col,
+  const { doc, tooDeepAt, tooManyAt } = parseGuarded(text, lines);
+  if (tooDeepAt !== undefined) {
+    const problem: YamlProblem = {
+      ...lines.linePos(tooDeepAt),
       path: [],
       fatal: true,
-      message: `YAML syntax error: ${error.message.replace(/ at line \d+, column \d+.*$/s, '')}`,
+      limit: true,
+      message: `nests lists and mappings more than ${MAX_NESTING} levels deep; a spec needs fewer than 10, so this is not a spec (or is a YAML bomb)`,
+    };
+    return { source: { doc, lines }, problems: [problem] };
+  }
+  // After the first syntax error the parser's further complaints are mostly its echoes.
+  const firstFatal = doc.errors[0];
+  const fatal = firstFatal
+    ? [
+        {
+          ...lines.linePos(firstFatal.pos[0]),
+          path: [],
+          fatal: true,
+          message: `YAML syntax error: ${firstFatal.message.replace(/ at line \d+, column \d+.*$/s, '')}`,
+        },
+      ]
+    : [];
+  const scan = tooManyAt === undefined ? scanMappings(doc.contents) : { duplicates: [], tooManyAt };
+  if (scan.tooManyAt !== undefined) {
+    const problem: YamlProblem = {
+      ...lines.linePos(scan.tooManyAt),
+      path: [],
+      fatal: true,
+      limit: true,
+      message: `has more than ${MAX_ENTRIES.toLocaleString('en-US')} keys and list items, far more than any spec needs; it was not checked further. Check that this is the file you meant`,
+    };
+    return { source: { doc, lines }, problems: [problem] };
+  }
+  const duplicates = scan.duplicates.map(({ offset, path }): YamlProblem => {
+    const subject = path.length === 0 ? 'the file ' : '';
+    return {
+      ...lines.linePos(offset),
+      path,
+      fatal: false,
+      message: `${subject}repeats the key ${keyTextAt(text, offset)}; YAML keeps only the last one, so remove or rename the other`,
     };
   });
+  const problems = [...duplicates, ...fatal].sort((a, b) => a.line - b.line || a.col - b.col);
   return { source: { doc, lines }, problems };
 }
 
 function keyTextAt(text: string, offset: number): string {
-  const key = /^["']?([^"':\n]*)/.exec(text.slice(offset))?.[1]?.trim();
+  const key = /^["']?([^"':\n]*)/.exec(text.slice(offset, offset + 1024))?.[1]?.trim();
   return key ? `"${key}"` : 'a key';
 }
 
-/** Path of the map that holds the key starting at `offset`. */
-function mapPathOfKeyAt(
-  node: unknown,
-  offset: number,
-  path: (string | number)[],
-): (string | number)[] | undefined {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const range = (pair.key as { range?: [number, number, number] } | null)?.range;
-      if (range?.[0] === offset) return path;
-      const found = mapPathOfKeyAt(pair.value, offset, [...path, keyText(pair.key)]);
-      if (found) return found;
+/**
+ * Like yaml's parseDocument, but stops at the first collection nested more than MAX_NESTING
+ * deep: yaml composes recursively, and a few thousand `[` overflow the stack. The CST parser
+ * keeps its own stack, so its depth is known token by token, before anything recursive runs.
+ *
+ * Keys are not checked for uniqueness here: yaml's own check compares each key with every
+ * earlier one (O(n²), 4 s for 10k keys); scanMappings does it with one set per mapping.
+ */
+function parseGuarded(
+  text: string,
+  lines: LineCounter,
+): { doc: Document.Parsed; tooDeepAt?: number; tooManyAt?: number } {
+  const parser = new Parser(lines.addNewLine);
+  let tooDeepAt: number | undefined;
+  let tooManyAt: number | undefined;
+  // Entries counted from the tokens (`key:`, `- item`, `a, b`) stop a huge document before
+  // yaml builds a node for each; scanMappings counts exactly once the document is built.
+  let indicators = 0;
+  // The parser's stack holds the document and a pending scalar besides the collections.
+  const maxStack = MAX_NESTING + 2;
+  function* tokens(): Generator<CST.Token> {
+    lines.addNewLine(0);
+    for (const lexeme of new Lexer().lex(text)) {
+      yield* parser.next(lexeme);
+      if (parser.stack.length > maxStack) {
+        tooDeepAt = parser.offset - lexeme.length;
+        return;
+      }
+      if ((lexeme === ':' || lexeme === '-' || lexeme === ',') && ++indicators > MAX_ENTRIES) {
+        tooManyAt = parser.offset - lexeme.length;
+        return;
+      }
     }
-  } else if (isSeq(node)) {
-    for (const [i, item] of node.items.entries()) {
-      const found = mapPathOfKeyAt(item, offset, [...path, i]);
-      if (found) return found;
+    yield* parser.end();
+  }
+  const composer = new Composer({ merge: true, prettyErrors: false, uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens(), true, text.length)) {
+    if (!doc) {
+      doc = next;
+    } else {
+      const message = 'Source contains multiple documents; a spec is one YAML document';
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', message));
+      break;
     }
   }
-  return undefined;
+  // compose() with forceDoc always yields a document.
+  return { doc: doc!, tooDeepAt, tooManyAt };
+}
+
+interface MappingScan {
+  /** Every repeated scalar key, at its later occurrence, with the path of its mapping. */
+  duplicates: { offset: number; path: (string | number)[] }[];
+  /** Where the entry past MAX_ENTRIES starts, if there is one. */
+  tooManyAt?: number;
+}
+
+/**
+ * One pass over the document: duplicate keys (`<<` may repeat: merge keys) and the entry count.
+ * Aliases are not followed: each mapping is checked once, where it is written. Recursion is
+ * safe: parseGuarded already refused deep nesting.
+ */
+function scanMappings(root: unknown): MappingScan {
+  const scan: MappingScan = { duplicates: [] };
+  let entries = 0;
+  const counted = (node: { range?: readonly number[] | null } | null | undefined): boolean => {
+    if (++entries <= MAX_ENTRIES) return true;
+    scan.tooManyAt = node?.range?.[0] ?? 0;
+    return false;
+  };
+  const walk = (node: unknown, path: (string | number)[]): boolean => {
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (!counted(key as { range?: number[] } | null)) return false;
+        if (isScalar(key) && !isMergeKey(key)) {
+          if (seen.has(key.value) && key.range) scan.duplicates.push({ offset: key.range[0], path });
+          seen.add(key.value);
+        }
+        if (!walk(pair.value, [...path, keyText(key)])) return false;
+      }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) {
+        if (!counted(item as { range?: number[] } | null)) return false;
+        if (!walk(item, [...path, i])) return false;
+      }
+    }
+    return true;
+  };
+  walk(root, []);
+  return scan;
 }

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { readFile } from 'node:fs/promises';
 import { DeployctlError } from '../../errors.js';
 import { approveOption, lockTimeoutOption, type GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
@@ -44,7 +43,7 @@ async function apply(cli: CliSession, args: ApplyArgs): Promise<number> {
     import('../../util/clock.js'),
   ]);
   const lockTimeoutMs = await durationFlag('--lock-timeout', args['lock-timeout']);
-  const saved = args.planfile ? await readSavedPlan(args.planfile) : undefined;
+  const saved = args.planfile ? await readSavedPlan(args.planfile, cli.term.env) : undefined;
   let { id, source } = cli.deployId();
   if (saved) {
     if (cli.args['deploy-id'] !== undefined && cli.args['deploy-id'] !== saved.deployId) {
@@ -106,17 +105,8 @@ async function apply(cli: CliSession, args: ApplyArgs): Promise<number> {
   }
 }
 
-async function readSavedPlan(file: string) {
+async function readSavedPlan(file: string, env: NodeJS.ProcessEnv) {
   const { parsePlanJson } = await import('../../plan/plan-file.js');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new DeployctlError(
-      'PLAN_FILE_INVALID',
-      `cannot read the plan file ${file} (${(err as Error).message}); nothing was changed. Save one with \`deployctl plan --out ${file}\`.`,
-      { cause: err },
-    );
-  }
-  return parsePlanJson(text, file);
+  const { readPlanFileText } = await import('../plan-file-input.js');
+  return parsePlanJson(await readPlanFileText(file, env), file);
 }

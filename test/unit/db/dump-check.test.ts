@@ -23,7 +23,7 @@ const plainDump = [
 ].join('\n');
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
-async function file(name: string, content: Buffer | string, checksum?: string): Promise<string> {
+async function file(name: string, content: Buffer | string, checksum?: Buffer | string): Promise<string> {
   const dir = await tempDir();
   const path = join(dir, name);
   await writeFile(path, content);
@@ -73,6 +73,24 @@ describe('checking a dump before anything is touched', () => {
   it('rejects a .sha256 that is not in sha256sum format', async () => {
     const err = await rejection(checkDumpFile(await file('x.dump', custom, 'hello\n')));
     expect(err.message).toMatch(/not in sha256sum format/);
+  });
+
+  it('refuses a .sha256 that is huge, endless or binary without reading it all', async () => {
+    const huge = await rejection(
+      checkDumpFile(await file('x.dump', custom, `${'0'.repeat(64)}  ${'x'.repeat(70_000)}\n`)),
+    );
+    expect(huge.code).toBe('DUMP_INVALID');
+    expect(huge.message).toContain('that is larger than 65.5 kB, so it is not a sha256sum file');
+    const path = await file('z.dump', custom);
+    const { symlink } = await import('node:fs/promises');
+    await symlink('/dev/zero', `${path}.sha256`);
+    const endless = await rejection(checkDumpFile(path));
+    expect(endless.message).toContain(`has a checksum file ${path}.sha256 that is larger than 65.5 kB`);
+    const binary = await rejection(
+      checkDumpFile(await file('b.dump', custom, Buffer.from([0x30, 0x00, 0x31]))),
+    );
+    expect(binary.message).toContain('that is not text (contains a NUL byte');
+    expect(binary.message).toContain('Nothing was changed');
   });
 
   it('rejects a gzip whose CRC does not match (streamed to the end)', async () => {

@@ -23,7 +23,7 @@ describe('loadSpec: reading the file', () => {
     mkdirSync(join(dir, 'spec.yaml'));
     const result = await loadSpec('spec.yaml', { env: {}, cwd: dir });
     expect(result.ok ? [] : result.issues.map(formatIssue)).toEqual([
-      'spec.yaml: cannot be read (EISDIR); check that it is a readable file, or pass -f FILE',
+      'spec.yaml: is a directory, not a spec file; name the file itself',
     ]);
   });
 
@@ -120,7 +120,7 @@ describe('loadSpec: YAML problems', () => {
     const result = await loadText(`${HEAD}x-bomb:\n${bomb.map((l) => `  ${l}`).join('\n')}\n`);
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : formatIssue(result.issues[0]!)).toMatch(
-      /^deployctl\.yaml: cannot be read as data: .*; simplify its anchors and aliases$/,
+      /^deployctl\.yaml: expands its aliases \(\*name\) past 1,000 copies, as a YAML alias bomb does; it was not checked further\. Use fewer aliases, or aliases of smaller anchors$/,
     );
   });
 });
