@@ -112,7 +112,7 @@ const WRONG_VALUES: [key: string, after: string, values: string[]][] = [
   ['image', '    frontend:', ['""', '[image]', '{name: x}', '42']],
   ['container_name', '    db:', ['""', '"/etc/passwd"', '"a b"', '[x]', '"$(id)"']],
   ['environment', '    backend:', ['"A=1"', '42', '[[nested]]', '{A: {B: C}}']],
-  ['ports', '    traefik:', ['"80:80:80:80"', '[99999]', '[-1]', '["127.0.0.1:70000:80"]', '{a: 1}']],
+  ['ports', '    proxy:', ['"80:80:80:80"', '[99999]', '[-1]', '["127.0.0.1:70000:80"]', '{a: 1}']],
   ['test', '    frontend:', ['42', '{CMD: x}', '[1, 2]']],
 ];
 
@@ -308,8 +308,8 @@ function mutate(
       const where = pick(r, ['apps', 'infra']);
       return text(
         base.replace(
-          where === 'apps' ? '\n    frontend:\n' : '\n    traefik:\n',
-          `\n    ${name}:\n      image: deployctl-fixture/app:v1\n${where === 'apps' ? '    frontend:' : '    traefik:'}\n`,
+          where === 'apps' ? '\n    frontend:\n' : '\n    proxy:\n',
+          `\n    ${name}:\n      image: deployctl-fixture/app:v1\n${where === 'apps' ? '    frontend:' : '    proxy:'}\n`,
         ),
       );
     }
@@ -326,7 +326,7 @@ function mutate(
       const refs: [string, string, string][] = [
         ['depends_on', '    frontend:', `[ghost${n}]`],
         ['networks', '    backend:', `[${project}_nowhere${n}]`],
-        ['volumes', '    traefik:', `\n        - undeclared${n}:/data`],
+        ['volumes', '    proxy:', `\n        - undeclared${n}:/data`],
         ['image', '    frontend:', `\${UNSET_IMAGE_${n}:?is required}`],
       ];
       const [key, after, value] = pick(r, refs);
