@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,7 +186,7 @@ class SshStream extends Duplex {
 export interface SshAgentOptions {
   /** The ssh program (default `ssh` on the PATH, as for the docker CLI). */
   sshCommand?: string;
-  env?: Record<string, string | undefined>;
+  env: Record<string, string | undefined>;
 }
 
 /**
@@ -205,17 +206,15 @@ export interface SshAgentOptions {
  * and the connection closes; nothing lingers on either host.
  */
 export class SshDialAgent extends Agent {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'deployctl-ssh-'));
-  private readonly controlPath = join(this.dir, 'cm');
+  /** The master's control socket: ssh creates it (mode 0600) and removes it when it exits. */
+  private readonly controlPath = join(tmpdir(), `deployctl-ssh-${randomBytes(8).toString('hex')}`);
   private masterLogin: Promise<void> | undefined;
 
   constructor(
     readonly target: SshTarget,
-    private readonly opts: SshAgentOptions = {},
+    private readonly opts: SshAgentOptions,
   ) {
     super({ keepAlive: true });
-    const dir = this.dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
 
   /** The ssh arguments, in the docker CLI's order. */
@@ -242,7 +241,7 @@ export class SshDialAgent extends Agent {
   private spawnStream(): SshStream {
     const child = spawn(this.opts.sshCommand ?? 'ssh', this.sshArgs(), {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: (this.opts.env ?? process.env) as NodeJS.ProcessEnv,
+      env: this.opts.env,
     });
     return new SshStream(child, this.target);
   }
