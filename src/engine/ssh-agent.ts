@@ -101,44 +101,68 @@ export function explainSshFailure(
   );
 }
 
-/** One HTTP connection: the stdin/stdout of an `ssh … docker system dial-stdio` child. */
+/**
+ * One HTTP connection: the stdin/stdout of an `ssh … docker system dial-stdio` child. It exists
+ * (and counts against the agent's maxSockets) at once; the child may be started a little later,
+ * once the master connection is logged in. Writes wait for it.
+ */
 class SshStream extends Duplex {
   private stderr = '';
   private exited = false;
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private pending: { chunk: Buffer; done: (err?: Error | null) => void }[] = [];
+  private ended = false;
+  private referenced = true;
 
   constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
     private readonly target: SshTarget,
+    /** The first stream's ssh is the ControlMaster: ending it early would cut the others. */
+    readonly isMaster: boolean,
   ) {
     super({ allowHalfOpen: false });
+  }
+
+  attach(child: ChildProcessWithoutNullStreams): void {
+    this.child = child;
     child.stdout.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) child.stdout.pause();
     });
-    child.stdout.on('end', () => this.push(null));
+    // EOF is passed on only once ssh has exited, so that a failure (exit 255) becomes our error
+    // rather than an anonymous "socket hang up".
     child.stderr.on('data', (chunk: Buffer) => {
       if (this.stderr.length < 8192) this.stderr += chunk.toString('utf8');
     });
     child.stdin.on('error', () => {
-      // EPIPE when ssh is gone: the exit handler reports why.
+      // EPIPE when ssh is gone: the close handler reports why.
     });
     child.on('error', (err) => this.destroy(err));
     child.on('close', (code) => {
       this.exited = true;
       if (this.destroyed) return;
-      if (code === 0 && this.readableEnded) return;
       if (code === 0) {
         this.push(null);
         return;
       }
       this.destroy(explainSshFailure(this.target, code, this.stderr));
     });
+    if (this.destroyed) {
+      this.release();
+      return;
+    }
+    for (const { chunk, done } of this.pending.splice(0)) child.stdin.write(chunk, () => done());
+    if (this.ended) child.stdin.end();
+    if (!this.referenced) this.unref();
   }
 
   override _read(): void {
-    this.child.stdout.resume();
+    this.child?.stdout.resume();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (!this.child) {
+      this.pending.push({ chunk, done });
+      return;
+    }
     if (this.exited) {
       done(explainSshFailure(this.target, null, this.stderr));
       return;
@@ -147,14 +171,24 @@ class SshStream extends Duplex {
   }
 
   override _final(done: (err?: Error | null) => void): void {
-    this.child.stdin.end();
+    this.ended = true;
+    this.child?.stdin.end();
     done();
   }
 
+  /** Lets go of the child: stdin closed (the remote dial-stdio ends), never keeping us alive. */
+  private release(): void {
+    const child = this.child;
+    if (!child || this.exited) return;
+    child.stdin.end();
+    this.unref();
+    // A session multiplexed over the master can simply go; the master itself must stay for them
+    // and ends when its stdin closes and they are done (ControlPersist=no).
+    if (!this.isMaster) child.kill('SIGTERM');
+  }
+
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    // Closing stdin ends the remote dial-stdio (and so this ssh session) cleanly; a master
-    // connection stays up while other sessions still use it.
-    if (!this.exited) this.child.stdin.end();
+    this.release();
     done(err);
   }
 
@@ -169,16 +203,22 @@ class SshStream extends Duplex {
     return this;
   }
   ref(): this {
-    this.child.ref();
-    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr])
-      (s as unknown as { ref?: () => void }).ref?.();
+    this.referenced = true;
+    const c = this.child;
+    if (c) {
+      c.ref();
+      for (const s of [c.stdin, c.stdout, c.stderr]) (s as unknown as { ref?: () => void }).ref?.();
+    }
     return this;
   }
   /** An idle kept-alive connection must not keep the process from exiting. */
   unref(): this {
-    this.child.unref();
-    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr])
-      (s as unknown as { unref?: () => void }).unref?.();
+    this.referenced = false;
+    const c = this.child;
+    if (c) {
+      c.unref();
+      for (const s of [c.stdin, c.stdout, c.stderr]) (s as unknown as { unref?: () => void }).unref?.();
+    }
     return this;
   }
 }
@@ -200,7 +240,7 @@ export interface SshAgentOptions {
  * ssh per stream would pay a full handshake (and a log line, and for some hosts a rate limit)
  * each time. So the first stream's ssh becomes an OpenSSH ControlMaster on a private socket,
  * further streams are sessions multiplexed over it (no new handshake), and streams are kept
- * alive and reused between requests. Streams wait while the master is still logging in, so
+ * alive and reused between requests (at most two at a time, see the constructor). Streams wait while the master is still logging in, so
  * concurrent first requests cannot race into several connections. `ControlPersist=no` and
  * stdin pipes mean that when deployctl exits — even killed with -9 — every session sees EOF
  * and the connection closes; nothing lingers on either host.
@@ -214,7 +254,10 @@ export class SshDialAgent extends Agent {
     readonly target: SshTarget,
     private readonly opts: SshAgentOptions,
   ) {
-    super({ keepAlive: true });
+    // Two streams: one may be held by an exec (its stdin/stdout), the other carries every other
+    // request in turn. Each extra stream costs a remote `docker` process and a session set-up,
+    // far more than queueing a request behind another on a loaded host.
+    super({ keepAlive: true, maxSockets: 2 });
   }
 
   /** The ssh arguments, in the docker CLI's order. */
@@ -238,39 +281,33 @@ export class SshDialAgent extends Agent {
     return args;
   }
 
-  private spawnStream(): SshStream {
-    const child = spawn(this.opts.sshCommand ?? 'ssh', this.sshArgs(), {
+  private spawn(): ChildProcessWithoutNullStreams {
+    return spawn(this.opts.sshCommand ?? 'ssh', this.sshArgs(), {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: this.opts.env,
     });
-    return new SshStream(child, this.target);
   }
 
-  override createConnection(
-    _options: unknown,
-    callback?: (err: Error | null, socket: Duplex) => void,
-  ): Duplex | undefined {
-    const cb = callback ?? (() => undefined);
+  override createConnection(): Duplex {
     if (this.masterLogin === undefined && !existsSync(this.controlPath)) {
-      const stream = this.spawnStream();
+      const stream = new SshStream(this.target, true);
+      stream.attach(this.spawn());
       // Later streams wait until this one's ssh is logged in (its control socket appears) or gone.
       this.masterLogin = new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (existsSync(this.controlPath) || stream.destroyed || stream.readableEnded) {
-            clearInterval(timer);
-            this.masterLogin = undefined;
-            resolve();
-          }
-        }, 15);
-        stream.once('close', () => {
+        const done = () => {
           clearInterval(timer);
           this.masterLogin = undefined;
           resolve();
-        });
+        };
+        const timer = setInterval(() => {
+          if (existsSync(this.controlPath) || stream.destroyed) done();
+        }, 15);
+        stream.once('close', done);
       });
       return stream;
     }
-    void (this.masterLogin ?? Promise.resolve()).then(() => cb(null, this.spawnStream()));
-    return undefined;
+    const stream = new SshStream(this.target, false);
+    void (this.masterLogin ?? Promise.resolve()).then(() => stream.attach(this.spawn()));
+    return stream;
   }
 }
