@@ -71,7 +71,6 @@ export async function startSshd(): Promise<Sshd> {
   await writeFile(authorized, '');
   await chmod(authorized, 0o600);
   const pidFile = join(dir, 'sshd.pid');
-  const log = join(dir, 'sshd.log');
   const config = join(dir, 'sshd_config');
   await writeFile(
     config,
@@ -112,7 +111,7 @@ export async function startSshd(): Promise<Sshd> {
     dir,
     knownHostsLine: `[127.0.0.1]:${port} ${hostPub.split(' ').slice(0, 2).join(' ')}`,
     fingerprint: /SHA256:\S+/.exec(fp)![0],
-    accepted: async () => (logText.match(/Accepted publickey/g) ?? []).length,
+    accepted: () => Promise.resolve((logText.match(/Accepted publickey/g) ?? []).length),
     authorize: async (pubKey) => writeFile(authorized, `${pubKey}\n`, { flag: 'a' }),
     dropConnections: async () => {
       // Per-connection sshd processes are children of the listener.
@@ -206,9 +205,9 @@ export function startInHome(
   );
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdin!.end(opts.input ?? '');
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.end(opts.input ?? '');
   const done = new Promise<CliRun>((resolveRun, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolveRun({ code, stdout, stderr, ms: Date.now() - started }));
