@@ -55,6 +55,8 @@ export interface Sshd {
   accepted(): Promise<number>;
   /** Authorizes a client public key. */
   authorize(pubKey: string): Promise<void>;
+  /** Forgets every authorized key: new logins fail until keys are authorized again. */
+  deauthorizeAll(): Promise<void>;
   /** Kills every per-connection sshd process (the connections drop; the listener stays). */
   dropConnections(): Promise<void>;
   stop(): Promise<void>;
@@ -113,6 +115,7 @@ export async function startSshd(): Promise<Sshd> {
     fingerprint: /SHA256:\S+/.exec(fp)![0],
     accepted: () => Promise.resolve((logText.match(/Accepted publickey/g) ?? []).length),
     authorize: async (pubKey) => writeFile(authorized, `${pubKey}\n`, { flag: 'a' }),
+    deauthorizeAll: async () => writeFile(authorized, ''),
     dropConnections: async () => {
       // Per-connection sshd processes are children of the listener.
       const { stdout } = await run('pgrep', ['-P', String(listenerPid)]).catch(() => ({ stdout: '' }));
