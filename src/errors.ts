@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'RESTORE_FAILED'
   | 'ROLLBACK_UNAVAILABLE'
   | 'ROLLBACK_FAILED'
+  | 'RECOVER_INCOMPLETE'
   | 'INTERNAL';
 
 export interface ErrorOptions {

@@ -49,6 +49,7 @@ export function containerDefinition(
     workingDir: service.workingDir,
     stopSignal: service.stopSignal,
     stopGracePeriodMs: service.stopGracePeriodMs,
+    ...(service.settings ? { settings: service.settings } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ export interface GlobalArgs {
   'deploy-id': string | undefined;
   'events-file': string | undefined;
   context: string | undefined;
+  profile: string[] | undefined;
 }
 
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
@@ -46,6 +47,13 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
       type: 'string',
       describe:
         'Docker context to use (else DOCKER_HOST, else $DOCKER_CONTEXT, else the docker CLI’s current context)',
+      global: true,
+    })
+    .option('profile', {
+      type: 'string',
+      array: true,
+      describe:
+        'Deploy the services of this Compose profile too (repeatable; else $DEPLOYCTL_PROFILES, comma-separated)',
       global: true,
     });
 }

@@ -11,6 +11,7 @@ import { downCommand } from './commands/down.js';
 import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
 import { planCommand } from './commands/plan.js';
+import { recoverCommand } from './commands/recover.js';
 import { restoreDbCommand } from './commands/restore-db.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { unlockCommand } from './commands/unlock.js';
@@ -53,9 +54,10 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(eventsCommand)
   .command(downCommand)
   .command(rollbackCommand)
+  .command(recoverCommand)
   .demandCommand(
     1,
-    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events, rollback or down (see --help).',
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events, rollback, recover or down (see --help).',
   )
   .recommendCommands()
   .strict()

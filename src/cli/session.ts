@@ -85,7 +85,14 @@ export class CliSession {
     opts: { deployId?: string; deployIdSource?: DeployIdSource; dbService?: string } = {},
   ): Promise<Spec> {
     const { loadSpec } = await import('../spec/load.js');
-    const result = await loadSpec(this.args.file, { env: this.term.env, cwd: this.term.cwd, ...opts });
+    const { activeProfiles } = await import('../spec/compose-profiles.js');
+    const profiles = activeProfiles(this.args.profile, this.term.env.DEPLOYCTL_PROFILES);
+    const result = await loadSpec(this.args.file, {
+      env: this.term.env,
+      cwd: this.term.cwd,
+      profiles,
+      ...opts,
+    });
     for (const w of result.warnings) this.note(`${this.errStyle.yellow('Warning:')} ${formatIssue(w)}`);
     if (!result.ok) throw new SpecInvalidError(this.specPath, result.issues);
     const { createMasker } = await import('../spec/masker.js');

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Healthcheck } from '../spec/model.js';
 import type { ContainerDefinition } from './port.js';
+import { toSettingsOptions } from './settings-options.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -38,8 +39,12 @@ function toPorts(def: ContainerDefinition): {
  */
 export function toCreateOptions(def: ContainerDefinition): Docker.ContainerCreateOptions {
   const { exposed, bindings } = toPorts(def);
+  const settings = toSettingsOptions(def.settings);
+  // `expose:` ports are exposed (to other containers), not published.
+  for (const port of def.settings?.expose ?? []) exposed[port] ??= {};
   const first = def.networks[0];
   const hostConfig: Docker.HostConfig = {
+    ...settings.hostConfig,
     PortBindings: bindings,
     Mounts: def.mounts.map((m) => ({
       Type: m.type,
@@ -59,7 +64,10 @@ export function toCreateOptions(def: ContainerDefinition): Docker.ContainerCreat
     Labels: def.labels,
     ExposedPorts: exposed,
     HostConfig: hostConfig,
+    ...settings.config,
   };
+  // dockerode sends the top-level fields as the query string too: `platform` is read from there.
+  if (settings.platform !== undefined) (opts as Record<string, unknown>).platform = settings.platform;
   if (def.command) opts.Cmd = def.command;
   if (def.entrypoint) opts.Entrypoint = def.entrypoint;
   if (def.healthcheck) opts.Healthcheck = toHealthConfig(def.healthcheck);

@@ -4,7 +4,7 @@
  * Shaped after testcontainers' ContainerClient: small, typed, engine-neutral.
  */
 import type { Writable } from 'node:stream';
-import type { Healthcheck, PortMapping, RestartPolicy } from '../spec/model.js';
+import type { ContainerSettings, Healthcheck, PortMapping, RestartPolicy } from '../spec/model.js';
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
@@ -88,6 +88,8 @@ export interface ContainerDefinition {
   workingDir?: string;
   stopSignal?: string;
   stopGracePeriodMs?: number;
+  /** Limits, logging and kernel knobs (Compose keys), already in the engine's units. */
+  settings?: ContainerSettings;
 }
 
 export interface ExecOptions {

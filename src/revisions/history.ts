@@ -45,6 +45,7 @@ export async function readHistory(
   ]);
   const live = liveRevision(revisions);
   const apps = containers.filter((c) => isOwned(c, project, 'app') && !isRenamedAside(c));
+  const imagePresent = await presentImages(engine, apps);
   return {
     format_version: 1,
     project,
@@ -52,16 +53,34 @@ export async function readHistory(
     revisions: revisions.map((r) => ({
       ...r,
       live: r.number === live?.number,
-      rollback: rollbackAvailability(r, live, apps),
+      rollback: rollbackAvailability(r, live, apps, imagePresent),
     })),
   };
 }
 
-/** Whether a revision's generation can be put back: kept (every app container there, same image id). */
+/**
+ * Which of these containers' images the engine still has: one inspect per distinct image id.
+ * A kept container pins its image, but `docker rmi -f` or a prune on another host's store can
+ * still take one away, and then the generation cannot be put back as it ran.
+ */
+export async function presentImages(engine: Engine, apps: ContainerInfo[]): Promise<(id: string) => boolean> {
+  const ids = [...new Set(apps.map((c) => c.imageId).filter(Boolean))];
+  const found = await Promise.all(
+    ids.map(async (id) => ((await engine.inspectImage(id).catch(() => undefined)) ? [id] : [])),
+  );
+  const present = new Set(found.flat());
+  return (id) => present.has(id);
+}
+
+/**
+ * Whether a revision's generation can be put back: kept (every app container there, same image
+ * id) and every image it ran still present.
+ */
 export function rollbackAvailability(
   rev: Revision,
   live: Revision | undefined,
   apps: ContainerInfo[],
+  imagePresent: (id: string) => boolean,
 ): HistoryEntry['rollback'] {
   if (rev.kind !== 'apply' && rev.kind !== 'rollback' && rev.kind !== 'recover')
     return { available: false, why: `a ${rev.kind} run deploys no generation` };
@@ -84,5 +103,17 @@ export function rollbackAvailability(
       why: `generation ${rev.deploy_id} was pruned (${missing.map((m) => m.container).join(', ')} gone)`,
     };
   }
+  const gone = [
+    ...new Set(
+      kept
+        .filter((c) => wanted.some((s) => s.service === c.labels[LABEL.service]) && !imagePresent(c.imageId))
+        .map((c) => `${c.image} (${c.imageId.replace(/^sha256:/, '').slice(0, 12)})`),
+    ),
+  ];
+  if (gone.length > 0)
+    return {
+      available: false,
+      why: `its image${gone.length === 1 ? ' is' : 's are'} gone from the engine: ${gone.join(', ')}`,
+    };
   return { available: true, why: `generation ${rev.deploy_id} is kept` };
 }

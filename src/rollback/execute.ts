@@ -6,9 +6,10 @@ import { runRetire } from '../apply/phase-retire.js';
 import { emptyResult, type ApplyResult } from '../apply/result.js';
 import type { ApplyDeps, RunState } from '../apply/run-state.js';
 import { waitHealthy } from '../apply/wait-healthy.js';
+import { CONFIG_LABEL } from '../engine/labels.js';
 import { asDeployctlError, DeployctlError, InterruptedError } from '../errors.js';
 import type { Action, Plan } from '../plan/actions.js';
-import type { Spec } from '../spec/model.js';
+import type { RestartPolicy, Spec } from '../spec/model.js';
 import { startOrder } from '../spec/start-order.js';
 
 /** Without the service in today's spec: how long a put-back container may take to be healthy. */
@@ -128,6 +129,7 @@ async function putBack(
   if (action.kind === 'start' && action.reason === 'stopped') {
     update(`starting ${action.name}`);
     state.journal.started.push({ id, name: action.name, graceMs });
+    await restoreRanPolicy(state, id);
     await engine.startContainer(id);
     state.result.started.push(action.name);
     started = true;
@@ -188,4 +190,28 @@ function failed(err: unknown, plan: Plan, report: RollbackReport | undefined): D
         cause: err,
         data: { ...cause.data, deploy_id: plan.deployId },
       });
+}
+
+/**
+ * Retire set a kept container's restart policy to `no` (phase-retire.ts), so a reboot leaves it
+ * down. Put back, it gets the policy it ran with, read from its own definition label: the
+ * snapshot, not today's spec.
+ */
+async function restoreRanPolicy(state: RunState, id: string): Promise<void> {
+  const detail = await state.deps.engine.inspectContainer(id);
+  const policy = ranWithRestart(detail?.labels[CONFIG_LABEL]);
+  if (policy && policy !== 'no' && policy !== detail?.restartPolicy)
+    await state.deps.engine.setRestartPolicy(id, policy);
+}
+
+const POLICIES: readonly RestartPolicy[] = ['no', 'always', 'unless-stopped', 'on-failure'];
+
+function ranWithRestart(label: string | undefined): RestartPolicy | undefined {
+  if (!label) return undefined;
+  try {
+    const restart = (JSON.parse(label) as { restart?: unknown }).restart;
+    return POLICIES.find((p) => p === restart);
+  } catch {
+    return undefined; // unreadable label: leave the policy as it is
+  }
 }

@@ -7,6 +7,7 @@ import { LABEL } from '../engine/labels.js';
 import { DeployctlError } from '../errors.js';
 import { hasChanges, type Plan } from '../plan/actions.js';
 import { planRollback } from '../plan/plan-rollback.js';
+import { presentImages } from '../revisions/history.js';
 import { readLedger } from '../revisions/ledger.js';
 import { recorded } from '../revisions/recorded.js';
 import type { RevisionService } from '../revisions/revision.js';
@@ -106,19 +107,12 @@ async function planFromLive(
     }),
     observe(deps.engine, spec, deployId ?? '-'),
   ]);
-  const imageIds = [...new Set(observed.containers.map((c) => c.imageId).filter(Boolean))];
-  const present = new Set(
-    (
-      await Promise.all(
-        imageIds.map(async (id) => ((await deps.engine.inspectImage(id).catch(() => undefined)) ? [id] : [])),
-      )
-    ).flat(),
-  );
+  const imagePresent = await presentImages(deps.engine, observed.containers);
   const target = chooseTarget({
     project: spec.project,
     revisions,
     containers: observed.containers,
-    imagePresent: (id) => present.has(id),
+    imagePresent,
     requested: deployId,
   });
   const plan = planRollback({ spec, deployId: target.deployId, containers: target.containers, observed });

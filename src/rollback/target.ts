@@ -123,27 +123,15 @@ function firstServed(served: Revision[]): Map<string, number> {
   return first;
 }
 
-/** Why a revision cannot be put back (history's rule, plus: every image it ran is present). */
+/** Why a revision cannot be put back: history's rule (kept, every image present). */
 function missingOf(
   rev: Revision,
   live: Revision | undefined,
   apps: ContainerInfo[],
   imagePresent: (id: string) => boolean,
 ): string | undefined {
-  const availability = rollbackAvailability(rev, live, apps);
-  if (!availability.available) return availability.why;
-  const goneAll = rev.services
-    .filter((s) => s.role === 'app')
-    .flatMap((s) => {
-      const c = keptContainer(apps, rev.deploy_id, s);
-      return c && !imagePresent(c.imageId)
-        ? [`${s.image} (${c.imageId.replace(/^sha256:/, '').slice(0, 12)})`]
-        : [];
-    });
-  const gone = [...new Set(goneAll)];
-  return gone.length > 0
-    ? `its image${gone.length === 1 ? ' is' : 's are'} gone from the engine: ${gone.join(', ')}`
-    : undefined;
+  const availability = rollbackAvailability(rev, live, apps, imagePresent);
+  return availability.available ? undefined : availability.why;
 }
 
 function keptContainer(

@@ -6,9 +6,20 @@ import type { SpecPath } from './locate.js';
  * (the schema message suggests the closest valid key).
  */
 type Context =
-  'top' | 'service' | 'resource' | 'healthcheck' | 'port' | 'mount' | 'serviceNetwork' | 'dependsOn';
+  | 'top'
+  | 'service'
+  | 'resource'
+  | 'healthcheck'
+  | 'port'
+  | 'mount'
+  | 'serviceNetwork'
+  | 'dependsOn'
+  | 'deploy'
+  | 'resources';
 
 const NOT_YET = 'is a Compose key deployctl does not support';
+const SWARM =
+  'is a Swarm setting: deployctl runs one container per service on one host; only deploy.resources (limits and reservations) applies, so remove it';
 
 const REASONS: Record<Context, Record<string, string>> = {
   top: {
@@ -17,30 +28,18 @@ const REASONS: Record<Context, Record<string, string>> = {
     volumes: 'declares Compose volumes; in deployctl they go under infra.volumes (they are never removed)',
     networks: 'declares Compose networks; in deployctl they go under infra.networks',
     name: "is Compose's project name; deployctl calls it project:",
-    configs: `${NOT_YET}; put the file in an infra.dirs directory and mount it`,
     include: `${NOT_YET}; keep one spec per project`,
   },
   service: {
     build:
       'is not supported: deployctl deploys images that already exist; build and push the image first (e.g. in CI) and set image:',
-    deploy: 'is not supported: deployctl runs one container per service on one host, not a Swarm stack',
-    profiles:
-      'is not supported: every service in the spec is deployed; put optional services in another spec',
-    extends:
-      'is not supported: put the shared keys in an x- field with a YAML anchor (x-common: &common) and merge them with <<: *common',
     links:
       'is not supported (legacy Compose): services on a shared network already reach each other by service name',
     external_links: "is not supported (legacy Compose): join the other container's network and use its name",
-    env_file:
-      'is not supported: variables come from .env beside the spec; write them into environment: as ${VAR}',
-    secrets:
-      'is not supported (Compose secrets): pass secrets through environment: as ${VAR}; deployctl masks them, and top-level secrets: lists extra secret variable names',
-    configs: `${NOT_YET}; put the file in an infra.dirs directory and mount it`,
     network_mode:
       'is not supported: services join infra.networks, so apps and infra reach each other by name',
     volumes_from: 'is not supported: mount the same named volume in both services',
     scale: 'is not supported: an app service runs one container per generation',
-    expose: "is not needed: containers on a shared network reach each other's ports without it; remove it",
   },
   resource: {
     name: 'is not supported: the key itself is the name in the engine; rename the key',
@@ -64,6 +63,12 @@ const REASONS: Record<Context, Record<string, string>> = {
     ipv6_address: NOT_YET,
     priority: NOT_YET,
   },
+  deploy: Object.fromEntries(
+    'mode replicas endpoint_mode labels placement restart_policy rollback_config update_config'
+      .split(' ')
+      .map((key) => [key, SWARM]),
+  ),
+  resources: { devices: `${NOT_YET} (GPU and device reservations); use devices: for host devices` },
   dependsOn: {
     restart: 'is not supported: deployctl starts dependencies first and waits for them to be healthy',
     required: 'is not supported: every dependency must be in the spec',
@@ -72,7 +77,7 @@ const REASONS: Record<Context, Record<string, string>> = {
 
 // Compose service keys that shape a container in ways the normalized model cannot carry yet.
 const OTHER_COMPOSE_SERVICE_KEYS =
-  'annotations attach blkio_config cap_add cap_drop cgroup cgroup_parent cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec develop device_cgroup_rules devices dns dns_opt dns_search domainname extra_hosts gpus group_add hostname ipc isolation logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit oom_kill_disable oom_score_adj pid pids_limit platform post_start pre_stop privileged read_only runtime security_opt shm_size stdin_open storage_opt sysctls tmpfs tty ulimits userns_mode uts volume_driver';
+  'annotations attach blkio_config cgroup cgroup_parent cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpuset credential_spec develop device_cgroup_rules dns_opt dns_search gpus ipc isolation mac_address mem_swappiness oom_kill_disable oom_score_adj pid post_start pre_stop runtime storage_opt userns_mode uts volume_driver';
 for (const key of OTHER_COMPOSE_SERVICE_KEYS.split(' ')) REASONS.service[key] ??= NOT_YET;
 
 /** Why an unknown key at `objectPath` is not supported, or undefined when it is just unknown. */
@@ -92,5 +97,7 @@ function contextOf(path: SpecPath): Context | undefined {
   if (path.length === 5 && d === 'volumes') return 'mount';
   if (path.length === 5 && d === 'networks' && typeof e === 'string') return 'serviceNetwork';
   if (path.length === 5 && d === 'depends_on') return 'dependsOn';
+  if (path.length === 4 && d === 'deploy') return 'deploy';
+  if (path.length === 6 && d === 'deploy' && e === 'resources') return 'resources';
   return undefined;
 }

@@ -42,6 +42,8 @@ export function serviceDefinition(
       workingDir: service.workingDir,
       stopSignal: service.stopSignal,
       stopGracePeriodMs: service.stopGracePeriodMs,
+      // Flat, so plan names the one setting that changed (memLimit, logging, ...).
+      ...service.settings,
     },
     (text, path) => (secrets.some((v) => text.includes(v)) ? maskedHash(project, path, text) : text),
   ) as Record<string, unknown>;

@@ -1,6 +1,9 @@
 import { basename, dirname, relative, resolve } from 'node:path';
 import { isSeq } from 'yaml';
 import type { SpecIssue } from '../errors.js';
+import { resolveExtends } from './compose-extends.js';
+import { selectProfiles } from './compose-profiles.js';
+import { readTextSync } from './env-file.js';
 import { interpolateDocument } from './interpolate-doc.js';
 import { IssueList, finalIssues, formatPath } from './issues.js';
 import { Locator, type SpecPath } from './locate.js';
@@ -25,6 +28,8 @@ export interface LoadOptions {
   deployIdSource?: 'flag' | 'env' | 'generated';
   /** Service named on the command line as the database target. */
   dbService?: string;
+  /** Compose profiles selected (`--profile`, else DEPLOYCTL_PROFILES), resolved by the CLI. */
+  profiles?: readonly string[];
 }
 
 export type LoadResult =
@@ -94,11 +99,19 @@ export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadRes
     return failed(issues.errors, issues.warnings, mask);
   }
 
+  if (issues.errors.length === 0) {
+    resolveExtends(data, { dir, lookup, issues, readText: readTextSync });
+    if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, mask);
+  }
+
   const schemaIssues = new IssueList(display, locator);
   reportSchemaErrors(validateSchema(data), data, schemaIssues);
   // A value whose interpolation failed already has its issue; its schema error would be an echo.
   const failedAt = new Set([...interpolation.failedNodes].map((n) => positionKey(locator.start(n))));
   issues.errors.push(...schemaIssues.errors.filter((i) => !failedAt.has(positionKey(i))));
+  if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, mask);
+
+  selectProfiles(data, opts.profiles ?? [], issues);
   if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, mask);
 
   const spec = normalizeSpec(

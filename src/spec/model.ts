@@ -74,6 +74,8 @@ export interface ServiceSpec {
   /** How long apply waits for this service to be healthy (or running, without a healthcheck). */
   waitTimeoutMs: number;
   database?: DatabaseTarget;
+  /** Compose keys that shape the container beyond the basics (limits, logging, kernel knobs). */
+  settings?: ContainerSettings;
   /**
    * Hash of the normalized definition (like Compose's config-hash), stored as a label so plan
    * can tell what changed without comparing engine-defaulted fields.
@@ -81,6 +83,70 @@ export interface ServiceSpec {
   configHash: string;
   /** `file:line:col` of the service's key, for messages that point back at the spec. */
   source: string;
+}
+
+/** One `ulimits:` entry; `nproc: 65535` is soft = hard. */
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/** One `devices:` entry, as the engine takes it. */
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer: string;
+  /** Cgroup permissions, default `rwm`. */
+  permissions: string;
+}
+
+/**
+ * Compose service keys that shape the container (HostConfig and Config), normalized so that
+ * equal meanings compare equal: sizes in bytes (`512m` → 536870912), CPUs in nano-CPUs,
+ * capabilities upper-case without `CAP_`, sets sorted. Every field is optional and absent
+ * when not set, so a service that sets none of them keeps the config hash it had before.
+ */
+export interface ContainerSettings {
+  logging?: { driver?: string; options: Record<string, string> };
+  /** `mem_limit` or `deploy.resources.limits.memory`, bytes. */
+  memLimit?: number;
+  /** `mem_reservation` or `deploy.resources.reservations.memory`, bytes. */
+  memReservation?: number;
+  /** `memswap_limit`, bytes (memory + swap); -1 for unlimited swap. */
+  memswapLimit?: number;
+  /** `cpus` or `deploy.resources.limits.cpus`, in units of 10^-9 CPUs. */
+  nanoCpus?: number;
+  cpuShares?: number;
+  /** `pids_limit` or `deploy.resources.limits.pids`; -1 for unlimited. */
+  pidsLimit?: number;
+  shmSize?: number;
+  /** Sorted by name. */
+  ulimits?: Ulimit[];
+  /** `host:address` in the order written; `host-gateway` kept for the engine to resolve. */
+  extraHosts?: string[];
+  /** Sorted, upper-case, without the `CAP_` prefix. */
+  capAdd?: string[];
+  capDrop?: string[];
+  /** Mount point → mount options (`''` for none), sorted by path. */
+  tmpfs?: Record<string, string>;
+  readOnly?: boolean;
+  securityOpt?: string[];
+  /** Sorted by key. */
+  sysctls?: Record<string, string>;
+  hostname?: string;
+  domainname?: string;
+  dns?: string[];
+  groupAdd?: string[];
+  privileged?: boolean;
+  /** `os[/arch[/variant]]`, lower-case. */
+  platform?: string;
+  stdinOpen?: boolean;
+  tty?: boolean;
+  /** `port/protocol`, sorted: exposed to other containers, not published. */
+  expose?: string[];
+  devices?: DeviceMapping[];
+  /** secrets:/configs: mount path → salted hash of the file's content (never the content). */
+  mountedFiles?: Record<string, string>;
 }
 
 export interface VolumeSpec {

@@ -1,10 +1,13 @@
+import { fileMounts, type FileDecls } from './compose-files.js';
+import { normalizeSettings } from './container-settings.js';
+import { readEnvFiles, readTextSync, type ReadTextSync } from './env-file.js';
 import { parseEnvironment } from './env-forms.js';
 import { derivedWaitTimeoutMs, ms, parseHealthcheck } from './healthcheck-form.js';
 import type { Lookup } from './interpolate.js';
 import type { IssueList } from './issues.js';
 import { namesOf, parseCommand, parseLabels, sortedRecord } from './list-forms.js';
 import type { SpecPath } from './locate.js';
-import type { Healthcheck, Mount, PortMapping, Role, ServiceSpec } from './model.js';
+import type { ContainerSettings, Healthcheck, Mount, PortMapping, Role, ServiceSpec } from './model.js';
 import { parseMount, type MountContext } from './mount-forms.js';
 import { parsePort } from './port-forms.js';
 import type { RawService } from './raw.js';
@@ -21,6 +24,12 @@ export interface ServiceContext extends MountContext {
   issues: IssueList;
   /** `file:line:col` of the key at this path. */
   sourceOf: (path: SpecPath) => string;
+  /** Directory of the spec file: the base of `env_file:` paths. */
+  specDir: string;
+  /** Reads an `env_file:`; the file system unless a test injects another. */
+  readText?: ReadTextSync;
+  /** Top-level Compose file secrets and configs. */
+  files: FileDecls;
 }
 
 const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -73,6 +82,18 @@ export function normalizeService(
     issues.error(at('environment', p.at), p.message, typeof p.at === 'string' ? 'key' : 'value');
   const environment: Record<string, string> = {};
   const sensitiveKeys: string[] = [];
+  // env_file first, so environment: overrides it, as in Compose.
+  const fromFiles = readEnvFiles(raw.env_file, ctx.specDir, ctx.readText ?? readTextSync);
+  for (const p of fromFiles.problems)
+    issues.error(typeof raw.env_file === 'string' ? at('env_file') : at('env_file', p.index), p.message);
+  for (const e of fromFiles.entries) {
+    if (env.entries.some((x) => x.key === e.key)) continue;
+    environment[e.key] = e.value;
+    if (ctx.isSecretName(e.key)) {
+      sensitiveKeys.push(e.key);
+      if (e.value !== '') ctx.sensitiveValues.push(e.value);
+    }
+  }
   for (const e of env.entries) {
     environment[e.key] = e.value;
     if (ctx.isSecretName(e.key) || ctx.isSensitiveAt(at('environment', e.at))) {
@@ -94,6 +115,14 @@ export function normalizeService(
     if (typeof mount === 'string') issues.error(at('volumes', i), mount);
     else mounts.push(mount);
   });
+
+  const files = fileMounts({ secrets: raw.secrets, configs: raw.configs }, ctx.files, {
+    project: ctx.project,
+    issues,
+    at,
+    read: ctx.readText ?? readTextSync,
+  });
+  mounts.push(...files.mounts);
 
   const networks = namesOf(raw.networks);
   networks.forEach((network, i) => {
@@ -163,6 +192,7 @@ export function normalizeService(
     stopGracePeriodMs: ms(raw.stop_grace_period) ?? DEFAULT_STOP_GRACE_MS,
     waitTimeoutMs: ms(raw.wait_timeout) ?? derivedWaitTimeoutMs(healthcheck),
     database: role === 'infra' && raw.database ? { ...raw.database } : undefined,
+    settings: withFiles(normalizeSettings(raw, at, issues), files.hashes),
     source: ctx.sourceOf(base),
   });
 }
@@ -170,4 +200,17 @@ export function normalizeService(
 /** Optional fields are absent rather than `undefined`, so specs compare and print cleanly. */
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function withFiles(
+  settings: ContainerSettings | undefined,
+  hashes: Record<string, string>,
+): ContainerSettings | undefined {
+  if (Object.keys(hashes).length === 0) return settings;
+  const mountedFiles = Object.fromEntries(
+    Object.keys(hashes)
+      .sort()
+      .map((k) => [k, hashes[k] ?? '']),
+  );
+  return { ...settings, mountedFiles };
 }

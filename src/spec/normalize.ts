@@ -1,3 +1,4 @@
+import { fileDecls } from './compose-files.js';
 import { resolve } from 'node:path';
 import { configHash, serviceDefinition, sha256, sortKeys } from './config-hash.js';
 import type { IssueList } from './issues.js';
@@ -20,7 +21,7 @@ export interface NormalizeInput {
 
 export type NormalizeContext = Omit<
   ServiceContext,
-  'project' | 'volumes' | 'dirs' | 'networks' | 'sensitiveValues'
+  'project' | 'volumes' | 'dirs' | 'networks' | 'sensitiveValues' | 'specDir' | 'files'
 > & {
   issues: IssueList;
 };
@@ -62,6 +63,8 @@ export function normalizeSpec(input: NormalizeInput, ctx: NormalizeContext): Spe
     dirs: new Map(dirs.map((d) => [d.name, d.path])),
     networks: new Set(networks.map((n) => n.name)),
     sensitiveValues,
+    specDir: dir,
+    files: fileDecls(raw.secrets, raw.configs, dir),
   };
   const infraRaw = raw.infra?.services ?? {};
   const appsRaw = raw.apps?.services ?? {};

@@ -1,3 +1,4 @@
+import type { RawFileDecl, RawFileRef } from './compose-files.js';
 /**
  * The spec data as the schema admits it (after interpolation, before normalization): every
  * Compose short and long form is still possible here. Only code that runs after a successful
@@ -44,6 +45,47 @@ export interface RawService {
   pull_policy?: 'missing' | 'always' | 'never';
   wait_timeout?: RawDuration;
   database?: { engine: 'postgres'; name: string; user: string };
+  profiles?: string[];
+  extends?: string | { service: string; file?: string };
+  secrets?: RawFileRef[];
+  configs?: RawFileRef[];
+  env_file?: string | (string | { path: string; required?: boolean })[];
+  logging?: { driver?: string; options?: Record<string, string | number | boolean | null> };
+  mem_limit?: RawBytes;
+  mem_reservation?: RawBytes;
+  memswap_limit?: RawBytes;
+  cpus?: number | string;
+  cpu_shares?: number;
+  pids_limit?: number;
+  deploy?: { resources?: { limits?: RawResourceBlock; reservations?: RawResourceBlock } };
+  shm_size?: RawBytes;
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  extra_hosts?: string[] | Record<string, string>;
+  cap_add?: string[];
+  cap_drop?: string[];
+  tmpfs?: RawStringOrList;
+  read_only?: boolean;
+  security_opt?: string[];
+  sysctls?: Record<string, string | number> | string[];
+  hostname?: string;
+  domainname?: string;
+  dns?: RawStringOrList;
+  group_add?: (string | number)[];
+  privileged?: boolean;
+  platform?: string;
+  stdin_open?: boolean;
+  tty?: boolean;
+  expose?: (string | number)[];
+  devices?: (string | { source: string; target?: string; permissions?: string })[];
+}
+
+/** A size: bytes as a number, or Compose's `512m`, `1g`, `100k`, `1.5gb`. */
+export type RawBytes = number | string;
+
+export interface RawResourceBlock {
+  cpus?: number | string;
+  memory?: RawBytes;
+  pids?: number;
 }
 
 export interface RawResource {
@@ -66,5 +108,7 @@ export interface RawSpec {
   backups?: { dir?: string; keep?: number };
   history?: { keep?: number };
   notify?: { webhooks?: { url: string; events?: string[]; format?: 'json' | 'slack' }[] };
-  secrets?: string[];
+  /** deployctl's list of secret variable names, or Compose's file secrets (name → {file}). */
+  secrets?: string[] | RawFileDecl;
+  configs?: RawFileDecl;
 }

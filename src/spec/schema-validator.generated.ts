@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...). Their values appear as (sensitive) in every output. Not Compose's secrets: this is a list of variable names.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"secrets":{"description":"Either a list of names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...), masked as (sensitive) in every output; or Compose's file secrets, name: {file: ./path}, mounted read-only at /run/secrets/<name> by services that list them under secrets:.","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}},{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}}}]},"configs":{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}},"description":"Compose file configs, name: {file: ./path} (relative to the spec), mounted read-only at /<name> by services that list them under configs:."}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
 const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"};
 const schema33 = {"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]};
 const schema37 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"};
@@ -14,16 +14,30 @@ const func2 = func2Module.default ?? func2Module;
 const pattern4 = new RegExp("^x-", "u");
 const pattern5 = new RegExp("^[a-z0-9][a-z0-9_-]*$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const pattern16 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
-const pattern23 = new RegExp("^https?://", "u");
-const pattern24 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}}}};
+const pattern18 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$", "u");
+const pattern45 = new RegExp("^https?://", "u");
+const pattern46 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
 const schema39 = {"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
-const pattern11 = new RegExp("^[^=\\s]+$", "u");
-const pattern12 = new RegExp("^[^=\\s]+(=[\\s\\S]*)?$", "u");
-const pattern13 = new RegExp("^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$", "u");
-const pattern14 = new RegExp("^[0-9]+$", "u");
-const pattern15 = new RegExp("^[^:]+(:[^:]+(:(ro|rw))?)?$", "u");
+const schema47 = {"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]};
+const schema50 = {"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]};
+const pattern11 = new RegExp("^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$", "u");
+const pattern13 = new RegExp("^[^=\\s]+$", "u");
+const pattern14 = new RegExp("^[^=\\s]+(=[\\s\\S]*)?$", "u");
+const pattern15 = new RegExp("^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$", "u");
+const pattern16 = new RegExp("^[0-9]+$", "u");
+const pattern17 = new RegExp("^[^:]+(:[^:]+(:(ro|rw))?)?$", "u");
+const pattern23 = new RegExp("^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$", "u");
+const pattern26 = new RegExp("^[0-9]+(\\.[0-9]+)?$", "u");
+const pattern32 = new RegExp("^[a-z]+$", "u");
+const pattern33 = new RegExp("^[^:=\\s]+[:=]\\S+$", "u");
+const pattern34 = new RegExp("^[A-Za-z_]+$", "u");
+const pattern36 = new RegExp("^[^=]+=.*$", "u");
+const pattern37 = new RegExp("^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$", "u");
+const pattern38 = new RegExp("^[0-9]+(/(tcp|udp|sctp))?$", "u");
+const pattern39 = new RegExp("^/[^:]+(:/[^:]+(:[rwm]+)?)?$", "u");
+const pattern40 = new RegExp("^/", "u");
+const pattern42 = new RegExp("^[rwm]+$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -47,7 +61,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema38.properties, key0))){
+if(!((func1.call(schema38.properties, key0)) || (pattern4.test(key0)))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -83,11 +97,11 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.container_name !== undefined){
-let data1 = data.container_name;
-if(typeof data1 === "string"){
-if(!pattern6.test(data1)){
-const err4 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data1};
+if(data.profiles !== undefined){
+let data1 = data.profiles;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err4 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.profiles,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -96,9 +110,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data1};
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(typeof data2 === "string"){
+if(!pattern11.test(data2)){
+const err5 = {instancePath:instancePath+"/profiles/" + i0,schemaPath:"#/properties/profiles/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$"},message:"must match pattern \""+"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$"+"\"",schema:"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$",parentSchema:schema38.properties.profiles.items,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -108,14 +125,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.command !== undefined){
-let data2 = data.command;
-const _errs9 = errors;
-let valid2 = false;
-let passing0 = null;
-const _errs10 = errors;
-if(typeof data2 !== "string"){
-const err6 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data2};
+else {
+const err6 = {instancePath:instancePath+"/profiles/" + i0,schemaPath:"#/properties/profiles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.profiles.items.type,parentSchema:schema38.properties.profiles.items,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -124,18 +135,19 @@ vErrors.push(err6);
 }
 errors++;
 }
-var _valid0 = _errs10 === errors;
-if(_valid0){
-valid2 = true;
-passing0 = 0;
 }
-const _errs12 = errors;
-if(Array.isArray(data2)){
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-if(typeof data3 !== "string"){
-const err7 = {instancePath:instancePath+"/command/" + i0,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data3};
+let i1 = data1.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data1[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err7 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema38.properties.profiles,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -143,11 +155,14 @@ else {
 vErrors.push(err7);
 }
 errors++;
+break;
+}
+indices0[item0] = i1;
 }
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data2};
+const err8 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.profiles.type,parentSchema:schema38.properties.profiles,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -156,19 +171,16 @@ vErrors.push(err8);
 }
 errors++;
 }
-var _valid0 = _errs12 === errors;
-if(_valid0 && valid2){
-valid2 = false;
-passing0 = [passing0, 1];
 }
-else {
-if(_valid0){
-valid2 = true;
-passing0 = 1;
-}
-}
-if(!valid2){
-const err9 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data2};
+if(data.extends !== undefined){
+let data3 = data.extends;
+const _errs10 = errors;
+let valid4 = false;
+let passing0 = null;
+const _errs11 = errors;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err9 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -177,26 +189,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-else {
-errors = _errs9;
-if(vErrors !== null){
-if(_errs9){
-vErrors.length = _errs9;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.entrypoint !== undefined){
-let data4 = data.entrypoint;
-const _errs19 = errors;
-let valid6 = false;
-let passing1 = null;
-const _errs20 = errors;
-if(typeof data4 !== "string"){
-const err10 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data4};
+const err10 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[0].type,parentSchema:schema38.properties.extends.oneOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -205,18 +200,15 @@ vErrors.push(err10);
 }
 errors++;
 }
-var _valid1 = _errs20 === errors;
-if(_valid1){
-valid6 = true;
-passing1 = 0;
+var _valid0 = _errs11 === errors;
+if(_valid0){
+valid4 = true;
+passing0 = 0;
 }
-const _errs22 = errors;
-if(Array.isArray(data4)){
-const len1 = data4.length;
-for(let i1=0; i1<len1; i1++){
-let data5 = data4[i1];
-if(typeof data5 !== "string"){
-const err11 = {instancePath:instancePath+"/entrypoint/" + i1,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data5};
+const _errs13 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.service === undefined){
+const err11 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema38.properties.extends.oneOf[1].required,parentSchema:schema38.properties.extends.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -225,10 +217,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data4};
+for(const key1 in data3){
+if(!((key1 === "service") || (key1 === "file"))){
+const err12 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.extends.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -237,19 +228,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-var _valid1 = _errs22 === errors;
-if(_valid1 && valid6){
-valid6 = false;
-passing1 = [passing1, 1];
 }
-else {
-if(_valid1){
-valid6 = true;
-passing1 = 1;
-}
-}
-if(!valid6){
-const err13 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data4};
+if(data3.service !== undefined){
+let data4 = data3.service;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err13 = {instancePath:instancePath+"/extends/service",schemaPath:"#/properties/extends/oneOf/1/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[1].properties.service,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -258,30 +242,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-else {
-errors = _errs19;
-if(vErrors !== null){
-if(_errs19){
-vErrors.length = _errs19;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.environment !== undefined){
-let data6 = data.environment;
-const _errs28 = errors;
-let valid9 = false;
-let passing2 = null;
-const _errs29 = errors;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key1 in data6){
-const _errs31 = errors;
-if(typeof key1 === "string"){
-if(!pattern11.test(key1)){
-const err14 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key1,propertyName:key1};
+const err14 = {instancePath:instancePath+"/extends/service",schemaPath:"#/properties/extends/oneOf/1/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[1].properties.service.type,parentSchema:schema38.properties.extends.oneOf[1].properties.service,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -291,8 +254,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key1,propertyName:key1};
+if(data3.file !== undefined){
+let data5 = data3.file;
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err15 = {instancePath:instancePath+"/extends/file",schemaPath:"#/properties/extends/oneOf/1/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[1].properties.file,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -301,9 +267,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-var valid10 = _errs31 === errors;
-if(!valid10){
-const err16 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data6};
+}
+else {
+const err16 = {instancePath:instancePath+"/extends/file",schemaPath:"#/properties/extends/oneOf/1/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[1].properties.file.type,parentSchema:schema38.properties.extends.oneOf[1].properties.file,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -313,10 +279,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-for(const key2 in data6){
-let data7 = data6[key2];
-if((((typeof data7 !== "string") && (!((typeof data7 == "number") && (isFinite(data7))))) && (typeof data7 !== "boolean")) && (data7 !== null)){
-const err17 = {instancePath:instancePath+"/environment/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data7};
+}
+else {
+const err17 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extends.oneOf[1].type,parentSchema:schema38.properties.extends.oneOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -325,10 +290,19 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
+var _valid0 = _errs13 === errors;
+if(_valid0 && valid4){
+valid4 = false;
+passing0 = [passing0, 1];
 }
 else {
-const err18 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data6};
+if(_valid0){
+valid4 = true;
+passing0 = 1;
+}
+}
+if(!valid4){
+const err18 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema38.properties.extends.oneOf,parentSchema:schema38.properties.extends,data:data3};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -337,19 +311,31 @@ vErrors.push(err18);
 }
 errors++;
 }
-var _valid2 = _errs29 === errors;
-if(_valid2){
-valid9 = true;
-passing2 = 0;
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
 }
-const _errs38 = errors;
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.secrets !== undefined){
+let data6 = data.secrets;
 if(Array.isArray(data6)){
-const len2 = data6.length;
-for(let i2=0; i2<len2; i2++){
-let data8 = data6[i2];
-if(typeof data8 === "string"){
-if(!pattern12.test(data8)){
-const err19 = {instancePath:instancePath+"/environment/" + i2,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data8};
+const len1 = data6.length;
+for(let i2=0; i2<len1; i2++){
+let data7 = data6[i2];
+const _errs23 = errors;
+let valid8 = false;
+let passing1 = null;
+const _errs24 = errors;
+if(typeof data7 === "string"){
+if(func2(data7) < 1){
+const err19 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[0],data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -360,7 +346,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/environment/" + i2,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data8};
+const err20 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[0].type,parentSchema:schema38.properties.secrets.items.oneOf[0],data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -369,10 +355,15 @@ vErrors.push(err20);
 }
 errors++;
 }
+var _valid1 = _errs24 === errors;
+if(_valid1){
+valid8 = true;
+passing1 = 0;
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data6};
+const _errs26 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.source === undefined){
+const err21 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.secrets.items.oneOf[1].required,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -381,19 +372,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-var _valid2 = _errs38 === errors;
-if(_valid2 && valid9){
-valid9 = false;
-passing2 = [passing2, 1];
-}
-else {
-if(_valid2){
-valid9 = true;
-passing2 = 1;
-}
-}
-if(!valid9){
-const err22 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data6};
+for(const key2 in data7){
+if(!((key2 === "source") || (key2 === "target"))){
+const err22 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -402,31 +383,12 @@ vErrors.push(err22);
 }
 errors++;
 }
-else {
-errors = _errs28;
-if(vErrors !== null){
-if(_errs28){
-vErrors.length = _errs28;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.ports !== undefined){
-let data9 = data.ports;
-if(Array.isArray(data9)){
-const len3 = data9.length;
-for(let i3=0; i3<len3; i3++){
-let data10 = data9[i3];
-const _errs47 = errors;
-let valid16 = false;
-let passing3 = null;
-const _errs48 = errors;
-if(typeof data10 === "string"){
-if(!pattern13.test(data10)){
-const err23 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data10};
+if(data7.source !== undefined){
+let data8 = data7.source;
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err23 = {instancePath:instancePath+"/secrets/" + i2+"/source",schemaPath:"#/properties/secrets/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.source,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -437,7 +399,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data10};
+const err24 = {instancePath:instancePath+"/secrets/" + i2+"/source",schemaPath:"#/properties/secrets/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.source,data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -446,14 +408,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-var _valid3 = _errs48 === errors;
-if(_valid3){
-valid16 = true;
-passing3 = 0;
 }
-const _errs51 = errors;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err25 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data10};
+if(data7.target !== undefined){
+let data9 = data7.target;
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err25 = {instancePath:instancePath+"/secrets/" + i2+"/target",schemaPath:"#/properties/secrets/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.target,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -462,9 +422,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 65535 || isNaN(data10)){
-const err26 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data10};
+}
+else {
+const err26 = {instancePath:instancePath+"/secrets/" + i2+"/target",schemaPath:"#/properties/secrets/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.target,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -473,8 +433,10 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(data10 < 1 || isNaN(data10)){
-const err27 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data10};
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.secrets.items.oneOf[1].type,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data7};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -483,21 +445,19 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-var _valid3 = _errs51 === errors;
-if(_valid3 && valid16){
-valid16 = false;
-passing3 = [passing3, 1];
+var _valid1 = _errs26 === errors;
+if(_valid1 && valid8){
+valid8 = false;
+passing1 = [passing1, 1];
 }
 else {
-if(_valid3){
-valid16 = true;
-passing3 = 1;
+if(_valid1){
+valid8 = true;
+passing1 = 1;
 }
-const _errs53 = errors;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.target === undefined){
-const err28 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data10};
+}
+if(!valid8){
+const err28 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema38.properties.secrets.items.oneOf,parentSchema:schema38.properties.secrets.items,data:data7};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -506,9 +466,21 @@ vErrors.push(err28);
 }
 errors++;
 }
-for(const key3 in data10){
-if(!((((key3 === "target") || (key3 === "published")) || (key3 === "host_ip")) || (key3 === "protocol"))){
-const err29 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data10};
+else {
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.secrets.type,parentSchema:schema38.properties.secrets,data:data6};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -518,10 +490,19 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data10.target !== undefined){
-let data11 = data10.target;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err30 = {instancePath:instancePath+"/ports/" + i3+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data11};
+if(data.configs !== undefined){
+let data10 = data.configs;
+if(Array.isArray(data10)){
+const len2 = data10.length;
+for(let i3=0; i3<len2; i3++){
+let data11 = data10[i3];
+const _errs36 = errors;
+let valid12 = false;
+let passing2 = null;
+const _errs37 = errors;
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err30 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[0],data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -530,9 +511,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 > 65535 || isNaN(data11)){
-const err31 = {instancePath:instancePath+"/ports/" + i3+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data11};
+}
+else {
+const err31 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[0].type,parentSchema:schema38.properties.configs.items.oneOf[0],data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -541,8 +522,15 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(data11 < 1 || isNaN(data11)){
-const err32 = {instancePath:instancePath+"/ports/" + i3+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data11};
+var _valid2 = _errs37 === errors;
+if(_valid2){
+valid12 = true;
+passing2 = 0;
+}
+const _errs39 = errors;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.source === undefined){
+const err32 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.configs.items.oneOf[1].required,parentSchema:schema38.properties.configs.items.oneOf[1],data:data11};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -551,16 +539,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-}
-if(data10.published !== undefined){
-let data12 = data10.published;
-const _errs59 = errors;
-let valid18 = false;
-let passing4 = null;
-const _errs60 = errors;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err33 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data12};
+for(const key3 in data11){
+if(!((key3 === "source") || (key3 === "target"))){
+const err33 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.configs.items.oneOf[1],data:data11};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -569,9 +550,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 > 65535 || isNaN(data12)){
-const err34 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data12};
+}
+if(data11.source !== undefined){
+let data12 = data11.source;
+if(typeof data12 === "string"){
+if(func2(data12) < 1){
+const err34 = {instancePath:instancePath+"/configs/" + i3+"/source",schemaPath:"#/properties/configs/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[1].properties.source,data:data12};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -580,8 +564,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data12 < 1 || isNaN(data12)){
-const err35 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data12};
+}
+else {
+const err35 = {instancePath:instancePath+"/configs/" + i3+"/source",schemaPath:"#/properties/configs/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.configs.items.oneOf[1].properties.source,data:data12};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -591,15 +576,11 @@ vErrors.push(err35);
 errors++;
 }
 }
-var _valid4 = _errs60 === errors;
-if(_valid4){
-valid18 = true;
-passing4 = 0;
-}
-const _errs62 = errors;
-if(typeof data12 === "string"){
-if(!pattern14.test(data12)){
-const err36 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data12};
+if(data11.target !== undefined){
+let data13 = data11.target;
+if(typeof data13 === "string"){
+if(func2(data13) < 1){
+const err36 = {instancePath:instancePath+"/configs/" + i3+"/target",schemaPath:"#/properties/configs/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[1].properties.target,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -610,7 +591,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data12};
+const err37 = {instancePath:instancePath+"/configs/" + i3+"/target",schemaPath:"#/properties/configs/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.configs.items.oneOf[1].properties.target,data:data13};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -619,19 +600,10 @@ vErrors.push(err37);
 }
 errors++;
 }
-var _valid4 = _errs62 === errors;
-if(_valid4 && valid18){
-valid18 = false;
-passing4 = [passing4, 1];
+}
 }
 else {
-if(_valid4){
-valid18 = true;
-passing4 = 1;
-}
-}
-if(!valid18){
-const err38 = {instancePath:instancePath+"/ports/" + i3+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data12};
+const err38 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.configs.items.oneOf[1].type,parentSchema:schema38.properties.configs.items.oneOf[1],data:data11};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -640,23 +612,19 @@ vErrors.push(err38);
 }
 errors++;
 }
-else {
-errors = _errs59;
-if(vErrors !== null){
-if(_errs59){
-vErrors.length = _errs59;
+var _valid2 = _errs39 === errors;
+if(_valid2 && valid12){
+valid12 = false;
+passing2 = [passing2, 1];
 }
 else {
-vErrors = null;
+if(_valid2){
+valid12 = true;
+passing2 = 1;
 }
 }
-}
-}
-if(data10.host_ip !== undefined){
-let data13 = data10.host_ip;
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-const err39 = {instancePath:instancePath+"/ports/" + i3+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data13};
+if(!valid12){
+const err39 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema38.properties.configs.items.oneOf,parentSchema:schema38.properties.configs.items,data:data11};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -665,9 +633,21 @@ vErrors.push(err39);
 }
 errors++;
 }
+else {
+errors = _errs36;
+if(vErrors !== null){
+if(_errs36){
+vErrors.length = _errs36;
 }
 else {
-const err40 = {instancePath:instancePath+"/ports/" + i3+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data13};
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/configs",schemaPath:"#/properties/configs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.configs.type,parentSchema:schema38.properties.configs,data:data10};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -677,10 +657,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data10.protocol !== undefined){
-let data14 = data10.protocol;
-if(!((data14 === "tcp") || (data14 === "udp"))){
-const err41 = {instancePath:instancePath+"/ports/" + i3+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data14};
+if(data.container_name !== undefined){
+let data14 = data.container_name;
+if(typeof data14 === "string"){
+if(!pattern6.test(data14)){
+const err41 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data14};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -690,9 +671,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
 else {
-const err42 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data10};
+const err42 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data14};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -701,20 +681,15 @@ vErrors.push(err42);
 }
 errors++;
 }
-var _valid3 = _errs53 === errors;
-if(_valid3 && valid16){
-valid16 = false;
-passing3 = [passing3, 2];
 }
-else {
-if(_valid3){
-valid16 = true;
-passing3 = 2;
-}
-}
-}
-if(!valid16){
-const err43 = {instancePath:instancePath+"/ports/" + i3,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data10};
+if(data.command !== undefined){
+let data15 = data.command;
+const _errs51 = errors;
+let valid15 = false;
+let passing3 = null;
+const _errs52 = errors;
+if(typeof data15 !== "string"){
+const err43 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -723,21 +698,18 @@ vErrors.push(err43);
 }
 errors++;
 }
-else {
-errors = _errs47;
-if(vErrors !== null){
-if(_errs47){
-vErrors.length = _errs47;
+var _valid3 = _errs52 === errors;
+if(_valid3){
+valid15 = true;
+passing3 = 0;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data9};
+const _errs54 = errors;
+if(Array.isArray(data15)){
+const len3 = data15.length;
+for(let i4=0; i4<len3; i4++){
+let data16 = data15[i4];
+if(typeof data16 !== "string"){
+const err44 = {instancePath:instancePath+"/command/" + i4,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data16};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -747,19 +719,9 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data.volumes !== undefined){
-let data15 = data.volumes;
-if(Array.isArray(data15)){
-const len4 = data15.length;
-for(let i4=0; i4<len4; i4++){
-let data16 = data15[i4];
-const _errs73 = errors;
-let valid21 = false;
-let passing5 = null;
-const _errs74 = errors;
-if(typeof data16 === "string"){
-if(!pattern15.test(data16)){
-const err45 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data16};
+}
+else {
+const err45 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -768,9 +730,19 @@ vErrors.push(err45);
 }
 errors++;
 }
+var _valid3 = _errs54 === errors;
+if(_valid3 && valid15){
+valid15 = false;
+passing3 = [passing3, 1];
 }
 else {
-const err46 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data16};
+if(_valid3){
+valid15 = true;
+passing3 = 1;
+}
+}
+if(!valid15){
+const err46 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data15};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -779,15 +751,26 @@ vErrors.push(err46);
 }
 errors++;
 }
-var _valid5 = _errs74 === errors;
-if(_valid5){
-valid21 = true;
-passing5 = 0;
+else {
+errors = _errs51;
+if(vErrors !== null){
+if(_errs51){
+vErrors.length = _errs51;
 }
-const _errs77 = errors;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.type === undefined){
-const err47 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data16};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.entrypoint !== undefined){
+let data17 = data.entrypoint;
+const _errs61 = errors;
+let valid19 = false;
+let passing4 = null;
+const _errs62 = errors;
+if(typeof data17 !== "string"){
+const err47 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data17};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -796,8 +779,18 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data16.target === undefined){
-const err48 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data16};
+var _valid4 = _errs62 === errors;
+if(_valid4){
+valid19 = true;
+passing4 = 0;
+}
+const _errs64 = errors;
+if(Array.isArray(data17)){
+const len4 = data17.length;
+for(let i5=0; i5<len4; i5++){
+let data18 = data17[i5];
+if(typeof data18 !== "string"){
+const err48 = {instancePath:instancePath+"/entrypoint/" + i5,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data18};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -806,9 +799,10 @@ vErrors.push(err48);
 }
 errors++;
 }
-for(const key4 in data16){
-if(!((((key4 === "type") || (key4 === "source")) || (key4 === "target")) || (key4 === "read_only"))){
-const err49 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data16};
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data17};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -817,11 +811,19 @@ vErrors.push(err49);
 }
 errors++;
 }
+var _valid4 = _errs64 === errors;
+if(_valid4 && valid19){
+valid19 = false;
+passing4 = [passing4, 1];
 }
-if(data16.type !== undefined){
-let data17 = data16.type;
-if(!((data17 === "volume") || (data17 === "bind"))){
-const err50 = {instancePath:instancePath+"/volumes/" + i4+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data17};
+else {
+if(_valid4){
+valid19 = true;
+passing4 = 1;
+}
+}
+if(!valid19){
+const err50 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data17};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -830,12 +832,30 @@ vErrors.push(err50);
 }
 errors++;
 }
+else {
+errors = _errs61;
+if(vErrors !== null){
+if(_errs61){
+vErrors.length = _errs61;
 }
-if(data16.source !== undefined){
-let data18 = data16.source;
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err51 = {instancePath:instancePath+"/volumes/" + i4+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data18};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.environment !== undefined){
+let data19 = data.environment;
+const _errs70 = errors;
+let valid22 = false;
+let passing5 = null;
+const _errs71 = errors;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+const _errs73 = errors;
+if(typeof key4 === "string"){
+if(!pattern13.test(key4)){
+const err51 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -846,7 +866,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/volumes/" + i4+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data18};
+const err52 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -855,12 +875,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-if(data16.target !== undefined){
-let data19 = data16.target;
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-const err53 = {instancePath:instancePath+"/volumes/" + i4+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data19};
+var valid23 = _errs73 === errors;
+if(!valid23){
+const err53 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -870,8 +887,10 @@ vErrors.push(err53);
 errors++;
 }
 }
-else {
-const err54 = {instancePath:instancePath+"/volumes/" + i4+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data19};
+for(const key5 in data19){
+let data20 = data19[key5];
+if((((typeof data20 !== "string") && (!((typeof data20 == "number") && (isFinite(data20))))) && (typeof data20 !== "boolean")) && (data20 !== null)){
+const err54 = {instancePath:instancePath+"/environment/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data20};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -881,10 +900,9 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data16.read_only !== undefined){
-let data20 = data16.read_only;
-if(typeof data20 !== "boolean"){
-const err55 = {instancePath:instancePath+"/volumes/" + i4+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data20};
+}
+else {
+const err55 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -893,10 +911,19 @@ vErrors.push(err55);
 }
 errors++;
 }
+var _valid5 = _errs71 === errors;
+if(_valid5){
+valid22 = true;
+passing5 = 0;
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data16};
+const _errs80 = errors;
+if(Array.isArray(data19)){
+const len5 = data19.length;
+for(let i6=0; i6<len5; i6++){
+let data21 = data19[i6];
+if(typeof data21 === "string"){
+if(!pattern14.test(data21)){
+const err56 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -905,19 +932,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-var _valid5 = _errs77 === errors;
-if(_valid5 && valid21){
-valid21 = false;
-passing5 = [passing5, 1];
 }
 else {
-if(_valid5){
-valid21 = true;
-passing5 = 1;
-}
-}
-if(!valid21){
-const err57 = {instancePath:instancePath+"/volumes/" + i4,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data16};
+const err57 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -926,21 +943,10 @@ vErrors.push(err57);
 }
 errors++;
 }
-else {
-errors = _errs73;
-if(vErrors !== null){
-if(_errs73){
-vErrors.length = _errs73;
-}
-else {
-vErrors = null;
-}
-}
-}
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data15};
+const err58 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data19};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -949,20 +955,19 @@ vErrors.push(err58);
 }
 errors++;
 }
+var _valid5 = _errs80 === errors;
+if(_valid5 && valid22){
+valid22 = false;
+passing5 = [passing5, 1];
 }
-if(data.networks !== undefined){
-let data21 = data.networks;
-const _errs89 = errors;
-let valid23 = false;
-let passing6 = null;
-const _errs90 = errors;
-if(Array.isArray(data21)){
-const len5 = data21.length;
-for(let i5=0; i5<len5; i5++){
-let data22 = data21[i5];
-if(typeof data22 === "string"){
-if(func2(data22) < 1){
-const err59 = {instancePath:instancePath+"/networks/" + i5,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data22};
+else {
+if(_valid5){
+valid22 = true;
+passing5 = 1;
+}
+}
+if(!valid22){
+const err59 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data19};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -971,9 +976,31 @@ vErrors.push(err59);
 }
 errors++;
 }
+else {
+errors = _errs70;
+if(vErrors !== null){
+if(_errs70){
+vErrors.length = _errs70;
 }
 else {
-const err60 = {instancePath:instancePath+"/networks/" + i5,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data22};
+vErrors = null;
+}
+}
+}
+}
+if(data.ports !== undefined){
+let data22 = data.ports;
+if(Array.isArray(data22)){
+const len6 = data22.length;
+for(let i7=0; i7<len6; i7++){
+let data23 = data22[i7];
+const _errs89 = errors;
+let valid29 = false;
+let passing6 = null;
+const _errs90 = errors;
+if(typeof data23 === "string"){
+if(!pattern15.test(data23)){
+const err60 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -983,18 +1010,8 @@ vErrors.push(err60);
 errors++;
 }
 }
-let i6 = data21.length;
-let j0;
-if(i6 > 1){
-const indices0 = {};
-for(;i6--;){
-let item0 = data21[i6];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err61 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data21};
+else {
+const err61 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1002,14 +1019,15 @@ else {
 vErrors.push(err61);
 }
 errors++;
-break;
 }
-indices0[item0] = i6;
+var _valid6 = _errs90 === errors;
+if(_valid6){
+valid29 = true;
+passing6 = 0;
 }
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data21};
+const _errs93 = errors;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err62 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1018,17 +1036,9 @@ vErrors.push(err62);
 }
 errors++;
 }
-var _valid6 = _errs90 === errors;
-if(_valid6){
-valid23 = true;
-passing6 = 0;
-}
-const _errs94 = errors;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key5 in data21){
-let data23 = data21[key5];
-if((!(data23 && typeof data23 == "object" && !Array.isArray(data23))) && (data23 !== null)){
-const err63 = {instancePath:instancePath+"/networks/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data23};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 65535 || isNaN(data23)){
+const err63 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1037,9 +1047,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key6 in data23){
-const err64 = {instancePath:instancePath+"/networks/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data23};
+if(data23 < 1 || isNaN(data23)){
+const err64 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1049,10 +1058,20 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
+var _valid6 = _errs93 === errors;
+if(_valid6 && valid29){
+valid29 = false;
+passing6 = [passing6, 1];
 }
 else {
-const err65 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data21};
+if(_valid6){
+valid29 = true;
+passing6 = 1;
+}
+const _errs95 = errors;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.target === undefined){
+const err65 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1061,24 +1080,220 @@ vErrors.push(err65);
 }
 errors++;
 }
-var _valid6 = _errs94 === errors;
-if(_valid6 && valid23){
-valid23 = false;
-passing6 = [passing6, 1];
-}
-else {
-if(_valid6){
-valid23 = true;
-passing6 = 1;
-}
-}
-if(!valid23){
-const err66 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data21};
+for(const key6 in data23){
+if(!((((key6 === "target") || (key6 === "published")) || (key6 === "host_ip")) || (key6 === "protocol"))){
+const err66 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
 if(vErrors === null){
 vErrors = [err66];
 }
 else {
 vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data23.target !== undefined){
+let data24 = data23.target;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err67 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 65535 || isNaN(data24)){
+const err68 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+if(data24 < 1 || isNaN(data24)){
+const err69 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+if(data23.published !== undefined){
+let data25 = data23.published;
+const _errs101 = errors;
+let valid31 = false;
+let passing7 = null;
+const _errs102 = errors;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err70 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 > 65535 || isNaN(data25)){
+const err71 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+if(data25 < 1 || isNaN(data25)){
+const err72 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+var _valid7 = _errs102 === errors;
+if(_valid7){
+valid31 = true;
+passing7 = 0;
+}
+const _errs104 = errors;
+if(typeof data25 === "string"){
+if(!pattern16.test(data25)){
+const err73 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+var _valid7 = _errs104 === errors;
+if(_valid7 && valid31){
+valid31 = false;
+passing7 = [passing7, 1];
+}
+else {
+if(_valid7){
+valid31 = true;
+passing7 = 1;
+}
+}
+if(!valid31){
+const err75 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data25};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+else {
+errors = _errs101;
+if(vErrors !== null){
+if(_errs101){
+vErrors.length = _errs101;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.host_ip !== undefined){
+let data26 = data23.host_ip;
+if(typeof data26 === "string"){
+if(func2(data26) < 1){
+const err76 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data23.protocol !== undefined){
+let data27 = data23.protocol;
+if(!((data27 === "tcp") || (data27 === "udp"))){
+const err78 = {instancePath:instancePath+"/ports/" + i7+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data27};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+var _valid6 = _errs95 === errors;
+if(_valid6 && valid29){
+valid29 = false;
+passing6 = [passing6, 2];
+}
+else {
+if(_valid6){
+valid29 = true;
+passing6 = 2;
+}
+}
+}
+if(!valid29){
+const err80 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data23};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
 }
 errors++;
 }
@@ -1094,228 +1309,9 @@ vErrors = null;
 }
 }
 }
-if(data.labels !== undefined){
-let data24 = data.labels;
-const _errs103 = errors;
-let valid29 = false;
-let passing7 = null;
-const _errs104 = errors;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-for(const key7 in data24){
-const _errs106 = errors;
-if(typeof key7 === "string"){
-if(func2(key7) < 1){
-const err67 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key7,propertyName:key7};
-if(vErrors === null){
-vErrors = [err67];
 }
 else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key7,propertyName:key7};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-var valid30 = _errs106 === errors;
-if(!valid30){
-const err69 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data24};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-for(const key8 in data24){
-let data25 = data24[key8];
-if(((typeof data25 !== "string") && (!((typeof data25 == "number") && (isFinite(data25))))) && (typeof data25 !== "boolean")){
-const err70 = {instancePath:instancePath+"/labels/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data25};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data24};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-var _valid7 = _errs104 === errors;
-if(_valid7){
-valid29 = true;
-passing7 = 0;
-}
-const _errs112 = errors;
-if(Array.isArray(data24)){
-const len6 = data24.length;
-for(let i7=0; i7<len6; i7++){
-let data26 = data24[i7];
-if(typeof data26 === "string"){
-if(func2(data26) < 1){
-const err72 = {instancePath:instancePath+"/labels/" + i7,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data26};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/labels/" + i7,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data26};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data24};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-var _valid7 = _errs112 === errors;
-if(_valid7 && valid29){
-valid29 = false;
-passing7 = [passing7, 1];
-}
-else {
-if(_valid7){
-valid29 = true;
-passing7 = 1;
-}
-}
-if(!valid29){
-const err75 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data24};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-else {
-errors = _errs103;
-if(vErrors !== null){
-if(_errs103){
-vErrors.length = _errs103;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.restart !== undefined){
-let data27 = data.restart;
-if(!((((data27 === "no") || (data27 === "always")) || (data27 === "unless-stopped")) || (data27 === "on-failure"))){
-const err76 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data27};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-if(data.healthcheck !== undefined){
-let data28 = data.healthcheck;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key9 in data28){
-if(!((((((key9 === "test") || (key9 === "interval")) || (key9 === "timeout")) || (key9 === "retries")) || (key9 === "start_period")) || (key9 === "disable"))){
-const err77 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data28};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-if(data28.test !== undefined){
-let data29 = data28.test;
-const _errs122 = errors;
-let valid35 = false;
-let passing8 = null;
-const _errs123 = errors;
-if(typeof data29 === "string"){
-if(func2(data29) < 1){
-const err78 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data29};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-else {
-const err79 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data29};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-var _valid8 = _errs123 === errors;
-if(_valid8){
-valid35 = true;
-passing8 = 0;
-}
-const _errs125 = errors;
-if(Array.isArray(data29)){
-if(data29.length < 1){
-const err80 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data29};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-const len7 = data29.length;
-for(let i8=0; i8<len7; i8++){
-let data30 = data29[i8];
-if(typeof data30 !== "string"){
-const err81 = {instancePath:instancePath+"/healthcheck/test/" + i8,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data30};
+const err81 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data22};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1325,9 +1321,19 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
-else {
-const err82 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data29};
+if(data.volumes !== undefined){
+let data28 = data.volumes;
+if(Array.isArray(data28)){
+const len7 = data28.length;
+for(let i8=0; i8<len7; i8++){
+let data29 = data28[i8];
+const _errs115 = errors;
+let valid34 = false;
+let passing8 = null;
+const _errs116 = errors;
+if(typeof data29 === "string"){
+if(!pattern17.test(data29)){
+const err82 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1336,19 +1342,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-var _valid8 = _errs125 === errors;
-if(_valid8 && valid35){
-valid35 = false;
-passing8 = [passing8, 1];
 }
 else {
-if(_valid8){
-valid35 = true;
-passing8 = 1;
-}
-}
-if(!valid35){
-const err83 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data29};
+const err83 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1357,27 +1353,15 @@ vErrors.push(err83);
 }
 errors++;
 }
-else {
-errors = _errs122;
-if(vErrors !== null){
-if(_errs122){
-vErrors.length = _errs122;
+var _valid8 = _errs116 === errors;
+if(_valid8){
+valid34 = true;
+passing8 = 0;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data28.interval !== undefined){
-let data31 = data28.interval;
-const _errs132 = errors;
-let valid39 = false;
-let passing9 = null;
-const _errs133 = errors;
-if(typeof data31 === "string"){
-if(!pattern16.test(data31)){
-const err84 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data31};
+const _errs119 = errors;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+if(data29.type === undefined){
+const err84 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1386,9 +1370,8 @@ vErrors.push(err84);
 }
 errors++;
 }
-}
-else {
-const err85 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data31};
+if(data29.target === undefined){
+const err85 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1397,15 +1380,9 @@ vErrors.push(err85);
 }
 errors++;
 }
-var _valid9 = _errs133 === errors;
-if(_valid9){
-valid39 = true;
-passing9 = 0;
-}
-const _errs136 = errors;
-if((typeof data31 == "number") && (isFinite(data31))){
-if(data31 < 0 || isNaN(data31)){
-const err86 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data31};
+for(const key7 in data29){
+if(!((((key7 === "type") || (key7 === "source")) || (key7 === "target")) || (key7 === "read_only"))){
+const err86 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1415,8 +1392,10 @@ vErrors.push(err86);
 errors++;
 }
 }
-else {
-const err87 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data31};
+if(data29.type !== undefined){
+let data30 = data29.type;
+if(!((data30 === "volume") || (data30 === "bind"))){
+const err87 = {instancePath:instancePath+"/volumes/" + i8+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data30};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1425,19 +1404,12 @@ vErrors.push(err87);
 }
 errors++;
 }
-var _valid9 = _errs136 === errors;
-if(_valid9 && valid39){
-valid39 = false;
-passing9 = [passing9, 1];
 }
-else {
-if(_valid9){
-valid39 = true;
-passing9 = 1;
-}
-}
-if(!valid39){
-const err88 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data31};
+if(data29.source !== undefined){
+let data31 = data29.source;
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err88 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1446,27 +1418,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-else {
-errors = _errs132;
-if(vErrors !== null){
-if(_errs132){
-vErrors.length = _errs132;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data28.timeout !== undefined){
-let data32 = data28.timeout;
-const _errs141 = errors;
-let valid41 = false;
-let passing10 = null;
-const _errs142 = errors;
-if(typeof data32 === "string"){
-if(!pattern16.test(data32)){
-const err89 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data32};
+const err89 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1476,8 +1430,11 @@ vErrors.push(err89);
 errors++;
 }
 }
-else {
-const err90 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data32};
+if(data29.target !== undefined){
+let data32 = data29.target;
+if(typeof data32 === "string"){
+if(func2(data32) < 1){
+const err90 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1486,15 +1443,9 @@ vErrors.push(err90);
 }
 errors++;
 }
-var _valid10 = _errs142 === errors;
-if(_valid10){
-valid41 = true;
-passing10 = 0;
 }
-const _errs145 = errors;
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 < 0 || isNaN(data32)){
-const err91 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data32};
+else {
+const err91 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1504,8 +1455,10 @@ vErrors.push(err91);
 errors++;
 }
 }
-else {
-const err92 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data32};
+if(data29.read_only !== undefined){
+let data33 = data29.read_only;
+if(typeof data33 !== "boolean"){
+const err92 = {instancePath:instancePath+"/volumes/" + i8+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data33};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1514,19 +1467,10 @@ vErrors.push(err92);
 }
 errors++;
 }
-var _valid10 = _errs145 === errors;
-if(_valid10 && valid41){
-valid41 = false;
-passing10 = [passing10, 1];
+}
 }
 else {
-if(_valid10){
-valid41 = true;
-passing10 = 1;
-}
-}
-if(!valid41){
-const err93 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data32};
+const err93 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1535,22 +1479,19 @@ vErrors.push(err93);
 }
 errors++;
 }
-else {
-errors = _errs141;
-if(vErrors !== null){
-if(_errs141){
-vErrors.length = _errs141;
+var _valid8 = _errs119 === errors;
+if(_valid8 && valid34){
+valid34 = false;
+passing8 = [passing8, 1];
 }
 else {
-vErrors = null;
+if(_valid8){
+valid34 = true;
+passing8 = 1;
 }
 }
-}
-}
-if(data28.retries !== undefined){
-let data33 = data28.retries;
-if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
-const err94 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data33};
+if(!valid34){
+const err94 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data29};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1559,9 +1500,21 @@ vErrors.push(err94);
 }
 errors++;
 }
-if((typeof data33 == "number") && (isFinite(data33))){
-if(data33 < 0 || isNaN(data33)){
-const err95 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data33};
+else {
+errors = _errs115;
+if(vErrors !== null){
+if(_errs115){
+vErrors.length = _errs115;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data28};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1571,16 +1524,19 @@ vErrors.push(err95);
 errors++;
 }
 }
-}
-if(data28.start_period !== undefined){
-let data34 = data28.start_period;
-const _errs152 = errors;
-let valid43 = false;
-let passing11 = null;
-const _errs153 = errors;
-if(typeof data34 === "string"){
-if(!pattern16.test(data34)){
-const err96 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data34};
+if(data.networks !== undefined){
+let data34 = data.networks;
+const _errs131 = errors;
+let valid36 = false;
+let passing9 = null;
+const _errs132 = errors;
+if(Array.isArray(data34)){
+const len8 = data34.length;
+for(let i9=0; i9<len8; i9++){
+let data35 = data34[i9];
+if(typeof data35 === "string"){
+if(func2(data35) < 1){
+const err96 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1591,7 +1547,7 @@ errors++;
 }
 }
 else {
-const err97 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data34};
+const err97 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1600,15 +1556,19 @@ vErrors.push(err97);
 }
 errors++;
 }
-var _valid11 = _errs153 === errors;
-if(_valid11){
-valid43 = true;
-passing11 = 0;
 }
-const _errs156 = errors;
-if((typeof data34 == "number") && (isFinite(data34))){
-if(data34 < 0 || isNaN(data34)){
-const err98 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data34};
+let i10 = data34.length;
+let j1;
+if(i10 > 1){
+const indices1 = {};
+for(;i10--;){
+let item1 = data34[i10];
+if(typeof item1 !== "string"){
+continue;
+}
+if(typeof indices1[item1] == "number"){
+j1 = indices1[item1];
+const err98 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1616,10 +1576,14 @@ else {
 vErrors.push(err98);
 }
 errors++;
+break;
+}
+indices1[item1] = i10;
+}
 }
 }
 else {
-const err99 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data34};
+const err99 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1628,19 +1592,17 @@ vErrors.push(err99);
 }
 errors++;
 }
-var _valid11 = _errs156 === errors;
-if(_valid11 && valid43){
-valid43 = false;
-passing11 = [passing11, 1];
+var _valid9 = _errs132 === errors;
+if(_valid9){
+valid36 = true;
+passing9 = 0;
 }
-else {
-if(_valid11){
-valid43 = true;
-passing11 = 1;
-}
-}
-if(!valid43){
-const err100 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data34};
+const _errs136 = errors;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+for(const key8 in data34){
+let data36 = data34[key8];
+if((!(data36 && typeof data36 == "object" && !Array.isArray(data36))) && (data36 !== null)){
+const err100 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1649,22 +1611,9 @@ vErrors.push(err100);
 }
 errors++;
 }
-else {
-errors = _errs152;
-if(vErrors !== null){
-if(_errs152){
-vErrors.length = _errs152;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data28.disable !== undefined){
-let data35 = data28.disable;
-if(typeof data35 !== "boolean"){
-const err101 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data35};
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key9 in data36){
+const err101 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1675,8 +1624,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err102 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data28};
+const err102 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data34};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1685,20 +1635,19 @@ vErrors.push(err102);
 }
 errors++;
 }
+var _valid9 = _errs136 === errors;
+if(_valid9 && valid36){
+valid36 = false;
+passing9 = [passing9, 1];
 }
-if(data.depends_on !== undefined){
-let data36 = data.depends_on;
-const _errs162 = errors;
-let valid44 = false;
-let passing12 = null;
-const _errs163 = errors;
-if(Array.isArray(data36)){
-const len8 = data36.length;
-for(let i9=0; i9<len8; i9++){
-let data37 = data36[i9];
-if(typeof data37 === "string"){
-if(func2(data37) < 1){
-const err103 = {instancePath:instancePath+"/depends_on/" + i9,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data37};
+else {
+if(_valid9){
+valid36 = true;
+passing9 = 1;
+}
+}
+if(!valid36){
+const err103 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data34};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1707,9 +1656,30 @@ vErrors.push(err103);
 }
 errors++;
 }
+else {
+errors = _errs131;
+if(vErrors !== null){
+if(_errs131){
+vErrors.length = _errs131;
 }
 else {
-const err104 = {instancePath:instancePath+"/depends_on/" + i9,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data37};
+vErrors = null;
+}
+}
+}
+}
+if(data.labels !== undefined){
+let data37 = data.labels;
+const _errs145 = errors;
+let valid42 = false;
+let passing10 = null;
+const _errs146 = errors;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key10 in data37){
+const _errs148 = errors;
+if(typeof key10 === "string"){
+if(func2(key10) < 1){
+const err104 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1719,18 +1689,8 @@ vErrors.push(err104);
 errors++;
 }
 }
-let i10 = data36.length;
-let j1;
-if(i10 > 1){
-const indices1 = {};
-for(;i10--;){
-let item1 = data36[i10];
-if(typeof item1 !== "string"){
-continue;
-}
-if(typeof indices1[item1] == "number"){
-j1 = indices1[item1];
-const err105 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data36};
+else {
+const err105 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1738,14 +1698,10 @@ else {
 vErrors.push(err105);
 }
 errors++;
-break;
 }
-indices1[item1] = i10;
-}
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data36};
+var valid43 = _errs148 === errors;
+if(!valid43){
+const err106 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data37};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1754,17 +1710,11 @@ vErrors.push(err106);
 }
 errors++;
 }
-var _valid12 = _errs163 === errors;
-if(_valid12){
-valid44 = true;
-passing12 = 0;
 }
-const _errs167 = errors;
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-for(const key10 in data36){
-let data38 = data36[key10];
-if((!(data38 && typeof data38 == "object" && !Array.isArray(data38))) && (data38 !== null)){
-const err107 = {instancePath:instancePath+"/depends_on/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data38};
+for(const key11 in data37){
+let data38 = data37[key11];
+if(((typeof data38 !== "string") && (!((typeof data38 == "number") && (isFinite(data38))))) && (typeof data38 !== "boolean")){
+const err107 = {instancePath:instancePath+"/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data38};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1773,10 +1723,10 @@ vErrors.push(err107);
 }
 errors++;
 }
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key11 in data38){
-if(!(key11 === "condition")){
-const err108 = {instancePath:instancePath+"/depends_on/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data38};
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data37};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1785,11 +1735,19 @@ vErrors.push(err108);
 }
 errors++;
 }
+var _valid10 = _errs146 === errors;
+if(_valid10){
+valid42 = true;
+passing10 = 0;
 }
-if(data38.condition !== undefined){
-let data39 = data38.condition;
-if(!((data39 === "service_started") || (data39 === "service_healthy"))){
-const err109 = {instancePath:instancePath+"/depends_on/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data39};
+const _errs154 = errors;
+if(Array.isArray(data37)){
+const len9 = data37.length;
+for(let i11=0; i11<len9; i11++){
+let data39 = data37[i11];
+if(typeof data39 === "string"){
+if(func2(data39) < 1){
+const err109 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data39};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1799,11 +1757,8 @@ vErrors.push(err109);
 errors++;
 }
 }
-}
-}
-}
 else {
-const err110 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data36};
+const err110 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data39};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1812,19 +1767,10 @@ vErrors.push(err110);
 }
 errors++;
 }
-var _valid12 = _errs167 === errors;
-if(_valid12 && valid44){
-valid44 = false;
-passing12 = [passing12, 1];
+}
 }
 else {
-if(_valid12){
-valid44 = true;
-passing12 = 1;
-}
-}
-if(!valid44){
-const err111 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data36};
+const err111 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data37};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1833,22 +1779,19 @@ vErrors.push(err111);
 }
 errors++;
 }
-else {
-errors = _errs162;
-if(vErrors !== null){
-if(_errs162){
-vErrors.length = _errs162;
+var _valid10 = _errs154 === errors;
+if(_valid10 && valid42){
+valid42 = false;
+passing10 = [passing10, 1];
 }
 else {
-vErrors = null;
+if(_valid10){
+valid42 = true;
+passing10 = 1;
 }
 }
-}
-}
-if(data.init !== undefined){
-let data40 = data.init;
-if(typeof data40 !== "boolean"){
-const err112 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data40};
+if(!valid42){
+const err112 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data37};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1857,12 +1800,22 @@ vErrors.push(err112);
 }
 errors++;
 }
+else {
+errors = _errs145;
+if(vErrors !== null){
+if(_errs145){
+vErrors.length = _errs145;
 }
-if(data.user !== undefined){
-let data41 = data.user;
-if(typeof data41 === "string"){
-if(func2(data41) < 1){
-const err113 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data41};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.restart !== undefined){
+let data40 = data.restart;
+if(!((((data40 === "no") || (data40 === "always")) || (data40 === "unless-stopped")) || (data40 === "on-failure"))){
+const err113 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data40};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1872,8 +1825,12 @@ vErrors.push(err113);
 errors++;
 }
 }
-else {
-const err114 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data41};
+if(data.healthcheck !== undefined){
+let data41 = data.healthcheck;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key12 in data41){
+if(!((((((key12 === "test") || (key12 === "interval")) || (key12 === "timeout")) || (key12 === "retries")) || (key12 === "start_period")) || (key12 === "disable"))){
+const err114 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data41};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1883,11 +1840,15 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data.working_dir !== undefined){
-let data42 = data.working_dir;
+if(data41.test !== undefined){
+let data42 = data41.test;
+const _errs164 = errors;
+let valid48 = false;
+let passing11 = null;
+const _errs165 = errors;
 if(typeof data42 === "string"){
 if(func2(data42) < 1){
-const err115 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data42};
+const err115 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1898,7 +1859,7 @@ errors++;
 }
 }
 else {
-const err116 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data42};
+const err116 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1907,12 +1868,15 @@ vErrors.push(err116);
 }
 errors++;
 }
+var _valid11 = _errs165 === errors;
+if(_valid11){
+valid48 = true;
+passing11 = 0;
 }
-if(data.stop_signal !== undefined){
-let data43 = data.stop_signal;
-if(typeof data43 === "string"){
-if(func2(data43) < 1){
-const err117 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data43};
+const _errs167 = errors;
+if(Array.isArray(data42)){
+if(data42.length < 1){
+const err117 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1921,9 +1885,11 @@ vErrors.push(err117);
 }
 errors++;
 }
-}
-else {
-const err118 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data43};
+const len10 = data42.length;
+for(let i12=0; i12<len10; i12++){
+let data43 = data42[i12];
+if(typeof data43 !== "string"){
+const err118 = {instancePath:instancePath+"/healthcheck/test/" + i12,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data43};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1933,15 +1899,9 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data.stop_grace_period !== undefined){
-let data44 = data.stop_grace_period;
-const _errs185 = errors;
-let valid51 = false;
-let passing13 = null;
-const _errs186 = errors;
-if(typeof data44 === "string"){
-if(!pattern16.test(data44)){
-const err119 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
+}
+else {
+const err119 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1950,9 +1910,19 @@ vErrors.push(err119);
 }
 errors++;
 }
+var _valid11 = _errs167 === errors;
+if(_valid11 && valid48){
+valid48 = false;
+passing11 = [passing11, 1];
 }
 else {
-const err120 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data44};
+if(_valid11){
+valid48 = true;
+passing11 = 1;
+}
+}
+if(!valid48){
+const err120 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data42};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1961,15 +1931,27 @@ vErrors.push(err120);
 }
 errors++;
 }
-var _valid13 = _errs186 === errors;
-if(_valid13){
-valid51 = true;
-passing13 = 0;
+else {
+errors = _errs164;
+if(vErrors !== null){
+if(_errs164){
+vErrors.length = _errs164;
 }
-const _errs189 = errors;
-if((typeof data44 == "number") && (isFinite(data44))){
-if(data44 < 0 || isNaN(data44)){
-const err121 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data44};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data41.interval !== undefined){
+let data44 = data41.interval;
+const _errs174 = errors;
+let valid52 = false;
+let passing12 = null;
+const _errs175 = errors;
+if(typeof data44 === "string"){
+if(!pattern18.test(data44)){
+const err121 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1980,7 +1962,7 @@ errors++;
 }
 }
 else {
-const err122 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data44};
+const err122 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1989,19 +1971,15 @@ vErrors.push(err122);
 }
 errors++;
 }
-var _valid13 = _errs189 === errors;
-if(_valid13 && valid51){
-valid51 = false;
-passing13 = [passing13, 1];
+var _valid12 = _errs175 === errors;
+if(_valid12){
+valid52 = true;
+passing12 = 0;
 }
-else {
-if(_valid13){
-valid51 = true;
-passing13 = 1;
-}
-}
-if(!valid51){
-const err123 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data44};
+const _errs178 = errors;
+if((typeof data44 == "number") && (isFinite(data44))){
+if(data44 < 0 || isNaN(data44)){
+const err123 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data44};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -2010,22 +1988,9 @@ vErrors.push(err123);
 }
 errors++;
 }
-else {
-errors = _errs185;
-if(vErrors !== null){
-if(_errs185){
-vErrors.length = _errs185;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.pull_policy !== undefined){
-let data45 = data.pull_policy;
-if(!(((data45 === "missing") || (data45 === "always")) || (data45 === "never"))){
-const err124 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data45};
+const err124 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data44};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -2034,16 +1999,19 @@ vErrors.push(err124);
 }
 errors++;
 }
+var _valid12 = _errs178 === errors;
+if(_valid12 && valid52){
+valid52 = false;
+passing12 = [passing12, 1];
 }
-if(data.wait_timeout !== undefined){
-let data46 = data.wait_timeout;
-const _errs195 = errors;
-let valid53 = false;
-let passing14 = null;
-const _errs196 = errors;
-if(typeof data46 === "string"){
-if(!pattern16.test(data46)){
-const err125 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data46};
+else {
+if(_valid12){
+valid52 = true;
+passing12 = 1;
+}
+}
+if(!valid52){
+const err125 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data44};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -2052,9 +2020,27 @@ vErrors.push(err125);
 }
 errors++;
 }
+else {
+errors = _errs174;
+if(vErrors !== null){
+if(_errs174){
+vErrors.length = _errs174;
 }
 else {
-const err126 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data46};
+vErrors = null;
+}
+}
+}
+}
+if(data41.timeout !== undefined){
+let data45 = data41.timeout;
+const _errs183 = errors;
+let valid54 = false;
+let passing13 = null;
+const _errs184 = errors;
+if(typeof data45 === "string"){
+if(!pattern18.test(data45)){
+const err126 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -2063,15 +2049,9 @@ vErrors.push(err126);
 }
 errors++;
 }
-var _valid14 = _errs196 === errors;
-if(_valid14){
-valid53 = true;
-passing14 = 0;
 }
-const _errs199 = errors;
-if((typeof data46 == "number") && (isFinite(data46))){
-if(data46 < 0 || isNaN(data46)){
-const err127 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data46};
+else {
+const err127 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -2080,9 +2060,15 @@ vErrors.push(err127);
 }
 errors++;
 }
+var _valid13 = _errs184 === errors;
+if(_valid13){
+valid54 = true;
+passing13 = 0;
 }
-else {
-const err128 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data46};
+const _errs187 = errors;
+if((typeof data45 == "number") && (isFinite(data45))){
+if(data45 < 0 || isNaN(data45)){
+const err128 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -2091,19 +2077,9 @@ vErrors.push(err128);
 }
 errors++;
 }
-var _valid14 = _errs199 === errors;
-if(_valid14 && valid53){
-valid53 = false;
-passing14 = [passing14, 1];
 }
 else {
-if(_valid14){
-valid53 = true;
-passing14 = 1;
-}
-}
-if(!valid53){
-const err129 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data46};
+const err129 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -2112,23 +2088,19 @@ vErrors.push(err129);
 }
 errors++;
 }
-else {
-errors = _errs195;
-if(vErrors !== null){
-if(_errs195){
-vErrors.length = _errs195;
+var _valid13 = _errs187 === errors;
+if(_valid13 && valid54){
+valid54 = false;
+passing13 = [passing13, 1];
 }
 else {
-vErrors = null;
+if(_valid13){
+valid54 = true;
+passing13 = 1;
 }
 }
-}
-}
-if(data.database !== undefined){
-let data47 = data.database;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.engine === undefined){
-const err130 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data47};
+if(!valid54){
+const err130 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data45};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -2137,8 +2109,22 @@ vErrors.push(err130);
 }
 errors++;
 }
-if(data47.name === undefined){
-const err131 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data47};
+else {
+errors = _errs183;
+if(vErrors !== null){
+if(_errs183){
+vErrors.length = _errs183;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data41.retries !== undefined){
+let data46 = data41.retries;
+if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
+const err131 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -2147,8 +2133,9 @@ vErrors.push(err131);
 }
 errors++;
 }
-if(data47.user === undefined){
-const err132 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data47};
+if((typeof data46 == "number") && (isFinite(data46))){
+if(data46 < 0 || isNaN(data46)){
+const err132 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -2157,9 +2144,17 @@ vErrors.push(err132);
 }
 errors++;
 }
-for(const key12 in data47){
-if(!(((key12 === "engine") || (key12 === "name")) || (key12 === "user"))){
-const err133 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data47};
+}
+}
+if(data41.start_period !== undefined){
+let data47 = data41.start_period;
+const _errs194 = errors;
+let valid56 = false;
+let passing14 = null;
+const _errs195 = errors;
+if(typeof data47 === "string"){
+if(!pattern18.test(data47)){
+const err133 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data47};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -2169,10 +2164,8 @@ vErrors.push(err133);
 errors++;
 }
 }
-if(data47.engine !== undefined){
-let data48 = data47.engine;
-if(!(data48 === "postgres")){
-const err134 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data48};
+else {
+const err134 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data47};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -2181,12 +2174,15 @@ vErrors.push(err134);
 }
 errors++;
 }
+var _valid14 = _errs195 === errors;
+if(_valid14){
+valid56 = true;
+passing14 = 0;
 }
-if(data47.name !== undefined){
-let data49 = data47.name;
-if(typeof data49 === "string"){
-if(func2(data49) < 1){
-const err135 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data49};
+const _errs198 = errors;
+if((typeof data47 == "number") && (isFinite(data47))){
+if(data47 < 0 || isNaN(data47)){
+const err135 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data47};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -2197,7 +2193,7 @@ errors++;
 }
 }
 else {
-const err136 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data49};
+const err136 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data47};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2206,12 +2202,19 @@ vErrors.push(err136);
 }
 errors++;
 }
+var _valid14 = _errs198 === errors;
+if(_valid14 && valid56){
+valid56 = false;
+passing14 = [passing14, 1];
 }
-if(data47.user !== undefined){
-let data50 = data47.user;
-if(typeof data50 === "string"){
-if(func2(data50) < 1){
-const err137 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data50};
+else {
+if(_valid14){
+valid56 = true;
+passing14 = 1;
+}
+}
+if(!valid56){
+const err137 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data47};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -2220,9 +2223,22 @@ vErrors.push(err137);
 }
 errors++;
 }
+else {
+errors = _errs194;
+if(vErrors !== null){
+if(_errs194){
+vErrors.length = _errs194;
 }
 else {
-const err138 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data50};
+vErrors = null;
+}
+}
+}
+}
+if(data41.disable !== undefined){
+let data48 = data41.disable;
+if(typeof data48 !== "boolean"){
+const err138 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data48};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -2234,7 +2250,7 @@ errors++;
 }
 }
 else {
-const err139 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data47};
+const err139 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data41};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2244,14 +2260,3098 @@ vErrors.push(err139);
 errors++;
 }
 }
-}
-else {
-const err140 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+if(data.depends_on !== undefined){
+let data49 = data.depends_on;
+const _errs204 = errors;
+let valid57 = false;
+let passing15 = null;
+const _errs205 = errors;
+if(Array.isArray(data49)){
+const len11 = data49.length;
+for(let i13=0; i13<len11; i13++){
+let data50 = data49[i13];
+if(typeof data50 === "string"){
+if(func2(data50) < 1){
+const err140 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
 if(vErrors === null){
 vErrors = [err140];
 }
 else {
 vErrors.push(err140);
+}
+errors++;
+}
+}
+else {
+const err141 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+let i14 = data49.length;
+let j2;
+if(i14 > 1){
+const indices2 = {};
+for(;i14--;){
+let item2 = data49[i14];
+if(typeof item2 !== "string"){
+continue;
+}
+if(typeof indices2[item2] == "number"){
+j2 = indices2[item2];
+const err142 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+break;
+}
+indices2[item2] = i14;
+}
+}
+}
+else {
+const err143 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+var _valid15 = _errs205 === errors;
+if(_valid15){
+valid57 = true;
+passing15 = 0;
+}
+const _errs209 = errors;
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+for(const key13 in data49){
+let data51 = data49[key13];
+if((!(data51 && typeof data51 == "object" && !Array.isArray(data51))) && (data51 !== null)){
+const err144 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+for(const key14 in data51){
+if(!(key14 === "condition")){
+const err145 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+if(data51.condition !== undefined){
+let data52 = data51.condition;
+if(!((data52 === "service_started") || (data52 === "service_healthy"))){
+const err146 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data52};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+}
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data49};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+var _valid15 = _errs209 === errors;
+if(_valid15 && valid57){
+valid57 = false;
+passing15 = [passing15, 1];
+}
+else {
+if(_valid15){
+valid57 = true;
+passing15 = 1;
+}
+}
+if(!valid57){
+const err148 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data49};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+else {
+errors = _errs204;
+if(vErrors !== null){
+if(_errs204){
+vErrors.length = _errs204;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.init !== undefined){
+let data53 = data.init;
+if(typeof data53 !== "boolean"){
+const err149 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data53};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data.user !== undefined){
+let data54 = data.user;
+if(typeof data54 === "string"){
+if(func2(data54) < 1){
+const err150 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data54};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+else {
+const err151 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data54};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+if(data.working_dir !== undefined){
+let data55 = data.working_dir;
+if(typeof data55 === "string"){
+if(func2(data55) < 1){
+const err152 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data55};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+else {
+const err153 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data55};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+if(data.stop_signal !== undefined){
+let data56 = data.stop_signal;
+if(typeof data56 === "string"){
+if(func2(data56) < 1){
+const err154 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data56};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+else {
+const err155 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data56};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+if(data.stop_grace_period !== undefined){
+let data57 = data.stop_grace_period;
+const _errs227 = errors;
+let valid64 = false;
+let passing16 = null;
+const _errs228 = errors;
+if(typeof data57 === "string"){
+if(!pattern18.test(data57)){
+const err156 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data57};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+else {
+const err157 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data57};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+var _valid16 = _errs228 === errors;
+if(_valid16){
+valid64 = true;
+passing16 = 0;
+}
+const _errs231 = errors;
+if((typeof data57 == "number") && (isFinite(data57))){
+if(data57 < 0 || isNaN(data57)){
+const err158 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data57};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+else {
+const err159 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data57};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+var _valid16 = _errs231 === errors;
+if(_valid16 && valid64){
+valid64 = false;
+passing16 = [passing16, 1];
+}
+else {
+if(_valid16){
+valid64 = true;
+passing16 = 1;
+}
+}
+if(!valid64){
+const err160 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data57};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+else {
+errors = _errs227;
+if(vErrors !== null){
+if(_errs227){
+vErrors.length = _errs227;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.pull_policy !== undefined){
+let data58 = data.pull_policy;
+if(!(((data58 === "missing") || (data58 === "always")) || (data58 === "never"))){
+const err161 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data58};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+if(data.wait_timeout !== undefined){
+let data59 = data.wait_timeout;
+const _errs237 = errors;
+let valid66 = false;
+let passing17 = null;
+const _errs238 = errors;
+if(typeof data59 === "string"){
+if(!pattern18.test(data59)){
+const err162 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data59};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data59};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+var _valid17 = _errs238 === errors;
+if(_valid17){
+valid66 = true;
+passing17 = 0;
+}
+const _errs241 = errors;
+if((typeof data59 == "number") && (isFinite(data59))){
+if(data59 < 0 || isNaN(data59)){
+const err164 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data59};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+else {
+const err165 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data59};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+var _valid17 = _errs241 === errors;
+if(_valid17 && valid66){
+valid66 = false;
+passing17 = [passing17, 1];
+}
+else {
+if(_valid17){
+valid66 = true;
+passing17 = 1;
+}
+}
+if(!valid66){
+const err166 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data59};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+else {
+errors = _errs237;
+if(vErrors !== null){
+if(_errs237){
+vErrors.length = _errs237;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.database !== undefined){
+let data60 = data.database;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.engine === undefined){
+const err167 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+if(data60.name === undefined){
+const err168 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+if(data60.user === undefined){
+const err169 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+for(const key15 in data60){
+if(!(((key15 === "engine") || (key15 === "name")) || (key15 === "user"))){
+const err170 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data60};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+if(data60.engine !== undefined){
+let data61 = data60.engine;
+if(!(data61 === "postgres")){
+const err171 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data61};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+if(data60.name !== undefined){
+let data62 = data60.name;
+if(typeof data62 === "string"){
+if(func2(data62) < 1){
+const err172 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data62};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+}
+else {
+const err173 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data62};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+}
+if(data60.user !== undefined){
+let data63 = data60.user;
+if(typeof data63 === "string"){
+if(func2(data63) < 1){
+const err174 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data63};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+else {
+const err175 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data63};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+}
+else {
+const err176 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data60};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+if(data.env_file !== undefined){
+let data64 = data.env_file;
+const _errs253 = errors;
+let valid68 = false;
+let passing18 = null;
+const _errs254 = errors;
+if(typeof data64 === "string"){
+if(func2(data64) < 1){
+const err177 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+else {
+const err178 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+var _valid18 = _errs254 === errors;
+if(_valid18){
+valid68 = true;
+passing18 = 0;
+}
+const _errs256 = errors;
+if(Array.isArray(data64)){
+const len12 = data64.length;
+for(let i15=0; i15<len12; i15++){
+let data65 = data64[i15];
+const _errs259 = errors;
+let valid71 = false;
+let passing19 = null;
+const _errs260 = errors;
+if(typeof data65 === "string"){
+if(func2(data65) < 1){
+const err179 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+else {
+const err180 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+var _valid19 = _errs260 === errors;
+if(_valid19){
+valid71 = true;
+passing19 = 0;
+}
+const _errs262 = errors;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.path === undefined){
+const err181 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+for(const key16 in data65){
+if(!(((key16 === "path") || (key16 === "required")) || (key16 === "format"))){
+const err182 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+if(data65.path !== undefined){
+let data66 = data65.path;
+if(typeof data66 === "string"){
+if(func2(data66) < 1){
+const err183 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+else {
+const err184 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+}
+if(data65.required !== undefined){
+let data67 = data65.required;
+if(typeof data67 !== "boolean"){
+const err185 = {instancePath:instancePath+"/env_file/" + i15+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data67};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+if(data65.format !== undefined){
+let data68 = data65.format;
+if("raw" !== data68){
+const err186 = {instancePath:instancePath+"/env_file/" + i15+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data68};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+}
+else {
+const err187 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+var _valid19 = _errs262 === errors;
+if(_valid19 && valid71){
+valid71 = false;
+passing19 = [passing19, 1];
+}
+else {
+if(_valid19){
+valid71 = true;
+passing19 = 1;
+}
+}
+if(!valid71){
+const err188 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data65};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+else {
+errors = _errs259;
+if(vErrors !== null){
+if(_errs259){
+vErrors.length = _errs259;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err189 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data64};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+var _valid18 = _errs256 === errors;
+if(_valid18 && valid68){
+valid68 = false;
+passing18 = [passing18, 1];
+}
+else {
+if(_valid18){
+valid68 = true;
+passing18 = 1;
+}
+}
+if(!valid68){
+const err190 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data64};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+else {
+errors = _errs253;
+if(vErrors !== null){
+if(_errs253){
+vErrors.length = _errs253;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.logging !== undefined){
+let data69 = data.logging;
+if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
+for(const key17 in data69){
+if(!((key17 === "driver") || (key17 === "options"))){
+const err191 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data69};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+if(data69.driver !== undefined){
+let data70 = data69.driver;
+if(typeof data70 === "string"){
+if(func2(data70) < 1){
+const err192 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data70};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+}
+else {
+const err193 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data70};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+}
+if(data69.options !== undefined){
+let data71 = data69.options;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+for(const key18 in data71){
+let data72 = data71[key18];
+if((((typeof data72 !== "string") && (!((typeof data72 == "number") && (isFinite(data72))))) && (typeof data72 !== "boolean")) && (data72 !== null)){
+const err194 = {instancePath:instancePath+"/logging/options/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data72};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+}
+else {
+const err195 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data71};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+}
+}
+else {
+const err196 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data69};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+if(data.mem_limit !== undefined){
+let data73 = data.mem_limit;
+const _errs283 = errors;
+let valid76 = false;
+let passing20 = null;
+const _errs284 = errors;
+if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
+const err197 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data73};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 < 0 || isNaN(data73)){
+const err198 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data73};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+var _valid20 = _errs284 === errors;
+if(_valid20){
+valid76 = true;
+passing20 = 0;
+}
+const _errs286 = errors;
+if(typeof data73 === "string"){
+if(!pattern23.test(data73)){
+const err199 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data73};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+}
+else {
+const err200 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data73};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+var _valid20 = _errs286 === errors;
+if(_valid20 && valid76){
+valid76 = false;
+passing20 = [passing20, 1];
+}
+else {
+if(_valid20){
+valid76 = true;
+passing20 = 1;
+}
+}
+if(!valid76){
+const err201 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data73};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+else {
+errors = _errs283;
+if(vErrors !== null){
+if(_errs283){
+vErrors.length = _errs283;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.mem_reservation !== undefined){
+let data74 = data.mem_reservation;
+const _errs292 = errors;
+let valid78 = false;
+let passing21 = null;
+const _errs293 = errors;
+if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
+const err202 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data74};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 < 0 || isNaN(data74)){
+const err203 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data74};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+}
+var _valid21 = _errs293 === errors;
+if(_valid21){
+valid78 = true;
+passing21 = 0;
+}
+const _errs295 = errors;
+if(typeof data74 === "string"){
+if(!pattern23.test(data74)){
+const err204 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data74};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+}
+else {
+const err205 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data74};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+var _valid21 = _errs295 === errors;
+if(_valid21 && valid78){
+valid78 = false;
+passing21 = [passing21, 1];
+}
+else {
+if(_valid21){
+valid78 = true;
+passing21 = 1;
+}
+}
+if(!valid78){
+const err206 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data74};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+else {
+errors = _errs292;
+if(vErrors !== null){
+if(_errs292){
+vErrors.length = _errs292;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.memswap_limit !== undefined){
+let data75 = data.memswap_limit;
+const _errs300 = errors;
+let valid79 = false;
+let passing22 = null;
+const _errs301 = errors;
+if(-1 !== data75){
+const err207 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data75};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+var _valid22 = _errs301 === errors;
+if(_valid22){
+valid79 = true;
+passing22 = 0;
+}
+const _errs302 = errors;
+const _errs304 = errors;
+let valid81 = false;
+let passing23 = null;
+const _errs305 = errors;
+if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
+const err208 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data75};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+if((typeof data75 == "number") && (isFinite(data75))){
+if(data75 < 0 || isNaN(data75)){
+const err209 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data75};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+}
+var _valid23 = _errs305 === errors;
+if(_valid23){
+valid81 = true;
+passing23 = 0;
+}
+const _errs307 = errors;
+if(typeof data75 === "string"){
+if(!pattern23.test(data75)){
+const err210 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data75};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data75};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+var _valid23 = _errs307 === errors;
+if(_valid23 && valid81){
+valid81 = false;
+passing23 = [passing23, 1];
+}
+else {
+if(_valid23){
+valid81 = true;
+passing23 = 1;
+}
+}
+if(!valid81){
+const err212 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data75};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+else {
+errors = _errs304;
+if(vErrors !== null){
+if(_errs304){
+vErrors.length = _errs304;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid22 = _errs302 === errors;
+if(_valid22 && valid79){
+valid79 = false;
+passing22 = [passing22, 1];
+}
+else {
+if(_valid22){
+valid79 = true;
+passing22 = 1;
+}
+}
+if(!valid79){
+const err213 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data75};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+else {
+errors = _errs300;
+if(vErrors !== null){
+if(_errs300){
+vErrors.length = _errs300;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cpus !== undefined){
+let data76 = data.cpus;
+const _errs314 = errors;
+let valid83 = false;
+let passing24 = null;
+const _errs315 = errors;
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 < 0 || isNaN(data76)){
+const err214 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data76};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+}
+else {
+const err215 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data76};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+var _valid24 = _errs315 === errors;
+if(_valid24){
+valid83 = true;
+passing24 = 0;
+}
+const _errs317 = errors;
+if(typeof data76 === "string"){
+if(!pattern26.test(data76)){
+const err216 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data76};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+}
+else {
+const err217 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data76};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+var _valid24 = _errs317 === errors;
+if(_valid24 && valid83){
+valid83 = false;
+passing24 = [passing24, 1];
+}
+else {
+if(_valid24){
+valid83 = true;
+passing24 = 1;
+}
+}
+if(!valid83){
+const err218 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data76};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+else {
+errors = _errs314;
+if(vErrors !== null){
+if(_errs314){
+vErrors.length = _errs314;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cpu_shares !== undefined){
+let data77 = data.cpu_shares;
+if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){
+const err219 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data77};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+if((typeof data77 == "number") && (isFinite(data77))){
+if(data77 < 0 || isNaN(data77)){
+const err220 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data77};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+}
+if(data.pids_limit !== undefined){
+let data78 = data.pids_limit;
+if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
+const err221 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data78};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+if((typeof data78 == "number") && (isFinite(data78))){
+if(data78 < -1 || isNaN(data78)){
+const err222 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data78};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+}
+if(data.deploy !== undefined){
+let data79 = data.deploy;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+for(const key19 in data79){
+if(!(key19 === "resources")){
+const err223 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data79};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+if(data79.resources !== undefined){
+let data80 = data79.resources;
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+for(const key20 in data80){
+if(!((key20 === "limits") || (key20 === "reservations"))){
+const err224 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+if(data80.limits !== undefined){
+let data81 = data80.limits;
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+for(const key21 in data81){
+if(!(((key21 === "memory") || (key21 === "cpus")) || (key21 === "pids"))){
+const err225 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+}
+if(data81.memory !== undefined){
+let data82 = data81.memory;
+const _errs336 = errors;
+let valid88 = false;
+let passing25 = null;
+const _errs337 = errors;
+if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
+const err226 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data82};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+if((typeof data82 == "number") && (isFinite(data82))){
+if(data82 < 0 || isNaN(data82)){
+const err227 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data82};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+var _valid25 = _errs337 === errors;
+if(_valid25){
+valid88 = true;
+passing25 = 0;
+}
+const _errs339 = errors;
+if(typeof data82 === "string"){
+if(!pattern23.test(data82)){
+const err228 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data82};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+else {
+const err229 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data82};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+var _valid25 = _errs339 === errors;
+if(_valid25 && valid88){
+valid88 = false;
+passing25 = [passing25, 1];
+}
+else {
+if(_valid25){
+valid88 = true;
+passing25 = 1;
+}
+}
+if(!valid88){
+const err230 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data82};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+else {
+errors = _errs336;
+if(vErrors !== null){
+if(_errs336){
+vErrors.length = _errs336;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data81.cpus !== undefined){
+let data83 = data81.cpus;
+const _errs345 = errors;
+let valid90 = false;
+let passing26 = null;
+const _errs346 = errors;
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 < 0 || isNaN(data83)){
+const err231 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data83};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+}
+else {
+const err232 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data83};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+var _valid26 = _errs346 === errors;
+if(_valid26){
+valid90 = true;
+passing26 = 0;
+}
+const _errs348 = errors;
+if(typeof data83 === "string"){
+if(!pattern26.test(data83)){
+const err233 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data83};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+}
+else {
+const err234 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data83};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+var _valid26 = _errs348 === errors;
+if(_valid26 && valid90){
+valid90 = false;
+passing26 = [passing26, 1];
+}
+else {
+if(_valid26){
+valid90 = true;
+passing26 = 1;
+}
+}
+if(!valid90){
+const err235 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data83};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+else {
+errors = _errs345;
+if(vErrors !== null){
+if(_errs345){
+vErrors.length = _errs345;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data81.pids !== undefined){
+let data84 = data81.pids;
+if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
+const err236 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 < -1 || isNaN(data84)){
+const err237 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err238 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+}
+if(data80.reservations !== undefined){
+let data85 = data80.reservations;
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+for(const key22 in data85){
+if(!((key22 === "memory") || (key22 === "cpus"))){
+const err239 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+if(data85.memory !== undefined){
+let data86 = data85.memory;
+const _errs359 = errors;
+let valid93 = false;
+let passing27 = null;
+const _errs360 = errors;
+if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
+const err240 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data86};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+if((typeof data86 == "number") && (isFinite(data86))){
+if(data86 < 0 || isNaN(data86)){
+const err241 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data86};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+var _valid27 = _errs360 === errors;
+if(_valid27){
+valid93 = true;
+passing27 = 0;
+}
+const _errs362 = errors;
+if(typeof data86 === "string"){
+if(!pattern23.test(data86)){
+const err242 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data86};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+}
+else {
+const err243 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data86};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+var _valid27 = _errs362 === errors;
+if(_valid27 && valid93){
+valid93 = false;
+passing27 = [passing27, 1];
+}
+else {
+if(_valid27){
+valid93 = true;
+passing27 = 1;
+}
+}
+if(!valid93){
+const err244 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data86};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+else {
+errors = _errs359;
+if(vErrors !== null){
+if(_errs359){
+vErrors.length = _errs359;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data85.cpus !== undefined){
+let data87 = data85.cpus;
+const _errs368 = errors;
+let valid95 = false;
+let passing28 = null;
+const _errs369 = errors;
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 < 0 || isNaN(data87)){
+const err245 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data87};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+}
+else {
+const err246 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data87};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+var _valid28 = _errs369 === errors;
+if(_valid28){
+valid95 = true;
+passing28 = 0;
+}
+const _errs371 = errors;
+if(typeof data87 === "string"){
+if(!pattern26.test(data87)){
+const err247 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data87};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+}
+else {
+const err248 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data87};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+var _valid28 = _errs371 === errors;
+if(_valid28 && valid95){
+valid95 = false;
+passing28 = [passing28, 1];
+}
+else {
+if(_valid28){
+valid95 = true;
+passing28 = 1;
+}
+}
+if(!valid95){
+const err249 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data87};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+else {
+errors = _errs368;
+if(vErrors !== null){
+if(_errs368){
+vErrors.length = _errs368;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err250 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+}
+}
+else {
+const err251 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+}
+}
+else {
+const err252 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data79};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+}
+if(data.shm_size !== undefined){
+let data88 = data.shm_size;
+const _errs377 = errors;
+let valid97 = false;
+let passing29 = null;
+const _errs378 = errors;
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err253 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data88};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 < 0 || isNaN(data88)){
+const err254 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data88};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+var _valid29 = _errs378 === errors;
+if(_valid29){
+valid97 = true;
+passing29 = 0;
+}
+const _errs380 = errors;
+if(typeof data88 === "string"){
+if(!pattern23.test(data88)){
+const err255 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data88};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+else {
+const err256 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data88};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+var _valid29 = _errs380 === errors;
+if(_valid29 && valid97){
+valid97 = false;
+passing29 = [passing29, 1];
+}
+else {
+if(_valid29){
+valid97 = true;
+passing29 = 1;
+}
+}
+if(!valid97){
+const err257 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data88};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+else {
+errors = _errs377;
+if(vErrors !== null){
+if(_errs377){
+vErrors.length = _errs377;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.ulimits !== undefined){
+let data89 = data.ulimits;
+if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
+for(const key23 in data89){
+const _errs386 = errors;
+if(typeof key23 === "string"){
+if(!pattern32.test(key23)){
+const err258 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key23,propertyName:key23};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+}
+var valid98 = _errs386 === errors;
+if(!valid98){
+const err259 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data89};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+}
+for(const key24 in data89){
+let data90 = data89[key24];
+const _errs390 = errors;
+let valid100 = false;
+let passing30 = null;
+const _errs391 = errors;
+if(!(((typeof data90 == "number") && (!(data90 % 1) && !isNaN(data90))) && (isFinite(data90)))){
+const err260 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+if((typeof data90 == "number") && (isFinite(data90))){
+if(data90 < -1 || isNaN(data90)){
+const err261 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+var _valid30 = _errs391 === errors;
+if(_valid30){
+valid100 = true;
+passing30 = 0;
+}
+const _errs393 = errors;
+if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
+if(data90.soft === undefined){
+const err262 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+if(data90.hard === undefined){
+const err263 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+for(const key25 in data90){
+if(!((key25 === "soft") || (key25 === "hard"))){
+const err264 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+}
+if(data90.soft !== undefined){
+let data91 = data90.soft;
+if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){
+const err265 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+if((typeof data91 == "number") && (isFinite(data91))){
+if(data91 < -1 || isNaN(data91)){
+const err266 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+}
+if(data90.hard !== undefined){
+let data92 = data90.hard;
+if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
+const err267 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+if((typeof data92 == "number") && (isFinite(data92))){
+if(data92 < -1 || isNaN(data92)){
+const err268 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err269 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+var _valid30 = _errs393 === errors;
+if(_valid30 && valid100){
+valid100 = false;
+passing30 = [passing30, 1];
+}
+else {
+if(_valid30){
+valid100 = true;
+passing30 = 1;
+}
+}
+if(!valid100){
+const err270 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data90};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+else {
+errors = _errs390;
+if(vErrors !== null){
+if(_errs390){
+vErrors.length = _errs390;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err271 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data89};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+}
+if(data.extra_hosts !== undefined){
+let data93 = data.extra_hosts;
+const _errs402 = errors;
+let valid102 = false;
+let passing31 = null;
+const _errs403 = errors;
+if(Array.isArray(data93)){
+const len13 = data93.length;
+for(let i16=0; i16<len13; i16++){
+let data94 = data93[i16];
+if(typeof data94 === "string"){
+if(!pattern33.test(data94)){
+const err272 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+else {
+const err273 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data93};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+var _valid31 = _errs403 === errors;
+if(_valid31){
+valid102 = true;
+passing31 = 0;
+}
+const _errs408 = errors;
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+for(const key26 in data93){
+let data95 = data93[key26];
+if(typeof data95 === "string"){
+if(func2(data95) < 1){
+const err275 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+else {
+const err276 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+}
+}
+else {
+const err277 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data93};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+var _valid31 = _errs408 === errors;
+if(_valid31 && valid102){
+valid102 = false;
+passing31 = [passing31, 1];
+}
+else {
+if(_valid31){
+valid102 = true;
+passing31 = 1;
+}
+}
+if(!valid102){
+const err278 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data93};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+else {
+errors = _errs402;
+if(vErrors !== null){
+if(_errs402){
+vErrors.length = _errs402;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cap_add !== undefined){
+let data96 = data.cap_add;
+if(Array.isArray(data96)){
+const len14 = data96.length;
+for(let i17=0; i17<len14; i17++){
+let data97 = data96[i17];
+if(typeof data97 === "string"){
+if(!pattern34.test(data97)){
+const err279 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data97};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+}
+else {
+const err280 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data97};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+}
+}
+else {
+const err281 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data96};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+}
+if(data.cap_drop !== undefined){
+let data98 = data.cap_drop;
+if(Array.isArray(data98)){
+const len15 = data98.length;
+for(let i18=0; i18<len15; i18++){
+let data99 = data98[i18];
+if(typeof data99 === "string"){
+if(!pattern34.test(data99)){
+const err282 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data99};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+}
+else {
+const err283 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data99};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+}
+else {
+const err284 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data98};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+}
+if(data.tmpfs !== undefined){
+let data100 = data.tmpfs;
+const _errs426 = errors;
+let valid111 = false;
+let passing32 = null;
+const _errs427 = errors;
+if(typeof data100 !== "string"){
+const err285 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data100};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+var _valid32 = _errs427 === errors;
+if(_valid32){
+valid111 = true;
+passing32 = 0;
+}
+const _errs429 = errors;
+if(Array.isArray(data100)){
+const len16 = data100.length;
+for(let i19=0; i19<len16; i19++){
+let data101 = data100[i19];
+if(typeof data101 !== "string"){
+const err286 = {instancePath:instancePath+"/tmpfs/" + i19,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data101};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+}
+}
+else {
+const err287 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data100};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+var _valid32 = _errs429 === errors;
+if(_valid32 && valid111){
+valid111 = false;
+passing32 = [passing32, 1];
+}
+else {
+if(_valid32){
+valid111 = true;
+passing32 = 1;
+}
+}
+if(!valid111){
+const err288 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data100};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+else {
+errors = _errs426;
+if(vErrors !== null){
+if(_errs426){
+vErrors.length = _errs426;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.read_only !== undefined){
+let data102 = data.read_only;
+if(typeof data102 !== "boolean"){
+const err289 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data102};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+}
+if(data.security_opt !== undefined){
+let data103 = data.security_opt;
+if(Array.isArray(data103)){
+const len17 = data103.length;
+for(let i20=0; i20<len17; i20++){
+let data104 = data103[i20];
+if(typeof data104 === "string"){
+if(func2(data104) < 1){
+const err290 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data104};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+else {
+const err291 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data104};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
+}
+errors++;
+}
+}
+}
+else {
+const err292 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data103};
+if(vErrors === null){
+vErrors = [err292];
+}
+else {
+vErrors.push(err292);
+}
+errors++;
+}
+}
+if(data.sysctls !== undefined){
+let data105 = data.sysctls;
+const _errs441 = errors;
+let valid116 = false;
+let passing33 = null;
+const _errs442 = errors;
+if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
+for(const key27 in data105){
+let data106 = data105[key27];
+if((typeof data106 !== "string") && (!((typeof data106 == "number") && (isFinite(data106))))){
+const err293 = {instancePath:instancePath+"/sysctls/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data106};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+}
+}
+else {
+const err294 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data105};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+var _valid33 = _errs442 === errors;
+if(_valid33){
+valid116 = true;
+passing33 = 0;
+}
+const _errs447 = errors;
+if(Array.isArray(data105)){
+const len18 = data105.length;
+for(let i21=0; i21<len18; i21++){
+let data107 = data105[i21];
+if(typeof data107 === "string"){
+if(!pattern36.test(data107)){
+const err295 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+}
+else {
+const err296 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+}
+}
+else {
+const err297 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data105};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+var _valid33 = _errs447 === errors;
+if(_valid33 && valid116){
+valid116 = false;
+passing33 = [passing33, 1];
+}
+else {
+if(_valid33){
+valid116 = true;
+passing33 = 1;
+}
+}
+if(!valid116){
+const err298 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data105};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
+}
+errors++;
+}
+else {
+errors = _errs441;
+if(vErrors !== null){
+if(_errs441){
+vErrors.length = _errs441;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.hostname !== undefined){
+let data108 = data.hostname;
+if(typeof data108 === "string"){
+if(func2(data108) < 1){
+const err299 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data108};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+}
+else {
+const err300 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data108};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
+}
+errors++;
+}
+}
+if(data.domainname !== undefined){
+let data109 = data.domainname;
+if(typeof data109 === "string"){
+if(func2(data109) < 1){
+const err301 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data109};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+}
+else {
+const err302 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data109};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+}
+if(data.dns !== undefined){
+let data110 = data.dns;
+const _errs459 = errors;
+let valid121 = false;
+let passing34 = null;
+const _errs460 = errors;
+if(typeof data110 !== "string"){
+const err303 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data110};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+var _valid34 = _errs460 === errors;
+if(_valid34){
+valid121 = true;
+passing34 = 0;
+}
+const _errs462 = errors;
+if(Array.isArray(data110)){
+const len19 = data110.length;
+for(let i22=0; i22<len19; i22++){
+let data111 = data110[i22];
+if(typeof data111 !== "string"){
+const err304 = {instancePath:instancePath+"/dns/" + i22,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data111};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
+}
+errors++;
+}
+}
+}
+else {
+const err305 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data110};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
+}
+errors++;
+}
+var _valid34 = _errs462 === errors;
+if(_valid34 && valid121){
+valid121 = false;
+passing34 = [passing34, 1];
+}
+else {
+if(_valid34){
+valid121 = true;
+passing34 = 1;
+}
+}
+if(!valid121){
+const err306 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing34},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data110};
+if(vErrors === null){
+vErrors = [err306];
+}
+else {
+vErrors.push(err306);
+}
+errors++;
+}
+else {
+errors = _errs459;
+if(vErrors !== null){
+if(_errs459){
+vErrors.length = _errs459;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.group_add !== undefined){
+let data112 = data.group_add;
+if(Array.isArray(data112)){
+const len20 = data112.length;
+for(let i23=0; i23<len20; i23++){
+let data113 = data112[i23];
+if((typeof data113 !== "string") && (!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113))))){
+const err307 = {instancePath:instancePath+"/group_add/" + i23,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data113};
+if(vErrors === null){
+vErrors = [err307];
+}
+else {
+vErrors.push(err307);
+}
+errors++;
+}
+}
+}
+else {
+const err308 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data112};
+if(vErrors === null){
+vErrors = [err308];
+}
+else {
+vErrors.push(err308);
+}
+errors++;
+}
+}
+if(data.privileged !== undefined){
+let data114 = data.privileged;
+if(typeof data114 !== "boolean"){
+const err309 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data114};
+if(vErrors === null){
+vErrors = [err309];
+}
+else {
+vErrors.push(err309);
+}
+errors++;
+}
+}
+if(data.platform !== undefined){
+let data115 = data.platform;
+if(typeof data115 === "string"){
+if(!pattern37.test(data115)){
+const err310 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data115};
+if(vErrors === null){
+vErrors = [err310];
+}
+else {
+vErrors.push(err310);
+}
+errors++;
+}
+}
+else {
+const err311 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data115};
+if(vErrors === null){
+vErrors = [err311];
+}
+else {
+vErrors.push(err311);
+}
+errors++;
+}
+}
+if(data.stdin_open !== undefined){
+let data116 = data.stdin_open;
+if(typeof data116 !== "boolean"){
+const err312 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data116};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
+}
+errors++;
+}
+}
+if(data.tty !== undefined){
+let data117 = data.tty;
+if(typeof data117 !== "boolean"){
+const err313 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data117};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+}
+if(data.expose !== undefined){
+let data118 = data.expose;
+if(Array.isArray(data118)){
+const len21 = data118.length;
+for(let i24=0; i24<len21; i24++){
+let data119 = data118[i24];
+const _errs483 = errors;
+let valid128 = false;
+let passing35 = null;
+const _errs484 = errors;
+if(!(((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119))) && (isFinite(data119)))){
+const err314 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+if((typeof data119 == "number") && (isFinite(data119))){
+if(data119 > 65535 || isNaN(data119)){
+const err315 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
+}
+errors++;
+}
+if(data119 < 1 || isNaN(data119)){
+const err316 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+}
+var _valid35 = _errs484 === errors;
+if(_valid35){
+valid128 = true;
+passing35 = 0;
+}
+const _errs486 = errors;
+if(typeof data119 === "string"){
+if(!pattern38.test(data119)){
+const err317 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+}
+else {
+const err318 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
+if(vErrors === null){
+vErrors = [err318];
+}
+else {
+vErrors.push(err318);
+}
+errors++;
+}
+var _valid35 = _errs486 === errors;
+if(_valid35 && valid128){
+valid128 = false;
+passing35 = [passing35, 1];
+}
+else {
+if(_valid35){
+valid128 = true;
+passing35 = 1;
+}
+}
+if(!valid128){
+const err319 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing35},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data119};
+if(vErrors === null){
+vErrors = [err319];
+}
+else {
+vErrors.push(err319);
+}
+errors++;
+}
+else {
+errors = _errs483;
+if(vErrors !== null){
+if(_errs483){
+vErrors.length = _errs483;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err320 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data118};
+if(vErrors === null){
+vErrors = [err320];
+}
+else {
+vErrors.push(err320);
+}
+errors++;
+}
+}
+if(data.devices !== undefined){
+let data120 = data.devices;
+if(Array.isArray(data120)){
+const len22 = data120.length;
+for(let i25=0; i25<len22; i25++){
+let data121 = data120[i25];
+const _errs493 = errors;
+let valid131 = false;
+let passing36 = null;
+const _errs494 = errors;
+if(typeof data121 === "string"){
+if(!pattern39.test(data121)){
+const err321 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
+if(vErrors === null){
+vErrors = [err321];
+}
+else {
+vErrors.push(err321);
+}
+errors++;
+}
+}
+else {
+const err322 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
+if(vErrors === null){
+vErrors = [err322];
+}
+else {
+vErrors.push(err322);
+}
+errors++;
+}
+var _valid36 = _errs494 === errors;
+if(_valid36){
+valid131 = true;
+passing36 = 0;
+}
+const _errs497 = errors;
+if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
+if(data121.source === undefined){
+const err323 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+for(const key28 in data121){
+if(!(((key28 === "source") || (key28 === "target")) || (key28 === "permissions"))){
+const err324 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+}
+if(data121.source !== undefined){
+let data122 = data121.source;
+if(typeof data122 === "string"){
+if(!pattern40.test(data122)){
+const err325 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
+}
+errors++;
+}
+}
+else {
+const err326 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
+if(vErrors === null){
+vErrors = [err326];
+}
+else {
+vErrors.push(err326);
+}
+errors++;
+}
+}
+if(data121.target !== undefined){
+let data123 = data121.target;
+if(typeof data123 === "string"){
+if(!pattern40.test(data123)){
+const err327 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
+if(vErrors === null){
+vErrors = [err327];
+}
+else {
+vErrors.push(err327);
+}
+errors++;
+}
+}
+else {
+const err328 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
+if(vErrors === null){
+vErrors = [err328];
+}
+else {
+vErrors.push(err328);
+}
+errors++;
+}
+}
+if(data121.permissions !== undefined){
+let data124 = data121.permissions;
+if(typeof data124 === "string"){
+if(!pattern42.test(data124)){
+const err329 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
+if(vErrors === null){
+vErrors = [err329];
+}
+else {
+vErrors.push(err329);
+}
+errors++;
+}
+}
+else {
+const err330 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
+if(vErrors === null){
+vErrors = [err330];
+}
+else {
+vErrors.push(err330);
+}
+errors++;
+}
+}
+}
+else {
+const err331 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+if(vErrors === null){
+vErrors = [err331];
+}
+else {
+vErrors.push(err331);
+}
+errors++;
+}
+var _valid36 = _errs497 === errors;
+if(_valid36 && valid131){
+valid131 = false;
+passing36 = [passing36, 1];
+}
+else {
+if(_valid36){
+valid131 = true;
+passing36 = 1;
+}
+}
+if(!valid131){
+const err332 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing36},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data121};
+if(vErrors === null){
+vErrors = [err332];
+}
+else {
+vErrors.push(err332);
+}
+errors++;
+}
+else {
+errors = _errs493;
+if(vErrors !== null){
+if(_errs493){
+vErrors.length = _errs493;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err333 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data120};
+if(vErrors === null){
+vErrors = [err333];
+}
+else {
+vErrors.push(err333);
+}
+errors++;
+}
+}
+}
+else {
+const err334 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
 }
 errors++;
 }
@@ -3191,7 +6291,7 @@ let valid35 = false;
 let passing2 = null;
 const _errs109 = errors;
 if(typeof data27 === "string"){
-if(!pattern16.test(data27)){
+if(!pattern18.test(data27)){
 const err66 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data27};
 if(vErrors === null){
 vErrors = [err66];
@@ -3522,7 +6622,7 @@ errors++;
 if(data37.url !== undefined){
 let data38 = data37.url;
 if(typeof data38 === "string"){
-if(!pattern23.test(data38)){
+if(!pattern45.test(data38)){
 const err90 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
 if(vErrors === null){
 vErrors = [err90];
@@ -3636,13 +6736,17 @@ errors++;
 }
 if(data.secrets !== undefined){
 let data42 = data.secrets;
+const _errs148 = errors;
+let valid46 = false;
+let passing3 = null;
+const _errs149 = errors;
 if(Array.isArray(data42)){
 const len5 = data42.length;
 for(let i5=0; i5<len5; i5++){
 let data43 = data42[i5];
 if(typeof data43 === "string"){
-if(!pattern24.test(data43)){
-const err99 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.items,data:data43};
+if(!pattern46.test(data43)){
+const err99 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.oneOf[0].items,data:data43};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -3653,7 +6757,7 @@ errors++;
 }
 }
 else {
-const err100 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.items.type,parentSchema:schema31.properties.secrets.items,data:data43};
+const err100 = {instancePath:instancePath+"/secrets/" + i5,schemaPath:"#/properties/secrets/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.oneOf[0].items.type,parentSchema:schema31.properties.secrets.oneOf[0].items,data:data43};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -3674,7 +6778,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err101 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema31.properties.secrets,data:data42};
+const err101 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema31.properties.secrets.oneOf[0],data:data42};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -3689,7 +6793,7 @@ indices0[item0] = i6;
 }
 }
 else {
-const err102 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.type,parentSchema:schema31.properties.secrets,data:data42};
+const err102 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.oneOf[0].type,parentSchema:schema31.properties.secrets.oneOf[0],data:data42};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -3698,15 +6802,204 @@ vErrors.push(err102);
 }
 errors++;
 }
+var _valid3 = _errs149 === errors;
+if(_valid3){
+valid46 = true;
+passing3 = 0;
 }
-}
-else {
-const err103 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const _errs154 = errors;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key25 in data42){
+let data44 = data42[key25];
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+if(data44.file === undefined){
+const err103 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema31.properties.secrets.oneOf[1].additionalProperties.required,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data44};
 if(vErrors === null){
 vErrors = [err103];
 }
 else {
 vErrors.push(err103);
+}
+errors++;
+}
+for(const key26 in data44){
+if(!(key26 === "file")){
+const err104 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data44};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data44.file !== undefined){
+let data45 = data44.file;
+if(typeof data45 === "string"){
+if(func2(data45) < 1){
+const err105 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file,data:data45};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file.type,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file,data:data45};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+}
+else {
+const err107 = {instancePath:instancePath+"/secrets/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.secrets.oneOf[1].additionalProperties.type,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data44};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.secrets.oneOf[1].type,parentSchema:schema31.properties.secrets.oneOf[1],data:data42};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+var _valid3 = _errs154 === errors;
+if(_valid3 && valid46){
+valid46 = false;
+passing3 = [passing3, 1];
+}
+else {
+if(_valid3){
+valid46 = true;
+passing3 = 1;
+}
+}
+if(!valid46){
+const err109 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema31.properties.secrets.oneOf,parentSchema:schema31.properties.secrets,data:data42};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+else {
+errors = _errs148;
+if(vErrors !== null){
+if(_errs148){
+vErrors.length = _errs148;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.configs !== undefined){
+let data46 = data.configs;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+for(const key27 in data46){
+let data47 = data46[key27];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.file === undefined){
+const err110 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema31.properties.configs.additionalProperties.required,parentSchema:schema31.properties.configs.additionalProperties,data:data47};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+for(const key28 in data47){
+if(!(key28 === "file")){
+const err111 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.configs.additionalProperties,data:data47};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(data47.file !== undefined){
+let data48 = data47.file;
+if(typeof data48 === "string"){
+if(func2(data48) < 1){
+const err112 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/configs/additionalProperties/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.configs.additionalProperties.properties.file,data:data48};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/configs/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.configs.additionalProperties.properties.file.type,parentSchema:schema31.properties.configs.additionalProperties.properties.file,data:data48};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/configs/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configs.additionalProperties.type,parentSchema:schema31.properties.configs.additionalProperties,data:data47};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/configs",schemaPath:"#/properties/configs/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configs.type,parentSchema:schema31.properties.configs,data:data46};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+}
+else {
+const err116 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
 }
 errors++;
 }

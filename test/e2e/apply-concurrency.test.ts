@@ -99,12 +99,13 @@ describe('two applies on one project', () => {
 
   it('a no-op apply takes no lock; while another run holds it, the same apply exits 3', async () => {
     // c2 is serving (previous test). Engine events prove whether the lock container was created.
-    const since = Date.now() / 1000;
+    const quiet = await lockEvents();
     const noop = await s.cli(['apply', '-y', '--deploy-id', 'c2']);
     expect(noop.code, output(noop)).toBe(0);
     expect(noop.stdout).toContain('Nothing to do');
-    expect(await lockEvents(since)).toEqual([]);
+    expect(await quiet.stop()).toEqual([]);
 
+    const events = await lockEvents();
     const busy = s.start(['apply', '-y', '--deploy-id', 'd1'], { env: { UNHEALTHY: '1', WAIT: '5m' } });
     await waitFor('the other apply to take the lock', lockExists, 20_000, 50);
     const blocked = await s.cli(['apply', '-y', '--deploy-id', 'c2']);
@@ -113,7 +114,7 @@ describe('two applies on one project', () => {
     busy.child.kill('SIGINT');
     const interrupted = await busy.done;
     expect(interrupted.code, output(interrupted)).toBe(130);
-    expect(await lockEvents(since)).toEqual(['create', 'destroy']);
+    expect(await events.stop()).toEqual(['create', 'destroy']);
     expect((await s.apps())[s.app('backend', 'c2')]).toBe('running');
   });
 });
@@ -122,7 +123,7 @@ describe('eight applies on one project at once', () => {
   const EIGHT = [1, 2, 3, 4, 5, 6, 7, 8];
 
   it('different deploy ids: exactly one deploys, seven exit 3, one healthy generation serves', async () => {
-    const since = Date.now() / 1000;
+    const creates = await appCreates();
     const runs = EIGHT.map((n) => s.start(['apply', '-y', '--deploy-id', `e${n}`]));
     const results = await Promise.all(runs.map((r) => r.done));
     const all = results.map((r, i) => `--- e${i + 1}\n${output(r)}`).join('\n');
@@ -134,15 +135,13 @@ describe('eight applies on one project at once', () => {
     ).toHaveLength(7);
     const winner = winners[0]!;
     // Only the winner created app containers: the losers changed nothing on the engine.
-    expect(await appCreates(since), all).toEqual(
-      [s.app('backend', winner), s.app('frontend', winner)].sort(),
-    );
+    expect(await creates.stop(), all).toEqual([s.app('backend', winner), s.app('frontend', winner)].sort());
     await expectOneHealthyGeneration(winner);
     expect(await lockExists()).toBe(false);
   });
 
   it('one deploy id with --lock-timeout: one deploys, seven wait their turn and find nothing to do', async () => {
-    const since = Date.now() / 1000;
+    const creates = await appCreates();
     const runs = EIGHT.map(() => s.start(['apply', '-y', '--deploy-id', 'f1', '--lock-timeout', '120s']));
     const results = await Promise.all(runs.map((r) => r.done));
     const all = results.map((r, i) => `--- run ${i + 1}\n${output(r)}`).join('\n');
@@ -154,30 +153,23 @@ describe('eight applies on one project at once', () => {
       results.filter((r) => r.stdout.includes('Apply complete')),
       all,
     ).toHaveLength(1);
-    expect(await appCreates(since), all).toEqual([s.app('backend', 'f1'), s.app('frontend', 'f1')].sort());
+    expect(await creates.stop(), all).toEqual([s.app('backend', 'f1'), s.app('frontend', 'f1')].sort());
     await expectOneHealthyGeneration('f1');
     expect(await lockExists()).toBe(false);
   });
 });
 
-/** Names of the app containers created since `since` (Unix seconds), from the engine's events. */
-async function appCreates(since: number): Promise<string[]> {
-  const stream = await docker.getEvents({
-    since,
-    until: Date.now() / 1000 + 0.5,
-    filters: {
+/** Names of this project's app containers created while watched, from the engine's events. */
+function appCreates(): Promise<Watch<string>> {
+  return watchEvents(
+    {
       type: ['container'],
       event: ['create'],
       label: [`deployctl.project=${s.project}`, 'deployctl.role=app'],
     },
-  });
-  let text = '';
-  for await (const chunk of stream) text += String(chunk);
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { Actor: { Attributes: { name: string } } }).Actor.Attributes.name)
-    .sort();
+    (e) => e.Actor.Attributes.name,
+    true,
+  );
 }
 
 /** `deployId` is the only generation running, each of its containers healthy. */
@@ -191,17 +183,48 @@ async function expectOneHealthyGeneration(deployId: string): Promise<void> {
   }
 }
 
-/** create/destroy events of the lock container since `since` (Unix seconds), from the engine. */
-async function lockEvents(since: number): Promise<string[]> {
-  const stream = await docker.getEvents({
-    since,
-    until: Date.now() / 1000 + 0.5,
-    filters: { type: ['container'], container: [lock], event: ['create', 'destroy'] },
-  });
+/** create/destroy events of the lock container while watched, in order. */
+function lockEvents(): Promise<Watch<string>> {
+  return watchEvents(
+    { type: ['container'], container: [lock], event: ['create', 'destroy'] },
+    (e) => e.Action,
+  );
+}
+
+interface EngineEvent {
+  Action: string;
+  Actor: { Attributes: { name: string } };
+}
+
+interface Watch<T> {
+  /** Stops watching and returns what was seen. */
+  stop(): Promise<T[]>;
+}
+
+/**
+ * Engine events collected live from now on. Asking afterwards with `since` is not enough: the
+ * engine keeps only its last 256 events, fewer than the other e2e files make meanwhile.
+ */
+async function watchEvents<T>(
+  filters: Record<string, string[]>,
+  pick: (e: EngineEvent) => T,
+  sorted = false,
+): Promise<Watch<T>> {
+  const stream = (await docker.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
   let text = '';
-  for await (const chunk of stream) text += String(chunk);
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { Action: string }).Action);
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return {
+    async stop() {
+      // An event reaches the stream a moment after the call that caused it has returned.
+      await new Promise((r) => setTimeout(r, 1000));
+      stream.destroy();
+      const seen = text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => pick(JSON.parse(line) as EngineEvent));
+      return sorted ? seen.sort() : seen;
+    },
+  };
 }

@@ -149,6 +149,9 @@ describe('deployctl rollback', () => {
     // The spec differs from what runs now: plan says so (applying it rolls forward).
     const plan = await s.cli(['plan', '--detailed-exitcode', '--deploy-id', 'd2'], { env: v2 });
     expect(plan.code, output(plan)).toBe(2);
+    expect(plan.stdout).toMatch(
+      /Generation d1 is live because of a rollback \(revision 3, rollback to d1 from d2\): applying this spec rolls forward to generation d2\./,
+    );
 
     const forward = await s.cli(['rollback', 'd2', '-y']);
     expect(forward.code, output(forward)).toBe(0);

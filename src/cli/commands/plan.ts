@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import type { GlobalArgs } from '../global-options.js';
 import { EXIT, runCommand } from '../run-command.js';
 import type { CliSession } from '../session.js';
+import type { Engine } from '../../engine/port.js';
+import type { Spec } from '../../spec/model.js';
 
 interface PlanArgs extends GlobalArgs {
   out: string | undefined;
@@ -62,6 +64,8 @@ async function plan(cli: CliSession, args: PlanArgs): Promise<number> {
   } else {
     const { renderPlanText } = await import('../../plan/render-text.js');
     cli.out(renderPlanText(result, cli.style));
+    const rolledBack = await liveRollback(engine, spec, deployId);
+    if (rolledBack) cli.out(rolledBack);
     if (args.out)
       cli.note(`Saved the plan to ${args.out}; apply exactly it with \`deployctl apply ${args.out}\`.`);
   }
@@ -72,4 +76,24 @@ async function plan(cli: CliSession, args: PlanArgs): Promise<number> {
     return EXIT.error;
   }
   return args['detailed-exitcode'] && hasChanges(result) ? EXIT.changes : EXIT.ok;
+}
+
+/**
+ * Whether the live generation was put back by `rollback`, from the history on the engine host.
+ * Memory, not truth: an unreadable history only leaves this line out of the plan.
+ */
+async function liveRollback(engine: Engine, spec: Spec, deployId: string): Promise<string | undefined> {
+  const [{ ProjectStore }, { readLedger }, { liveRollbackNote }] = await Promise.all([
+    import('../../revisions/store.js'),
+    import('../../revisions/ledger.js'),
+    import('../../revisions/live-rollback.js'),
+  ]);
+  try {
+    return liveRollbackNote(
+      await readLedger(new ProjectStore(engine, spec.project), spec.history.keep),
+      deployId,
+    );
+  } catch {
+    return undefined;
+  }
 }

@@ -105,3 +105,75 @@ describe('toCreateOptions', () => {
     });
   });
 });
+
+describe('toCreateOptions: Compose settings', () => {
+  it('maps every setting onto HostConfig / Config as docker compose does, platform as a query field', () => {
+    const opts = toCreateOptions({
+      ...base,
+      settings: {
+        logging: { driver: 'json-file', options: { 'max-size': '10m' } },
+        memLimit: 536870912,
+        memReservation: 268435456,
+        memswapLimit: -1,
+        nanoCpus: 500_000_000,
+        cpuShares: 512,
+        pidsLimit: 100,
+        shmSize: 134217728,
+        ulimits: [{ name: 'nofile', soft: 1024, hard: 2048 }],
+        extraHosts: ['gw:host-gateway'],
+        capAdd: ['NET_ADMIN'],
+        capDrop: ['MKNOD'],
+        tmpfs: { '/tmp': 'size=64m' },
+        readOnly: true,
+        securityOpt: ['no-new-privileges:true'],
+        sysctls: { 'net.core.somaxconn': '1024' },
+        hostname: 'api',
+        domainname: 'example.com',
+        dns: ['1.1.1.1'],
+        groupAdd: ['audio'],
+        privileged: false,
+        platform: 'linux/amd64',
+        stdinOpen: true,
+        tty: true,
+        expose: ['3000/tcp'],
+        devices: [{ pathOnHost: '/dev/zero', pathInContainer: '/dev/z', permissions: 'rwm' }],
+      },
+    });
+    expect(opts.HostConfig).toMatchObject({
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m' } },
+      Memory: 536870912,
+      MemoryReservation: 268435456,
+      MemorySwap: -1,
+      NanoCpus: 500_000_000,
+      CpuShares: 512,
+      PidsLimit: 100,
+      ShmSize: 134217728,
+      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
+      ExtraHosts: ['gw:host-gateway'],
+      CapAdd: ['NET_ADMIN'],
+      CapDrop: ['MKNOD'],
+      Tmpfs: { '/tmp': 'size=64m' },
+      ReadonlyRootfs: true,
+      SecurityOpt: ['no-new-privileges:true'],
+      Sysctls: { 'net.core.somaxconn': '1024' },
+      Dns: ['1.1.1.1'],
+      GroupAdd: ['audio'],
+      Privileged: false,
+      Devices: [{ PathOnHost: '/dev/zero', PathInContainer: '/dev/z', CgroupPermissions: 'rwm' }],
+    });
+    expect(opts).toMatchObject({
+      Hostname: 'api',
+      Domainname: 'example.com',
+      OpenStdin: true,
+      Tty: true,
+      ExposedPorts: { '3000/tcp': {} },
+      platform: 'linux/amd64',
+    });
+  });
+
+  it('sets nothing extra without settings', () => {
+    const opts = toCreateOptions(base);
+    expect(Object.keys(opts.HostConfig ?? {}).sort()).toEqual(['Mounts', 'PortBindings']);
+    expect(opts).not.toHaveProperty('platform');
+  });
+});

@@ -9,6 +9,7 @@ import { deploy } from '../../../src/apply/deploy.js';
 import { DeployctlError } from '../../../src/errors.js';
 import { readLedger } from '../../../src/revisions/ledger.js';
 import { makeRecorder } from '../../../src/revisions/recorder.js';
+import { readHistory } from '../../../src/revisions/history.js';
 import { ProjectStore } from '../../../src/revisions/store.js';
 import { rollback, type RollbackOptions } from '../../../src/rollback/rollback.js';
 import type { Spec } from '../../../src/spec/model.js';
@@ -91,6 +92,25 @@ async function twoGenerations(): Promise<RollbackHarness> {
 }
 
 describe('rollback core', () => {
+  it('GIVEN d1 ran with restart: unless-stopped WHEN rolled back to THEN it gets that policy back before it starts (retire had set no)', async () => {
+    const h = new RollbackHarness();
+    const withRestart = (image: string): Spec =>
+      shopSpec({ apps: [backend(image, { restart: 'unless-stopped' }), frontend(image)] });
+    await h.applyRecorded(withRestart(APP_V1), 'd1');
+    await h.applyRecorded(specWith(APP_V2, 'debug'), 'd2');
+    expect((await h.engine.inspectContainer(app('backend', 'd1')))!.restartPolicy).toBe('no');
+    const mark = h.mark();
+    await h.rollback(specWith(APP_V2, 'debug'));
+    const events = h.events(mark).filter(LOCK);
+    expect(events.indexOf(`restart unless-stopped ${app('backend', 'd1')}`)).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf(`restart unless-stopped ${app('backend', 'd1')}`)).toBeLessThan(
+      events.indexOf(`start ${app('backend', 'd1')}`),
+    );
+    expect((await h.engine.inspectContainer(app('backend', 'd1')))!.restartPolicy).toBe('unless-stopped');
+    // The frontend ran without a policy: nothing to restore.
+    expect(events.some((e) => e.startsWith('restart') && e.endsWith(app('frontend', 'd1')))).toBe(false);
+  });
+
   it('GIVEN d1 then d2 WHEN rolling back THEN the kept d1 containers themselves run again, d2 is stopped and kept, infra untouched', async () => {
     const h = await twoGenerations();
     const d1Backend = h.engine.container(app('backend', 'd1'))!;
@@ -102,6 +122,9 @@ describe('rollback core', () => {
     expect(h.events(mark).filter(LOCK)).toEqual([
       `start ${app('backend', 'd1')}`,
       `start ${app('frontend', 'd1')}`,
+      // Retired and kept: restart policy `no` first, so a reboot leaves d2 down.
+      expect.stringMatching(/^restart no shop_(backend|frontend)_d2$/),
+      expect.stringMatching(/^restart no shop_(backend|frontend)_d2$/),
       expect.stringMatching(/^stop shop_(backend|frontend)_d2$/),
       expect.stringMatching(/^stop shop_(backend|frontend)_d2$/),
     ]);
@@ -170,6 +193,12 @@ describe('rollback core', () => {
     h.engine.images.delete(APP_V1);
     const gone = await h.rollbackFails(specWith(APP_V2, 'debug'));
     expect(gone.message).toMatch(/image is gone from the engine: registry.example.com\/shop\/app:v1/);
+    // history says the same, before anyone tries.
+    const listed = await readHistory(h.engine, h.store, PROJECT, 100);
+    expect(listed.revisions.find((r) => r.deploy_id === 'd1')!.rollback).toEqual({
+      available: false,
+      why: expect.stringMatching(/^its image is gone from the engine: registry.example.com\/shop\/app:v1/),
+    });
 
     h.engine.addImage(APP_V1);
     h.engine.containers.delete(h.engine.container(app('frontend', 'd1'))!.id);

@@ -106,10 +106,10 @@ describe('schema errors, located at the offending node', () => {
       /^compose-keys\.yaml:9:7: apps\.services\.api has key "build", which is not supported: deployctl deploys images that already exist/,
     );
     expect(errors[1]).toMatch(
-      /^compose-keys\.yaml:10:7: apps\.services\.api has key "deploy", which is not supported: deployctl runs one container per service/,
+      /^compose-keys\.yaml:11:9: apps\.services\.api\.deploy has key "replicas", which is a Swarm setting: deployctl runs one container per service on one host; only deploy\.resources/,
     );
     expect(errors[2]).toMatch(
-      /^compose-keys\.yaml:12:7: apps\.services\.api has key "profiles", which is not supported/,
+      /^compose-keys\.yaml:12:7: apps\.services\.api has key "scale", which is not supported: an app service runs one container per generation/,
     );
     expect(errors[3]).toMatch(
       /^compose-keys\.yaml:13:7: apps\.services\.api has key "links", which is not supported/,
@@ -197,14 +197,15 @@ apps:
     ]);
   });
 
-  it('accepts x- extension fields at the top level and nowhere else', async () => {
+  it('accepts x- extension fields at the top level and in services, nowhere else', async () => {
     const errors = await loadErrors(`${HEAD}x-anything: {free: form}
 apps:
   services:
     api:
       image: x
       x-note: hi
+      healthcheck: {test: [CMD, 'true'], x-other: 1}
 `);
-    expect(errors).toEqual(['deployctl.yaml:8:7: apps.services.api has unknown key "x-note"']);
+    expect(errors).toEqual(['deployctl.yaml:9:42: apps.services.api.healthcheck has unknown key "x-other"']);
   });
 });
