@@ -10,7 +10,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BENCHES = ['plan-apply.js', 'backup-restore.js', 'crash-sweep.js', 'traffic.js', 'hostile-input.js'];
+const BENCHES = [
+  'plan-apply.js',
+  'backup-restore.js',
+  'crash-sweep.js',
+  'traffic.js',
+  'hostile-input.js',
+  'ssh.js',
+];
 
 function runBench(file: string): Promise<number> {
   return new Promise((resolve) => {

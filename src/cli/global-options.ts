@@ -7,6 +7,7 @@ export interface GlobalArgs {
   color: boolean | undefined;
   'deploy-id': string | undefined;
   'events-file': string | undefined;
+  context: string | undefined;
   profile: string[] | undefined;
 }
 
@@ -40,6 +41,12 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
       type: 'string',
       describe:
         "Also append this run's lifecycle events (JSON Lines) to this file, e.g. a CI artifact (or $DEPLOYCTL_EVENTS_FILE)",
+      global: true,
+    })
+    .option('context', {
+      type: 'string',
+      describe:
+        'Docker context to use (else DOCKER_HOST, else $DOCKER_CONTEXT, else the docker CLI’s current context)',
       global: true,
     })
     .option('profile', {

@@ -53,8 +53,20 @@ export class CliSession {
   }
 
   json(value: unknown): void {
-    this.out(JSON.stringify(value, null, 2));
+    // Every JSON object of a command that talked to an engine says which one (as its first line does).
+    const withEngine =
+      this.engineInfo &&
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      !('engine' in value)
+        ? { ...value, engine: this.engineInfo }
+        : value;
+    this.out(JSON.stringify(withEngine, null, 2));
   }
+
+  /** Which engine this run talks to, once connected: for `--json` output. */
+  private engineInfo: { endpoint: string; context?: string; server_version: string } | undefined;
 
   /** The spec file as the user named it, for messages. */
   get specPath(): string {
@@ -91,8 +103,16 @@ export class CliSession {
   /** Connects and pings, so an unreachable engine fails in seconds with one clear paragraph. */
   async engine(): Promise<Engine> {
     const { connectEngine } = await import('../engine/connect.js');
-    const engine = connectEngine(this.term.env);
-    await engine.ping();
+    const context = this.args.context;
+    const engine = connectEngine(this.term.env, context ? { context } : {});
+    const identity = await engine.ping();
+    this.engineInfo = {
+      endpoint: engine.endpoint,
+      ...(engine.context !== undefined ? { context: engine.context } : {}),
+      server_version: identity.serverVersion,
+    };
+    const via = engine.context !== undefined ? ` (docker context ${engine.context})` : '';
+    this.note(this.errStyle.dim(`Engine: ${engine.endpoint}${via}, Docker ${identity.serverVersion}`));
     return engine;
   }
 

@@ -6,13 +6,19 @@ import { DockerEngine } from './docker-engine.js';
 import { resolveDockerHost } from './docker-host.js';
 import { EngineError } from './engine-error.js';
 import type { Engine } from './port.js';
+import { SshDialAgent } from './ssh-agent.js';
 
 export interface ConnectOptions {
   /** How long `ping` waits before calling the engine unreachable (default 3 s). */
   timeoutMs?: number;
   /** Where `.docker/` (CLI config, TLS files) lives; default the user's home. */
   homeDir?: string;
+  /** `--context NAME`: wins over DOCKER_HOST, DOCKER_CONTEXT and the CLI's current context. */
+  context?: string;
 }
+
+/** ssh logs in and starts `docker system dial-stdio` before the first answer: allow for that. */
+export const DEFAULT_SSH_CONNECT_TIMEOUT_MS = 20000;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 
@@ -21,10 +27,11 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
  * rejects with the same explanation, so the problem surfaces at the first `ping` like any
  * other unreachable engine instead of as a crash while wiring things up.
  */
-function unusableEngine(endpoint: string, error: EngineError): Engine {
-  return new Proxy({ endpoint } as Engine, {
+function unusableEngine(endpoint: string, context: string | undefined, error: EngineError): Engine {
+  return new Proxy({ endpoint, context } as Engine, {
     get(target, prop) {
       if (prop === 'endpoint') return target.endpoint;
+      if (prop === 'context') return target.context;
       if (prop === 'then' || typeof prop === 'symbol') return undefined; // not a thenable
       return () => Promise.reject(error);
     },
@@ -38,11 +45,13 @@ function unusableEngine(endpoint: string, error: EngineError): Engine {
  */
 export function connectEngine(env: Record<string, string | undefined>, opts: ConnectOptions = {}): Engine {
   const homeDir = opts.homeDir ?? env['HOME'] ?? homedir();
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const host = resolveDockerHost(env, homeDir);
+  const host = resolveDockerHost(env, homeDir, opts.context);
+  const timeoutMs =
+    opts.timeoutMs ?? (host.ssh ? DEFAULT_SSH_CONNECT_TIMEOUT_MS : DEFAULT_CONNECT_TIMEOUT_MS);
   const refuse = (problem: string, advice: string, cause?: unknown): Engine =>
     unusableEngine(
       host.endpoint,
+      host.context,
       new EngineError(
         'unreachable',
         `Cannot reach the Docker engine at ${host.endpoint}: ${problem}. ${advice} Nothing was changed.`,
@@ -51,7 +60,13 @@ export function connectEngine(env: Record<string, string | undefined>, opts: Con
     );
   if (!host.ok) return refuse(host.problem.replace(/\.$/, ''), host.advice);
   try {
-    return new DockerEngine(new Docker(host.options), host.endpoint, { timeoutMs, env, homeDir });
+    const options = host.ssh ? { ...host.options, agent: new SshDialAgent(host.ssh, { env }) } : host.options;
+    return new DockerEngine(new Docker(options), host.endpoint, {
+      timeoutMs,
+      env,
+      homeDir,
+      ...(host.context !== undefined ? { context: host.context } : {}),
+    });
   } catch (err) {
     // docker-modem also reads the process environment while constructing; say what it disliked.
     return refuse(

@@ -35,6 +35,8 @@ export interface DockerEngineOptions {
   timeoutMs: number;
   env: Record<string, string | undefined>;
   homeDir: string;
+  /** The docker context that named this engine, if one did. */
+  context?: string;
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -48,6 +50,10 @@ export class DockerEngine implements Engine {
     readonly endpoint: string,
     private readonly opts: DockerEngineOptions,
   ) {}
+
+  get context(): string | undefined {
+    return this.opts.context;
+  }
 
   private async call<T>(action: string, run: () => Promise<T>): Promise<T> {
     try {

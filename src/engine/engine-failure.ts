@@ -24,6 +24,8 @@ const CONNECTION_CODES = new Set([
   'ENOTSOCK',
   'ABORT_ERR',
   'DEPLOYCTL_TIMEOUT',
+  // ssh-agent.ts: the ssh transport failed (login, host key, connection lost).
+  'DEPLOYCTL_SSH',
 ]);
 
 function asModemError(err: unknown): ModemError {
@@ -66,6 +68,13 @@ export function unreachableReason(
 ): { why: string; advice: string } {
   const e = asModemError(err);
   const isUnix = endpoint.startsWith('unix://');
+  if (e.code === 'DEPLOYCTL_SSH') {
+    const ssh = e as ModemError & { why?: string; advice?: string };
+    return {
+      why: ssh.why ?? engineMessage(e),
+      advice: ssh.advice ?? 'Check the ssh connection to the host.',
+    };
+  }
   if (isTlsError(e)) {
     return {
       why: `the TLS connection failed (${engineMessage(e)})`,

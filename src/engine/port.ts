@@ -162,6 +162,8 @@ export interface EngineIdentity {
 
 export interface Engine {
   readonly endpoint: string;
+  /** The docker context that chose this engine (`--context`, DOCKER_CONTEXT, the CLI's current one). */
+  readonly context?: string;
   /** Fails fast (a few seconds) with ENGINE_UNREACHABLE when the engine does not answer. */
   ping(): Promise<EngineIdentity>;
 

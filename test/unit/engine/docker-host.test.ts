@@ -70,16 +70,12 @@ describe('resolveDockerHost', () => {
     expect(r.advice).toContain('DOCKER_CERT_PATH');
   });
 
-  it('passes ssh:// through with the user, port and agent', () => {
-    const r = ok({ DOCKER_HOST: 'ssh://deploy@build.example.com:2222', SSH_AUTH_SOCK: '/tmp/agent.sock' });
+  it('passes ssh:// to the system ssh with the user and port given, leaving the rest to ~/.ssh/config', () => {
+    const r = ok({ DOCKER_HOST: 'ssh://deploy@build.example.com:2222' });
     expect(r.endpoint).toBe('ssh://deploy@build.example.com:2222');
-    expect(r.options).toMatchObject({
-      protocol: 'ssh',
-      host: 'build.example.com',
-      port: '2222',
-      username: 'deploy',
-      sshOptions: { agent: '/tmp/agent.sock' },
-    });
+    expect(r.ssh).toEqual({ host: 'build.example.com', user: 'deploy', port: '2222' });
+    expect(r.options.protocol).toBe('http');
+    expect(ok({ DOCKER_HOST: 'ssh://prod-alias' }).ssh).toEqual({ host: 'prod-alias' });
   });
 
   it.each([
