@@ -37,7 +37,15 @@ export function planOlderGenerations(ctx: PlanContext): void {
   }
   const generations = generationsNewestFirst(members);
   const keep = ctx.spec.cleanup.keepGenerations;
-  const retired = retiredAt(generations);
+  // Retirement is judged against every generation of the project, including the live one and
+  // the one deployed now, which earlier steps of the plan already claimed.
+  const retired = retiredAt(
+    generationsNewestFirst(
+      ctx.observed.containers.filter(
+        (c) => isOwned(c, ctx.spec.project, 'app') && !isRenamedAside(c) && deployIdOf(c) !== undefined,
+      ),
+    ),
+  );
   const maxAge = ctx.spec.cleanup.maxAgeMs;
   generations.forEach((gen, index) => {
     const since = retired.get(gen.deployId);

@@ -22,6 +22,8 @@ export interface StackOptions {
   protect?: boolean;
   /** Without the db and proxy: a fast apps-only stack (lock and CLI tests). */
   appsOnly?: boolean;
+  /** `cleanup.max_age`, e.g. `15s`. */
+  maxAge?: string;
 }
 
 export interface Stack {
@@ -106,7 +108,7 @@ apps:
       healthcheck: { test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8000/health"], interval: 1s, timeout: 2s, retries: 20 }
       depends_on: [backend]
 cleanup:
-  keep_generations: ${opts.keep ?? 2}
+  keep_generations: ${opts.keep ?? 2}${opts.maxAge ? `\n  max_age: ${opts.maxAge}` : ''}
   protect: ["${project}_*_persistent"]
 `;
 }

@@ -57,6 +57,18 @@ describe('planner: cleanup.max_age', () => {
     expect(only(p, 'shop_api_d3')).toMatchObject({ kind: 'stop', reason: 'previous_generation' });
   });
 
+  it('GIVEN max_age WHEN the only kept generation was retired by the live one long ago THEN it is removed (the live one counts as its successor)', () => {
+    const s = aged(5, 14 * DAY);
+    const now = 100 * DAY;
+    const containers = [
+      ...generation(s, 'd1', now - 40 * DAY), // retired when d2 came, 20 days ago
+      ...generation(s, 'd2', now - 20 * DAY, 'running'), // live
+    ];
+    const p = plan(s, observedState({ images, containers }), { deployId: D, now });
+    expect(only(p, 'shop_api_d1')).toMatchObject({ kind: 'remove', reason: 'expired_generation' });
+    expect(only(p, 'shop_api_d2')).toMatchObject({ kind: 'stop', reason: 'previous_generation' });
+  });
+
   it('GIVEN max_age WHEN the old generations are all very old THEN the live one (running) and the newest never age out', () => {
     const s = aged(5, DAY);
     const now = 1000 * DAY;
