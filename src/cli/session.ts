@@ -100,8 +100,11 @@ export class CliSession {
     return result.spec;
   }
 
-  /** Connects and pings, so an unreachable engine fails in seconds with one clear paragraph. */
-  async engine(): Promise<Engine> {
+  /**
+   * Connects and pings, so an unreachable engine fails in seconds with one clear paragraph.
+   * `announce: false` leaves stderr to the command (`logs` relays a container's own stderr).
+   */
+  async engine(opts: { announce?: boolean } = {}): Promise<Engine> {
     const { connectEngine } = await import('../engine/connect.js');
     const context = this.args.context;
     const engine = connectEngine(this.term.env, context ? { context } : {});
@@ -112,7 +115,8 @@ export class CliSession {
       server_version: identity.serverVersion,
     };
     const via = engine.context !== undefined ? ` (docker context ${engine.context})` : '';
-    this.note(this.errStyle.dim(`Engine: ${engine.endpoint}${via}, Docker ${identity.serverVersion}`));
+    if (opts.announce !== false)
+      this.note(this.errStyle.dim(`Engine: ${engine.endpoint}${via}, Docker ${identity.serverVersion}`));
     return engine;
   }
 

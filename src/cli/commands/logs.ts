@@ -57,7 +57,8 @@ async function logs(cli: CliSession, args: LogsArgs): Promise<number> {
         `--since "${args.since}" is neither a duration (10m, 2h) nor a timestamp; nothing was read.`,
       );
   }
-  const engine = await cli.engine();
+  // stderr carries the container's own stderr, byte for byte: no Engine line there.
+  const engine = await cli.engine({ announce: false });
   const { findLogTarget, streamServiceLogs } = await import('../../logs/logs.js');
   const target = await findLogTarget(engine, spec, args.service);
   const stop = new AbortController();
