@@ -111,6 +111,8 @@ async function runStep(
       case 'stop': {
         update(`stopping ${step.container}`);
         containerEvent(events, 'container.terminating', who);
+        // Kept for rollback, as retire keeps one: policy `no` first, so the next restart leaves it down.
+        await engine.setRestartPolicy(step.id, 'no');
         await engine.stopContainer(step.id, service?.stopGracePeriodMs ?? DEFAULT_GRACE_MS);
         containerEvent(events, 'container.terminated', who, clock.now() - since);
         summary.recovered.push({ ...entry(step), action: 'stopped' });

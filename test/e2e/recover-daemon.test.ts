@@ -173,6 +173,10 @@ describe('recover after the engine was killed and started again', () => {
     for (const svc of ['backend', 'frontend']) {
       expect(await state(app(svc, 'g2'))).toMatchObject({ status: 'running', health: 'healthy' });
       expect((await state(app(svc, 'g1')))?.status).toBe('exited');
+      // Stopped again as retire would: the next daemon restart leaves it down.
+      expect((await d!.docker.getContainer(app(svc, 'g1')).inspect()).HostConfig.RestartPolicy?.Name).toBe(
+        'no',
+      );
     }
     expect(await rows()).toBe('3');
   }, 240_000);
