@@ -1,4 +1,5 @@
 import { DeployctlError } from '../errors.js';
+import { releaseQuietly } from './lock-release.js';
 import { hasChanges, type Plan } from '../plan/actions.js';
 import { matchingLiveGeneration } from '../plan/live-generation.js';
 import { roleOf } from '../plan/live.js';
@@ -88,16 +89,7 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
   } catch (err) {
     throw lockLostOr(err, lock.lost, deps.signal, { project: opts.spec.project, command: 'apply' });
   } finally {
-    // A release that fails (the engine went away) must not hide how the apply itself ended.
-    await lock.release().catch((err: unknown) => {
-      deps.io.notify({
-        level: 'warn',
-        code: 'DC_LOCK_NOT_RELEASED',
-        text:
-          `could not release the lock of ${opts.spec.project} (${err instanceof Error ? err.message : String(err)}); ` +
-          'the next run takes it over once its lease stands still, or run `deployctl unlock` once the engine answers.',
-      });
-    });
+    await releaseQuietly(lock, deps.io, opts.spec.project);
   }
 }
 

@@ -1,4 +1,5 @@
 import { acquireLock, type LockHolder, type LockSettings } from '../apply/lock.js';
+import { releaseQuietly } from '../apply/lock-release.js';
 import { lockLostOr, runSignal } from '../apply/lock-lost.js';
 import { DeployctlError } from '../errors.js';
 import { hasDownWork, planDown, type DownPlan } from '../plan/down.js';
@@ -74,15 +75,7 @@ export async function takeDown(
   } catch (err) {
     throw lockLostOr(err, lock.lost, deps.signal, { project: opts.spec.project, command: 'down' });
   } finally {
-    await lock.release().catch((err: unknown) => {
-      deps.io.notify({
-        level: 'warn',
-        code: 'DC_LOCK_NOT_RELEASED',
-        text:
-          `could not release the lock of ${opts.spec.project} (${err instanceof Error ? err.message : String(err)}); ` +
-          'the next run takes it over once its lease stands still, or run `deployctl unlock` once the engine answers.',
-      });
-    });
+    await releaseQuietly(lock, deps.io, opts.spec.project);
   }
 }
 

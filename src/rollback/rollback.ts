@@ -1,4 +1,5 @@
 import { acquireLock, type LockHolder, type LockSettings } from '../apply/lock.js';
+import { releaseQuietly } from '../apply/lock-release.js';
 import { lockLostOr, runSignal } from '../apply/lock-lost.js';
 import { observe } from '../apply/observe.js';
 import type { ApplyResult } from '../apply/result.js';
@@ -78,15 +79,7 @@ export async function rollback(opts: RollbackOptions, deps: ApplyDeps): Promise<
   } catch (err) {
     throw lockLostOr(err, lock.lost, deps.signal, { project: spec.project, command: 'rollback' });
   } finally {
-    await lock.release().catch((err: unknown) => {
-      deps.io.notify({
-        level: 'warn',
-        code: 'DC_LOCK_NOT_RELEASED',
-        text:
-          `could not release the lock of ${spec.project} (${err instanceof Error ? err.message : String(err)}); ` +
-          'the next run takes it over once its lease stands still, or run `deployctl unlock` once the engine answers.',
-      });
-    });
+    await releaseQuietly(lock, deps.io, spec.project);
   }
 }
 

@@ -61,7 +61,7 @@ async function backup(cli: CliSession, args: BackupArgs): Promise<number> {
     let result: BackupResult;
     const [{ recorded }, { releaseQuietly }] = await Promise.all([
       import('../../revisions/recorded.js'),
-      import('../../db/release-lock.js'),
+      import('../../apply/lock-release.js'),
     ]);
     try {
       // Events only (backup.started and its terminal event, on the live revision): a backup

@@ -105,7 +105,7 @@ async function restoreDb(cli: CliSession, args: RestoreArgs): Promise<number> {
     ] = await Promise.all([
       import('../../db/restore.js'),
       import('../../apply/lock-lost.js'),
-      import('../../db/release-lock.js'),
+      import('../../apply/lock-release.js'),
       import('../../util/clock.js'),
       cli.loadSpec({ dbService: args.db }),
       cli.engine(),

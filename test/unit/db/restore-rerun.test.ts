@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { containerDefinition } from '../../../src/apply/container-definition.js';
-import { releaseQuietly } from '../../../src/db/release-lock.js';
+import { releaseQuietly } from '../../../src/apply/lock-release.js';
 import { runRestore } from '../../../src/db/restore.js';
 import { EngineError } from '../../../src/engine/engine-error.js';
 import { RecordingIoHost } from '../../../src/io/io-host.js';
