@@ -74,6 +74,8 @@ export interface SpecIssue {
   /** `error` stops the command; `warning` is shown and the command goes on. */
   severity?: 'error' | 'warning';
   message: string;
+  /** Set on the one line that stands for problems not listed one by one: how many it stands for. */
+  unlisted?: number;
 }
 
 export function formatIssue(issue: SpecIssue): string {
@@ -85,7 +87,7 @@ export class SpecInvalidError extends DeployctlError {
   readonly issues: SpecIssue[];
   /** `code`: SPEC_TOO_LARGE / SPEC_NOT_TEXT when the file was refused before validation. */
   constructor(file: string, issues: SpecIssue[], code: ErrorCode = 'SPEC_INVALID') {
-    const n = issues.length;
+    const n = issues.reduce((sum, i) => sum + (i.unlisted ?? 1), 0);
     super(
       code,
       `${file} has ${n} problem${n === 1 ? '' : 's'}; nothing was changed. Fix ${n === 1 ? 'it' : 'them'} and run \`deployctl validate\` again:\n` +

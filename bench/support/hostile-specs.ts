@@ -92,7 +92,7 @@ function setLine(text: string, key: string, value: string, after = ''): string {
 
 /** Wrong types and absurd numbers, each refused by the schema or by semantic checks. */
 const WRONG_VALUES: [key: string, after: string, values: string[]][] = [
-  ['keep_generations', 'cleanup:', ['many', '-1', '1e309', '[2]', '{a: 1}', '2.5', 'true']],
+  ['keep_generations', 'cleanup:', ['many', '-1', '1e309', '[2]', '{a: 1}', '2.5', 'true', '100000000']],
   ['retries', '    db:', ['fifteen', '-3', '1e400', '[15]', '{n: 1}', '0x7fffffffffffffffffff', '.nan']],
   ['interval', '    backend:', ['"forever"', '-1s', '99999999999999999999h', '[1s]', '1 fortnight', '""']],
   ['version', '', ['2', '"one"', '[1]', '1.5', '-1', '999999999999999999999', 'null']],
@@ -109,7 +109,11 @@ const WRONG_VALUES: [key: string, after: string, values: string[]][] = [
     ['[ghost]', '[frontend]', '42', '{backend: {condition: never}}', '"backend"x'],
   ],
   ['networks', '    frontend:', ['[nowhere]', '[1]', '"sancho_net"x', '{a: [b]}']],
-  ['image', '    frontend:', ['""', '[image]', '{name: x}', '42']],
+  [
+    'image',
+    '    frontend:',
+    ['""', '[image]', '{name: x}', '42', '"busybox latest"', '"Team/API:v1"', '"a:b:c"'],
+  ],
   ['container_name', '    db:', ['""', '"/etc/passwd"', '"a b"', '[x]', '"$(id)"']],
   ['environment', '    backend:', ['"A=1"', '42', '[[nested]]', '{A: {B: C}}']],
   ['ports', '    proxy:', ['"80:80:80:80"', '[99999]', '[-1]', '["127.0.0.1:70000:80"]', '{a: 1}']],
@@ -133,6 +137,7 @@ const BAD_NAMES = [
   '"tab\\tname"',
   '"semi;colon"',
   '"null\\0byte"',
+  `"${'a'.repeat(300)}"`,
 ];
 
 /** Bytes that are never text: NUL, other C0 controls, DEL, stray continuation/invalid UTF-8 leads. */

@@ -10,7 +10,7 @@ export const DEFAULT_MAX_SPEC_BYTES = 1024 * 1024;
 /** Collections inside collections (a service's healthcheck test list is level 5). */
 export const MAX_NESTING = 64;
 /** Map keys plus list items in the whole document. */
-export const MAX_ENTRIES = 50_000;
+export const MAX_ENTRIES = 20_000;
 /** yaml's `maxAliasCount`: how many nodes aliases may expand to, against alias bombs. */
 export const MAX_ALIAS_EXPANSION = 1000;
 /** A saved plan lists every field of every service, so it may be larger than its spec. */

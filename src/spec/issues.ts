@@ -33,6 +33,19 @@ export class IssueList {
     this.errors.push({ file: this.file, line: 0, col: 0, path: '', severity: 'error', message });
   }
 
+  /** The line that stands for `count` problems left out of the list. */
+  unlisted(count: number, message: string): void {
+    this.errors.push({
+      file: this.file,
+      line: 0,
+      col: 0,
+      path: '',
+      severity: 'error',
+      message,
+      unlisted: count,
+    });
+  }
+
   private make(path: SpecPath, message: string, where: Where, severity: 'error' | 'warning'): SpecIssue {
     const { line, col } =
       typeof where === 'string'

@@ -1,6 +1,7 @@
 import { basename, dirname, relative, resolve } from 'node:path';
 import { isSeq } from 'yaml';
 import type { ErrorCode, SpecIssue } from '../errors.js';
+import { checkBounds } from './bounds.js';
 import { resolveExtends } from './compose-extends.js';
 import { selectProfiles } from './compose-profiles.js';
 import { readTextSync } from './env-file.js';
@@ -132,6 +133,8 @@ export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadRes
   // A value whose interpolation failed already has its issue; its schema error would be an echo.
   const failedAt = new Set([...interpolation.failedNodes].map((n) => positionKey(locator.start(n))));
   issues.errors.push(...schemaIssues.errors.filter((i) => !failedAt.has(positionKey(i))));
+  if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, mask);
+  checkBounds(data as RawSpec, issues);
   if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, mask);
 
   selectProfiles(data, opts.profiles ?? [], issues);

@@ -62,8 +62,21 @@ export function reportSchemaErrors(errors: ErrorObject[], data: unknown, issues:
       else missing.set(pointer, [String(error.params.missingProperty)]);
     }
   }
-  for (const item of all) if (!consumed.has(item.error)) report(item, missing, issues);
+  // Past a screenful the rest are the same mistake repeated; listing ten thousand unknown keys
+  // (each with a did-you-mean) would cost seconds and help nobody.
+  const left = all.filter((item) => !consumed.has(item.error));
+  for (const item of left.slice(0, MAX_LISTED)) report(item, missing, issues);
+  if (left.length > MAX_LISTED) {
+    const rest = left.length - MAX_LISTED;
+    issues.unlisted(
+      rest,
+      `${rest} more problems of the kinds listed here are left out; fix these and run \`deployctl validate\` again to see the rest`,
+    );
+  }
 }
+
+/** Schema problems listed one by one; the count of the rest is one more line. */
+export const MAX_LISTED = 100;
 
 function report(
   { error, path, pointer }: SchemaError,
@@ -129,6 +142,12 @@ function messageFor(error: ErrorObject, params: Record<string, unknown>): string
       return `must be at least ${String(params.limit)}`;
     case 'maximum':
       return `must be at most ${String(params.limit)}`;
+    case 'maxLength': {
+      const length = typeof error.data === 'string' ? [...error.data].length : undefined;
+      const described = (error.parentSchema as { description?: unknown } | undefined)?.description;
+      const dnsLabel = typeof described === 'string' && described.includes('DNS label');
+      return `is ${length ?? `more than ${String(params.limit)}`} characters long; at most ${String(params.limit)} are allowed${dnsLabel ? ' (it is a DNS label on the network)' : ''}`;
+    }
     case 'minLength':
     case 'minItems':
       return params.limit === 1 ? 'must not be empty' : `must have at least ${String(params.limit)} items`;

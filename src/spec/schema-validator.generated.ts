@@ -3,10 +3,10 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)"},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"proxy":{"description":"Traffic switching through a reverse proxy deployctl drives (Caddy 2). The proxy is an infra service (protected: never recreated or restarted by a deploy); after each new app generation is healthy, deployctl loads routes to that generation's containers into it (atomic, in-flight requests finish), then waits each routed service's drain period before stopping the old generation.","type":"object","additionalProperties":false,"required":["service","routes"],"properties":{"service":{"description":"The infra service running Caddy 2 (e.g. deployctl-fixture/proxy:caddy or caddy:2 started with `caddy run --resume`). Its admin API must listen on localhost:2019 inside the container; deployctl writes /etc/caddy/deployctl.json there and runs `caddy reload`.","$ref":"#/$defs/serviceName"},"listen":{"description":"Port the proxy listens on inside its container (publish it with the service's ports:). Default 80.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Default drain period of every routed service: how long the old generation keeps running after the proxy stopped sending it new requests, so requests in flight finish; then it is stopped with its stop_grace_period. Default 5s.","$ref":"#/$defs/duration"},"routes":{"description":"Where requests go, checked in order: a route with host: takes requests for that Host; the route without host: (at most one, the last) takes every other host. Each targets an app service's live generation.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["service","port"],"properties":{"host":{"description":"Host header to match (e.g. api.sancho.localhost). Omit for the default route.","type":"string","pattern":"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$","patternErrorMessage":"must be a host name such as api.example.com (no scheme, port or path)"},"service":{"description":"The app service (a key of apps.services) that serves this route. It must share a network with the proxy service.","$ref":"#/$defs/serviceName"},"port":{"description":"Port the app listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Drain period of this route's service, overriding proxy.drain (a service in several routes uses the longest).","$ref":"#/$defs/duration"}}}}}},"secrets":{"description":"Either a list of names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...), masked as (sensitive) in every output; or Compose's file secrets, name: {file: ./path}, mounted read-only at /run/secrets/<name> by services that list them under secrets:.","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}},{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}}}]},"configs":{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}},"description":"Compose file configs, name: {file: ./path} (relative to the spec), mounted read-only at /<name> by services that list them under configs:."}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
-const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit"};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name. At most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)","maxLength":63},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0,"maximum":100},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1,"maximum":10000}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"proxy":{"description":"Traffic switching through a reverse proxy deployctl drives (Caddy 2). The proxy is an infra service (protected: never recreated or restarted by a deploy); after each new app generation is healthy, deployctl loads routes to that generation's containers into it (atomic, in-flight requests finish), then waits each routed service's drain period before stopping the old generation.","type":"object","additionalProperties":false,"required":["service","routes"],"properties":{"service":{"description":"The infra service running Caddy 2 (e.g. deployctl-fixture/proxy:caddy or caddy:2 started with `caddy run --resume`). Its admin API must listen on localhost:2019 inside the container; deployctl writes /etc/caddy/deployctl.json there and runs `caddy reload`.","$ref":"#/$defs/serviceName"},"listen":{"description":"Port the proxy listens on inside its container (publish it with the service's ports:). Default 80.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Default drain period of every routed service: how long the old generation keeps running after the proxy stopped sending it new requests, so requests in flight finish; then it is stopped with its stop_grace_period. Default 5s.","$ref":"#/$defs/duration"},"routes":{"description":"Where requests go, checked in order: a route with host: takes requests for that Host; the route without host: (at most one, the last) takes every other host. Each targets an app service's live generation.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["service","port"],"properties":{"host":{"description":"Host header to match (e.g. api.sancho.localhost). Omit for the default route.","type":"string","pattern":"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$","patternErrorMessage":"must be a host name such as api.example.com (no scheme, port or path)"},"service":{"description":"The app service (a key of apps.services) that serves this route. It must share a network with the proxy service.","$ref":"#/$defs/serviceName"},"port":{"description":"Port the app listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Drain period of this route's service, overriding proxy.drain (a service in several routes uses the longest).","$ref":"#/$defs/duration"}}}}}},"secrets":{"description":"Either a list of names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...), masked as (sensitive) in every output; or Compose's file secrets, name: {file: ./path}, mounted read-only at /run/secrets/<name> by services that list them under secrets:.","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}},{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}}}]},"configs":{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}},"description":"Compose file configs, name: {file: ./path} (relative to the spec), mounted read-only at /<name> by services that list them under configs:."}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":63,"description":"A service name: also its network alias, which other containers resolve as a DNS label, so at most 63 characters."},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0,"maximum":1000},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0,"maximum":262144},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1,"maximum":9007199254740991},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1,"maximum":9007199254740991},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1,"maximum":9007199254740991},"hard":{"description":"Hard limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0,"maximum":9007199254740991},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
+const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255};
 const schema33 = {"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]};
-const schema37 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit"};
+const schema37 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":63,"description":"A service name: also its network alias, which other containers resolve as a DNS label, so at most 63 characters."};
 const schema42 = {"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]};
 const func1 = Object.prototype.hasOwnProperty;
 import func2Module from "ajv/dist/runtime/ucs2length.js";
@@ -18,9 +18,9 @@ const pattern18 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9
 const pattern45 = new RegExp("^https?://", "u");
 const pattern48 = new RegExp("^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$", "u");
 const pattern51 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit"},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1},"hard":{"description":"Hard limit.","type":"integer","minimum":-1}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
+const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0,"maximum":1000},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0,"maximum":262144},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1,"maximum":9007199254740991},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1,"maximum":9007199254740991},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1,"maximum":9007199254740991},"hard":{"description":"Hard limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
 const schema39 = {"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
-const schema47 = {"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]};
+const schema47 = {"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0,"maximum":9007199254740991},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]};
 const schema50 = {"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]};
 const pattern11 = new RegExp("^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$", "u");
 const pattern13 = new RegExp("^[^=\\s]+$", "u");
@@ -661,8 +661,8 @@ errors++;
 if(data.container_name !== undefined){
 let data14 = data.container_name;
 if(typeof data14 === "string"){
-if(!pattern6.test(data14)){
-const err41 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data14};
+if(func2(data14) > 255){
+const err41 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema38.properties.container_name,data:data14};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -671,14 +671,24 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-else {
-const err42 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data14};
+if(!pattern6.test(data14)){
+const err42 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data14};
 if(vErrors === null){
 vErrors = [err42];
 }
 else {
 vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data14};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
 }
 errors++;
 }
@@ -690,12 +700,12 @@ let valid15 = false;
 let passing3 = null;
 const _errs52 = errors;
 if(typeof data15 !== "string"){
-const err43 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data15};
+const err44 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data15};
 if(vErrors === null){
-vErrors = [err43];
+vErrors = [err44];
 }
 else {
-vErrors.push(err43);
+vErrors.push(err44);
 }
 errors++;
 }
@@ -710,24 +720,24 @@ const len3 = data15.length;
 for(let i4=0; i4<len3; i4++){
 let data16 = data15[i4];
 if(typeof data16 !== "string"){
-const err44 = {instancePath:instancePath+"/command/" + i4,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data16};
+const err45 = {instancePath:instancePath+"/command/" + i4,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data16};
 if(vErrors === null){
-vErrors = [err44];
+vErrors = [err45];
 }
 else {
-vErrors.push(err44);
+vErrors.push(err45);
 }
 errors++;
 }
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data15};
+const err46 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data15};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err46];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err46);
 }
 errors++;
 }
@@ -743,12 +753,12 @@ passing3 = 1;
 }
 }
 if(!valid15){
-const err46 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data15};
+const err47 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data15};
 if(vErrors === null){
-vErrors = [err46];
+vErrors = [err47];
 }
 else {
-vErrors.push(err46);
+vErrors.push(err47);
 }
 errors++;
 }
@@ -771,12 +781,12 @@ let valid19 = false;
 let passing4 = null;
 const _errs62 = errors;
 if(typeof data17 !== "string"){
-const err47 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data17};
+const err48 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data17};
 if(vErrors === null){
-vErrors = [err47];
+vErrors = [err48];
 }
 else {
-vErrors.push(err47);
+vErrors.push(err48);
 }
 errors++;
 }
@@ -791,24 +801,24 @@ const len4 = data17.length;
 for(let i5=0; i5<len4; i5++){
 let data18 = data17[i5];
 if(typeof data18 !== "string"){
-const err48 = {instancePath:instancePath+"/entrypoint/" + i5,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data18};
+const err49 = {instancePath:instancePath+"/entrypoint/" + i5,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data18};
 if(vErrors === null){
-vErrors = [err48];
+vErrors = [err49];
 }
 else {
-vErrors.push(err48);
+vErrors.push(err49);
 }
 errors++;
 }
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data17};
+const err50 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data17};
 if(vErrors === null){
-vErrors = [err49];
+vErrors = [err50];
 }
 else {
-vErrors.push(err49);
+vErrors.push(err50);
 }
 errors++;
 }
@@ -824,12 +834,12 @@ passing4 = 1;
 }
 }
 if(!valid19){
-const err50 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data17};
+const err51 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data17};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err51];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err51);
 }
 errors++;
 }
@@ -856,18 +866,7 @@ for(const key4 in data19){
 const _errs73 = errors;
 if(typeof key4 === "string"){
 if(!pattern13.test(key4)){
-const err51 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
+const err52 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -876,9 +875,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-var valid23 = _errs73 === errors;
-if(!valid23){
-const err53 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
+}
+else {
+const err53 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -887,11 +886,9 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-for(const key5 in data19){
-let data20 = data19[key5];
-if((((typeof data20 !== "string") && (!((typeof data20 == "number") && (isFinite(data20))))) && (typeof data20 !== "boolean")) && (data20 !== null)){
-const err54 = {instancePath:instancePath+"/environment/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data20};
+var valid23 = _errs73 === errors;
+if(!valid23){
+const err54 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -901,14 +898,27 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
-else {
-const err55 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
+for(const key5 in data19){
+let data20 = data19[key5];
+if((((typeof data20 !== "string") && (!((typeof data20 == "number") && (isFinite(data20))))) && (typeof data20 !== "boolean")) && (data20 !== null)){
+const err55 = {instancePath:instancePath+"/environment/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data20};
 if(vErrors === null){
 vErrors = [err55];
 }
 else {
 vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
 }
 errors++;
 }
@@ -924,18 +934,7 @@ for(let i6=0; i6<len5; i6++){
 let data21 = data19[i6];
 if(typeof data21 === "string"){
 if(!pattern14.test(data21)){
-const err56 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
+const err57 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -945,14 +944,25 @@ vErrors.push(err57);
 errors++;
 }
 }
-}
 else {
-const err58 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data19};
+const err58 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
 if(vErrors === null){
 vErrors = [err58];
 }
 else {
 vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data19};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
 }
 errors++;
 }
@@ -968,12 +978,12 @@ passing5 = 1;
 }
 }
 if(!valid22){
-const err59 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data19};
+const err60 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data19};
 if(vErrors === null){
-vErrors = [err59];
+vErrors = [err60];
 }
 else {
-vErrors.push(err59);
+vErrors.push(err60);
 }
 errors++;
 }
@@ -1001,23 +1011,23 @@ let passing6 = null;
 const _errs90 = errors;
 if(typeof data23 === "string"){
 if(!pattern15.test(data23)){
-const err60 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-else {
-const err61 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
+const err61 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
 if(vErrors === null){
 vErrors = [err61];
 }
 else {
 vErrors.push(err61);
+}
+errors++;
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
 }
 errors++;
 }
@@ -1028,18 +1038,7 @@ passing6 = 0;
 }
 const _errs93 = errors;
 if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-const err62 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 > 65535 || isNaN(data23)){
-const err63 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
+const err63 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1048,13 +1047,24 @@ vErrors.push(err63);
 }
 errors++;
 }
-if(data23 < 1 || isNaN(data23)){
-const err64 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 65535 || isNaN(data23)){
+const err64 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
 if(vErrors === null){
 vErrors = [err64];
 }
 else {
 vErrors.push(err64);
+}
+errors++;
+}
+if(data23 < 1 || isNaN(data23)){
+const err65 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
 }
 errors++;
 }
@@ -1072,18 +1082,7 @@ passing6 = 1;
 const _errs95 = errors;
 if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 if(data23.target === undefined){
-const err65 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-for(const key6 in data23){
-if(!((((key6 === "target") || (key6 === "published")) || (key6 === "host_ip")) || (key6 === "protocol"))){
-const err66 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
+const err66 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1092,11 +1091,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-if(data23.target !== undefined){
-let data24 = data23.target;
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err67 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+for(const key6 in data23){
+if(!((((key6 === "target") || (key6 === "published")) || (key6 === "host_ip")) || (key6 === "protocol"))){
+const err67 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1105,9 +1102,11 @@ vErrors.push(err67);
 }
 errors++;
 }
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 > 65535 || isNaN(data24)){
-const err68 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+}
+if(data23.target !== undefined){
+let data24 = data23.target;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err68 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1116,13 +1115,24 @@ vErrors.push(err68);
 }
 errors++;
 }
-if(data24 < 1 || isNaN(data24)){
-const err69 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 65535 || isNaN(data24)){
+const err69 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
 if(vErrors === null){
 vErrors = [err69];
 }
 else {
 vErrors.push(err69);
+}
+errors++;
+}
+if(data24 < 1 || isNaN(data24)){
+const err70 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
 }
 errors++;
 }
@@ -1135,18 +1145,7 @@ let valid31 = false;
 let passing7 = null;
 const _errs102 = errors;
 if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err70 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 > 65535 || isNaN(data25)){
-const err71 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
+const err71 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1155,13 +1154,24 @@ vErrors.push(err71);
 }
 errors++;
 }
-if(data25 < 1 || isNaN(data25)){
-const err72 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 > 65535 || isNaN(data25)){
+const err72 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
 if(vErrors === null){
 vErrors = [err72];
 }
 else {
 vErrors.push(err72);
+}
+errors++;
+}
+if(data25 < 1 || isNaN(data25)){
+const err73 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
 }
 errors++;
 }
@@ -1174,23 +1184,23 @@ passing7 = 0;
 const _errs104 = errors;
 if(typeof data25 === "string"){
 if(!pattern16.test(data25)){
-const err73 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
+const err74 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
 if(vErrors === null){
 vErrors = [err74];
 }
 else {
 vErrors.push(err74);
+}
+errors++;
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
 }
 errors++;
 }
@@ -1206,12 +1216,12 @@ passing7 = 1;
 }
 }
 if(!valid31){
-const err75 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data25};
+const err76 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data25};
 if(vErrors === null){
-vErrors = [err75];
+vErrors = [err76];
 }
 else {
-vErrors.push(err75);
+vErrors.push(err76);
 }
 errors++;
 }
@@ -1231,18 +1241,7 @@ if(data23.host_ip !== undefined){
 let data26 = data23.host_ip;
 if(typeof data26 === "string"){
 if(func2(data26) < 1){
-const err76 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-else {
-const err77 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
+const err77 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1252,10 +1251,8 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data23.protocol !== undefined){
-let data27 = data23.protocol;
-if(!((data27 === "tcp") || (data27 === "udp"))){
-const err78 = {instancePath:instancePath+"/ports/" + i7+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data27};
+else {
+const err78 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1265,14 +1262,27 @@ vErrors.push(err78);
 errors++;
 }
 }
-}
-else {
-const err79 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
+if(data23.protocol !== undefined){
+let data27 = data23.protocol;
+if(!((data27 === "tcp") || (data27 === "udp"))){
+const err79 = {instancePath:instancePath+"/ports/" + i7+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data27};
 if(vErrors === null){
 vErrors = [err79];
 }
 else {
 vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
 }
 errors++;
 }
@@ -1289,12 +1299,12 @@ passing6 = 2;
 }
 }
 if(!valid29){
-const err80 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data23};
+const err81 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data23};
 if(vErrors === null){
-vErrors = [err80];
+vErrors = [err81];
 }
 else {
-vErrors.push(err80);
+vErrors.push(err81);
 }
 errors++;
 }
@@ -1312,12 +1322,12 @@ vErrors = null;
 }
 }
 else {
-const err81 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data22};
+const err82 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data22};
 if(vErrors === null){
-vErrors = [err81];
+vErrors = [err82];
 }
 else {
-vErrors.push(err81);
+vErrors.push(err82);
 }
 errors++;
 }
@@ -1334,23 +1344,23 @@ let passing8 = null;
 const _errs116 = errors;
 if(typeof data29 === "string"){
 if(!pattern17.test(data29)){
-const err82 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-else {
-const err83 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
+const err83 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
 if(vErrors === null){
 vErrors = [err83];
 }
 else {
 vErrors.push(err83);
+}
+errors++;
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
 }
 errors++;
 }
@@ -1362,17 +1372,7 @@ passing8 = 0;
 const _errs119 = errors;
 if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 if(data29.type === undefined){
-const err84 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-if(data29.target === undefined){
-const err85 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
+const err85 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1381,9 +1381,8 @@ vErrors.push(err85);
 }
 errors++;
 }
-for(const key7 in data29){
-if(!((((key7 === "type") || (key7 === "source")) || (key7 === "target")) || (key7 === "read_only"))){
-const err86 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
+if(data29.target === undefined){
+const err86 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1392,11 +1391,9 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-if(data29.type !== undefined){
-let data30 = data29.type;
-if(!((data30 === "volume") || (data30 === "bind"))){
-const err87 = {instancePath:instancePath+"/volumes/" + i8+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data30};
+for(const key7 in data29){
+if(!((((key7 === "type") || (key7 === "source")) || (key7 === "target")) || (key7 === "read_only"))){
+const err87 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1406,11 +1403,10 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data29.source !== undefined){
-let data31 = data29.source;
-if(typeof data31 === "string"){
-if(func2(data31) < 1){
-const err88 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
+if(data29.type !== undefined){
+let data30 = data29.type;
+if(!((data30 === "volume") || (data30 === "bind"))){
+const err88 = {instancePath:instancePath+"/volumes/" + i8+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data30};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1420,8 +1416,11 @@ vErrors.push(err88);
 errors++;
 }
 }
-else {
-const err89 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
+if(data29.source !== undefined){
+let data31 = data29.source;
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err89 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1431,11 +1430,8 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data29.target !== undefined){
-let data32 = data29.target;
-if(typeof data32 === "string"){
-if(func2(data32) < 1){
-const err90 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
+else {
+const err90 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1445,8 +1441,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-else {
-const err91 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
+if(data29.target !== undefined){
+let data32 = data29.target;
+if(typeof data32 === "string"){
+if(func2(data32) < 1){
+const err91 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1456,10 +1455,8 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data29.read_only !== undefined){
-let data33 = data29.read_only;
-if(typeof data33 !== "boolean"){
-const err92 = {instancePath:instancePath+"/volumes/" + i8+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data33};
+else {
+const err92 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1469,14 +1466,27 @@ vErrors.push(err92);
 errors++;
 }
 }
-}
-else {
-const err93 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
+if(data29.read_only !== undefined){
+let data33 = data29.read_only;
+if(typeof data33 !== "boolean"){
+const err93 = {instancePath:instancePath+"/volumes/" + i8+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data33};
 if(vErrors === null){
 vErrors = [err93];
 }
 else {
 vErrors.push(err93);
+}
+errors++;
+}
+}
+}
+else {
+const err94 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
 }
 errors++;
 }
@@ -1492,12 +1502,12 @@ passing8 = 1;
 }
 }
 if(!valid34){
-const err94 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data29};
+const err95 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data29};
 if(vErrors === null){
-vErrors = [err94];
+vErrors = [err95];
 }
 else {
-vErrors.push(err94);
+vErrors.push(err95);
 }
 errors++;
 }
@@ -1515,12 +1525,12 @@ vErrors = null;
 }
 }
 else {
-const err95 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data28};
+const err96 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data28};
 if(vErrors === null){
-vErrors = [err95];
+vErrors = [err96];
 }
 else {
-vErrors.push(err95);
+vErrors.push(err96);
 }
 errors++;
 }
@@ -1537,23 +1547,23 @@ for(let i9=0; i9<len8; i9++){
 let data35 = data34[i9];
 if(typeof data35 === "string"){
 if(func2(data35) < 1){
-const err96 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-else {
-const err97 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
+const err97 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
 if(vErrors === null){
 vErrors = [err97];
 }
 else {
 vErrors.push(err97);
+}
+errors++;
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
 }
 errors++;
 }
@@ -1569,12 +1579,12 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err98 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
+const err99 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
 if(vErrors === null){
-vErrors = [err98];
+vErrors = [err99];
 }
 else {
-vErrors.push(err98);
+vErrors.push(err99);
 }
 errors++;
 break;
@@ -1584,12 +1594,12 @@ indices1[item1] = i10;
 }
 }
 else {
-const err99 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
+const err100 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
 if(vErrors === null){
-vErrors = [err99];
+vErrors = [err100];
 }
 else {
-vErrors.push(err99);
+vErrors.push(err100);
 }
 errors++;
 }
@@ -1603,18 +1613,7 @@ if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
 for(const key8 in data34){
 let data36 = data34[key8];
 if((!(data36 && typeof data36 == "object" && !Array.isArray(data36))) && (data36 !== null)){
-const err100 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-for(const key9 in data36){
-const err101 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
+const err101 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1623,16 +1622,27 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err102 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data34};
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key9 in data36){
+const err102 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
 if(vErrors === null){
 vErrors = [err102];
 }
 else {
 vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data34};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
 }
 errors++;
 }
@@ -1648,12 +1658,12 @@ passing9 = 1;
 }
 }
 if(!valid36){
-const err103 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data34};
+const err104 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data34};
 if(vErrors === null){
-vErrors = [err103];
+vErrors = [err104];
 }
 else {
-vErrors.push(err103);
+vErrors.push(err104);
 }
 errors++;
 }
@@ -1680,18 +1690,7 @@ for(const key10 in data37){
 const _errs148 = errors;
 if(typeof key10 === "string"){
 if(func2(key10) < 1){
-const err104 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
+const err105 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1700,9 +1699,9 @@ vErrors.push(err105);
 }
 errors++;
 }
-var valid43 = _errs148 === errors;
-if(!valid43){
-const err106 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data37};
+}
+else {
+const err106 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1711,11 +1710,9 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-for(const key11 in data37){
-let data38 = data37[key11];
-if(((typeof data38 !== "string") && (!((typeof data38 == "number") && (isFinite(data38))))) && (typeof data38 !== "boolean")){
-const err107 = {instancePath:instancePath+"/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data38};
+var valid43 = _errs148 === errors;
+if(!valid43){
+const err107 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data37};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1725,14 +1722,27 @@ vErrors.push(err107);
 errors++;
 }
 }
-}
-else {
-const err108 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data37};
+for(const key11 in data37){
+let data38 = data37[key11];
+if(((typeof data38 !== "string") && (!((typeof data38 == "number") && (isFinite(data38))))) && (typeof data38 !== "boolean")){
+const err108 = {instancePath:instancePath+"/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data38};
 if(vErrors === null){
 vErrors = [err108];
 }
 else {
 vErrors.push(err108);
+}
+errors++;
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data37};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
 }
 errors++;
 }
@@ -1748,18 +1758,7 @@ for(let i11=0; i11<len9; i11++){
 let data39 = data37[i11];
 if(typeof data39 === "string"){
 if(func2(data39) < 1){
-const err109 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data39};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-else {
-const err110 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data39};
+const err110 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data39};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1769,14 +1768,25 @@ vErrors.push(err110);
 errors++;
 }
 }
-}
 else {
-const err111 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data37};
+const err111 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data39};
 if(vErrors === null){
 vErrors = [err111];
 }
 else {
 vErrors.push(err111);
+}
+errors++;
+}
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data37};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
 }
 errors++;
 }
@@ -1792,12 +1802,12 @@ passing10 = 1;
 }
 }
 if(!valid42){
-const err112 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data37};
+const err113 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data37};
 if(vErrors === null){
-vErrors = [err112];
+vErrors = [err113];
 }
 else {
-vErrors.push(err112);
+vErrors.push(err113);
 }
 errors++;
 }
@@ -1816,12 +1826,12 @@ vErrors = null;
 if(data.restart !== undefined){
 let data40 = data.restart;
 if(!((((data40 === "no") || (data40 === "always")) || (data40 === "unless-stopped")) || (data40 === "on-failure"))){
-const err113 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data40};
+const err114 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data40};
 if(vErrors === null){
-vErrors = [err113];
+vErrors = [err114];
 }
 else {
-vErrors.push(err113);
+vErrors.push(err114);
 }
 errors++;
 }
@@ -1831,12 +1841,12 @@ let data41 = data.healthcheck;
 if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
 for(const key12 in data41){
 if(!((((((key12 === "test") || (key12 === "interval")) || (key12 === "timeout")) || (key12 === "retries")) || (key12 === "start_period")) || (key12 === "disable"))){
-const err114 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data41};
+const err115 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data41};
 if(vErrors === null){
-vErrors = [err114];
+vErrors = [err115];
 }
 else {
-vErrors.push(err114);
+vErrors.push(err115);
 }
 errors++;
 }
@@ -1849,23 +1859,23 @@ let passing11 = null;
 const _errs165 = errors;
 if(typeof data42 === "string"){
 if(func2(data42) < 1){
-const err115 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-else {
-const err116 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
+const err116 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
 if(vErrors === null){
 vErrors = [err116];
 }
 else {
 vErrors.push(err116);
+}
+errors++;
+}
+}
+else {
+const err117 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
 }
 errors++;
 }
@@ -1877,20 +1887,7 @@ passing11 = 0;
 const _errs167 = errors;
 if(Array.isArray(data42)){
 if(data42.length < 1){
-const err117 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-const len10 = data42.length;
-for(let i12=0; i12<len10; i12++){
-let data43 = data42[i12];
-if(typeof data43 !== "string"){
-const err118 = {instancePath:instancePath+"/healthcheck/test/" + i12,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data43};
+const err118 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1899,15 +1896,28 @@ vErrors.push(err118);
 }
 errors++;
 }
-}
-}
-else {
-const err119 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
+const len10 = data42.length;
+for(let i12=0; i12<len10; i12++){
+let data43 = data42[i12];
+if(typeof data43 !== "string"){
+const err119 = {instancePath:instancePath+"/healthcheck/test/" + i12,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data43};
 if(vErrors === null){
 vErrors = [err119];
 }
 else {
 vErrors.push(err119);
+}
+errors++;
+}
+}
+}
+else {
+const err120 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
 }
 errors++;
 }
@@ -1923,12 +1933,12 @@ passing11 = 1;
 }
 }
 if(!valid48){
-const err120 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data42};
+const err121 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data42};
 if(vErrors === null){
-vErrors = [err120];
+vErrors = [err121];
 }
 else {
-vErrors.push(err120);
+vErrors.push(err121);
 }
 errors++;
 }
@@ -1952,23 +1962,23 @@ let passing12 = null;
 const _errs175 = errors;
 if(typeof data44 === "string"){
 if(!pattern18.test(data44)){
-const err121 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-}
-else {
-const err122 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data44};
+const err122 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err122];
 }
 else {
 vErrors.push(err122);
+}
+errors++;
+}
+}
+else {
+const err123 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data44};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
 }
 errors++;
 }
@@ -1980,23 +1990,23 @@ passing12 = 0;
 const _errs178 = errors;
 if((typeof data44 == "number") && (isFinite(data44))){
 if(data44 < 0 || isNaN(data44)){
-const err123 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data44};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-else {
-const err124 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data44};
+const err124 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data44};
 if(vErrors === null){
 vErrors = [err124];
 }
 else {
 vErrors.push(err124);
+}
+errors++;
+}
+}
+else {
+const err125 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data44};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
 }
 errors++;
 }
@@ -2012,12 +2022,12 @@ passing12 = 1;
 }
 }
 if(!valid52){
-const err125 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data44};
+const err126 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data44};
 if(vErrors === null){
-vErrors = [err125];
+vErrors = [err126];
 }
 else {
-vErrors.push(err125);
+vErrors.push(err126);
 }
 errors++;
 }
@@ -2041,23 +2051,23 @@ let passing13 = null;
 const _errs184 = errors;
 if(typeof data45 === "string"){
 if(!pattern18.test(data45)){
-const err126 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data45};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-else {
-const err127 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data45};
+const err127 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
 vErrors = [err127];
 }
 else {
 vErrors.push(err127);
+}
+errors++;
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data45};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
 }
 errors++;
 }
@@ -2069,23 +2079,23 @@ passing13 = 0;
 const _errs187 = errors;
 if((typeof data45 == "number") && (isFinite(data45))){
 if(data45 < 0 || isNaN(data45)){
-const err128 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data45};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-}
-else {
-const err129 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data45};
+const err129 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
 vErrors = [err129];
 }
 else {
 vErrors.push(err129);
+}
+errors++;
+}
+}
+else {
+const err130 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data45};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
 }
 errors++;
 }
@@ -2101,12 +2111,12 @@ passing13 = 1;
 }
 }
 if(!valid54){
-const err130 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data45};
+const err131 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data45};
 if(vErrors === null){
-vErrors = [err130];
+vErrors = [err131];
 }
 else {
-vErrors.push(err130);
+vErrors.push(err131);
 }
 errors++;
 }
@@ -2125,23 +2135,33 @@ vErrors = null;
 if(data41.retries !== undefined){
 let data46 = data41.retries;
 if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err131 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-if((typeof data46 == "number") && (isFinite(data46))){
-if(data46 < 0 || isNaN(data46)){
-const err132 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
+const err132 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
 if(vErrors === null){
 vErrors = [err132];
 }
 else {
 vErrors.push(err132);
+}
+errors++;
+}
+if((typeof data46 == "number") && (isFinite(data46))){
+if(data46 > 1000 || isNaN(data46)){
+const err133 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+if(data46 < 0 || isNaN(data46)){
+const err134 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
 }
 errors++;
 }
@@ -2155,23 +2175,23 @@ let passing14 = null;
 const _errs195 = errors;
 if(typeof data47 === "string"){
 if(!pattern18.test(data47)){
-const err133 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data47};
+const err135 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data47};
 if(vErrors === null){
-vErrors = [err133];
+vErrors = [err135];
 }
 else {
-vErrors.push(err133);
+vErrors.push(err135);
 }
 errors++;
 }
 }
 else {
-const err134 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data47};
+const err136 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data47};
 if(vErrors === null){
-vErrors = [err134];
+vErrors = [err136];
 }
 else {
-vErrors.push(err134);
+vErrors.push(err136);
 }
 errors++;
 }
@@ -2183,23 +2203,23 @@ passing14 = 0;
 const _errs198 = errors;
 if((typeof data47 == "number") && (isFinite(data47))){
 if(data47 < 0 || isNaN(data47)){
-const err135 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data47};
+const err137 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data47};
 if(vErrors === null){
-vErrors = [err135];
+vErrors = [err137];
 }
 else {
-vErrors.push(err135);
+vErrors.push(err137);
 }
 errors++;
 }
 }
 else {
-const err136 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data47};
+const err138 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data47};
 if(vErrors === null){
-vErrors = [err136];
+vErrors = [err138];
 }
 else {
-vErrors.push(err136);
+vErrors.push(err138);
 }
 errors++;
 }
@@ -2215,12 +2235,12 @@ passing14 = 1;
 }
 }
 if(!valid56){
-const err137 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data47};
+const err139 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data47};
 if(vErrors === null){
-vErrors = [err137];
+vErrors = [err139];
 }
 else {
-vErrors.push(err137);
+vErrors.push(err139);
 }
 errors++;
 }
@@ -2239,24 +2259,24 @@ vErrors = null;
 if(data41.disable !== undefined){
 let data48 = data41.disable;
 if(typeof data48 !== "boolean"){
-const err138 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data48};
+const err140 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data48};
 if(vErrors === null){
-vErrors = [err138];
+vErrors = [err140];
 }
 else {
-vErrors.push(err138);
+vErrors.push(err140);
 }
 errors++;
 }
 }
 }
 else {
-const err139 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data41};
+const err141 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data41};
 if(vErrors === null){
-vErrors = [err139];
+vErrors = [err141];
 }
 else {
-vErrors.push(err139);
+vErrors.push(err141);
 }
 errors++;
 }
@@ -2273,23 +2293,23 @@ for(let i13=0; i13<len11; i13++){
 let data50 = data49[i13];
 if(typeof data50 === "string"){
 if(func2(data50) < 1){
-const err140 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
+const err142 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
 if(vErrors === null){
-vErrors = [err140];
+vErrors = [err142];
 }
 else {
-vErrors.push(err140);
+vErrors.push(err142);
 }
 errors++;
 }
 }
 else {
-const err141 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
+const err143 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
 if(vErrors === null){
-vErrors = [err141];
+vErrors = [err143];
 }
 else {
-vErrors.push(err141);
+vErrors.push(err143);
 }
 errors++;
 }
@@ -2305,12 +2325,12 @@ continue;
 }
 if(typeof indices2[item2] == "number"){
 j2 = indices2[item2];
-const err142 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
+const err144 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
 if(vErrors === null){
-vErrors = [err142];
+vErrors = [err144];
 }
 else {
-vErrors.push(err142);
+vErrors.push(err144);
 }
 errors++;
 break;
@@ -2320,12 +2340,12 @@ indices2[item2] = i14;
 }
 }
 else {
-const err143 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
+const err145 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
 if(vErrors === null){
-vErrors = [err143];
+vErrors = [err145];
 }
 else {
-vErrors.push(err143);
+vErrors.push(err145);
 }
 errors++;
 }
@@ -2339,32 +2359,7 @@ if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
 for(const key13 in data49){
 let data51 = data49[key13];
 if((!(data51 && typeof data51 == "object" && !Array.isArray(data51))) && (data51 !== null)){
-const err144 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
-if(vErrors === null){
-vErrors = [err144];
-}
-else {
-vErrors.push(err144);
-}
-errors++;
-}
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-for(const key14 in data51){
-if(!(key14 === "condition")){
-const err145 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-}
-if(data51.condition !== undefined){
-let data52 = data51.condition;
-if(!((data52 === "service_started") || (data52 === "service_healthy"))){
-const err146 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data52};
+const err146 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2373,17 +2368,42 @@ vErrors.push(err146);
 }
 errors++;
 }
-}
-}
-}
-}
-else {
-const err147 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data49};
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+for(const key14 in data51){
+if(!(key14 === "condition")){
+const err147 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
 if(vErrors === null){
 vErrors = [err147];
 }
 else {
 vErrors.push(err147);
+}
+errors++;
+}
+}
+if(data51.condition !== undefined){
+let data52 = data51.condition;
+if(!((data52 === "service_started") || (data52 === "service_healthy"))){
+const err148 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data52};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+}
+}
+}
+else {
+const err149 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data49};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
 }
 errors++;
 }
@@ -2399,12 +2419,12 @@ passing15 = 1;
 }
 }
 if(!valid57){
-const err148 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data49};
+const err150 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data49};
 if(vErrors === null){
-vErrors = [err148];
+vErrors = [err150];
 }
 else {
-vErrors.push(err148);
+vErrors.push(err150);
 }
 errors++;
 }
@@ -2423,32 +2443,7 @@ vErrors = null;
 if(data.init !== undefined){
 let data53 = data.init;
 if(typeof data53 !== "boolean"){
-const err149 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data53};
-if(vErrors === null){
-vErrors = [err149];
-}
-else {
-vErrors.push(err149);
-}
-errors++;
-}
-}
-if(data.user !== undefined){
-let data54 = data.user;
-if(typeof data54 === "string"){
-if(func2(data54) < 1){
-const err150 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data54};
-if(vErrors === null){
-vErrors = [err150];
-}
-else {
-vErrors.push(err150);
-}
-errors++;
-}
-}
-else {
-const err151 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data54};
+const err151 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data53};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2458,11 +2453,11 @@ vErrors.push(err151);
 errors++;
 }
 }
-if(data.working_dir !== undefined){
-let data55 = data.working_dir;
-if(typeof data55 === "string"){
-if(func2(data55) < 1){
-const err152 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data55};
+if(data.user !== undefined){
+let data54 = data.user;
+if(typeof data54 === "string"){
+if(func2(data54) < 1){
+const err152 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data54};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2473,7 +2468,7 @@ errors++;
 }
 }
 else {
-const err153 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data55};
+const err153 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data54};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2483,11 +2478,11 @@ vErrors.push(err153);
 errors++;
 }
 }
-if(data.stop_signal !== undefined){
-let data56 = data.stop_signal;
-if(typeof data56 === "string"){
-if(func2(data56) < 1){
-const err154 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data56};
+if(data.working_dir !== undefined){
+let data55 = data.working_dir;
+if(typeof data55 === "string"){
+if(func2(data55) < 1){
+const err154 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data55};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2498,12 +2493,37 @@ errors++;
 }
 }
 else {
-const err155 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data56};
+const err155 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data55};
 if(vErrors === null){
 vErrors = [err155];
 }
 else {
 vErrors.push(err155);
+}
+errors++;
+}
+}
+if(data.stop_signal !== undefined){
+let data56 = data.stop_signal;
+if(typeof data56 === "string"){
+if(func2(data56) < 1){
+const err156 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data56};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+else {
+const err157 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data56};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
 }
 errors++;
 }
@@ -2516,23 +2536,23 @@ let passing16 = null;
 const _errs228 = errors;
 if(typeof data57 === "string"){
 if(!pattern18.test(data57)){
-const err156 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data57};
+const err158 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data57};
 if(vErrors === null){
-vErrors = [err156];
+vErrors = [err158];
 }
 else {
-vErrors.push(err156);
+vErrors.push(err158);
 }
 errors++;
 }
 }
 else {
-const err157 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data57};
+const err159 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data57};
 if(vErrors === null){
-vErrors = [err157];
+vErrors = [err159];
 }
 else {
-vErrors.push(err157);
+vErrors.push(err159);
 }
 errors++;
 }
@@ -2544,23 +2564,23 @@ passing16 = 0;
 const _errs231 = errors;
 if((typeof data57 == "number") && (isFinite(data57))){
 if(data57 < 0 || isNaN(data57)){
-const err158 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data57};
+const err160 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data57};
 if(vErrors === null){
-vErrors = [err158];
+vErrors = [err160];
 }
 else {
-vErrors.push(err158);
+vErrors.push(err160);
 }
 errors++;
 }
 }
 else {
-const err159 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data57};
+const err161 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data57};
 if(vErrors === null){
-vErrors = [err159];
+vErrors = [err161];
 }
 else {
-vErrors.push(err159);
+vErrors.push(err161);
 }
 errors++;
 }
@@ -2576,12 +2596,12 @@ passing16 = 1;
 }
 }
 if(!valid64){
-const err160 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data57};
+const err162 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data57};
 if(vErrors === null){
-vErrors = [err160];
+vErrors = [err162];
 }
 else {
-vErrors.push(err160);
+vErrors.push(err162);
 }
 errors++;
 }
@@ -2600,12 +2620,12 @@ vErrors = null;
 if(data.pull_policy !== undefined){
 let data58 = data.pull_policy;
 if(!(((data58 === "missing") || (data58 === "always")) || (data58 === "never"))){
-const err161 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data58};
+const err163 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data58};
 if(vErrors === null){
-vErrors = [err161];
+vErrors = [err163];
 }
 else {
-vErrors.push(err161);
+vErrors.push(err163);
 }
 errors++;
 }
@@ -2618,23 +2638,23 @@ let passing17 = null;
 const _errs238 = errors;
 if(typeof data59 === "string"){
 if(!pattern18.test(data59)){
-const err162 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data59};
+const err164 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data59};
 if(vErrors === null){
-vErrors = [err162];
+vErrors = [err164];
 }
 else {
-vErrors.push(err162);
+vErrors.push(err164);
 }
 errors++;
 }
 }
 else {
-const err163 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data59};
+const err165 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data59};
 if(vErrors === null){
-vErrors = [err163];
+vErrors = [err165];
 }
 else {
-vErrors.push(err163);
+vErrors.push(err165);
 }
 errors++;
 }
@@ -2646,23 +2666,23 @@ passing17 = 0;
 const _errs241 = errors;
 if((typeof data59 == "number") && (isFinite(data59))){
 if(data59 < 0 || isNaN(data59)){
-const err164 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data59};
+const err166 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data59};
 if(vErrors === null){
-vErrors = [err164];
+vErrors = [err166];
 }
 else {
-vErrors.push(err164);
+vErrors.push(err166);
 }
 errors++;
 }
 }
 else {
-const err165 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data59};
+const err167 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data59};
 if(vErrors === null){
-vErrors = [err165];
+vErrors = [err167];
 }
 else {
-vErrors.push(err165);
+vErrors.push(err167);
 }
 errors++;
 }
@@ -2678,12 +2698,12 @@ passing17 = 1;
 }
 }
 if(!valid66){
-const err166 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data59};
+const err168 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data59};
 if(vErrors === null){
-vErrors = [err166];
+vErrors = [err168];
 }
 else {
-vErrors.push(err166);
+vErrors.push(err168);
 }
 errors++;
 }
@@ -2703,27 +2723,7 @@ if(data.database !== undefined){
 let data60 = data.database;
 if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
 if(data60.engine === undefined){
-const err167 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-if(data60.name === undefined){
-const err168 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
-if(vErrors === null){
-vErrors = [err168];
-}
-else {
-vErrors.push(err168);
-}
-errors++;
-}
-if(data60.user === undefined){
-const err169 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
+const err169 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2732,9 +2732,8 @@ vErrors.push(err169);
 }
 errors++;
 }
-for(const key15 in data60){
-if(!(((key15 === "engine") || (key15 === "name")) || (key15 === "user"))){
-const err170 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data60};
+if(data60.name === undefined){
+const err170 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2743,11 +2742,8 @@ vErrors.push(err170);
 }
 errors++;
 }
-}
-if(data60.engine !== undefined){
-let data61 = data60.engine;
-if(!(data61 === "postgres")){
-const err171 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data61};
+if(data60.user === undefined){
+const err171 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2756,12 +2752,9 @@ vErrors.push(err171);
 }
 errors++;
 }
-}
-if(data60.name !== undefined){
-let data62 = data60.name;
-if(typeof data62 === "string"){
-if(func2(data62) < 1){
-const err172 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data62};
+for(const key15 in data60){
+if(!(((key15 === "engine") || (key15 === "name")) || (key15 === "user"))){
+const err172 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data60};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2771,8 +2764,10 @@ vErrors.push(err172);
 errors++;
 }
 }
-else {
-const err173 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data62};
+if(data60.engine !== undefined){
+let data61 = data60.engine;
+if(!(data61 === "postgres")){
+const err173 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data61};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2782,11 +2777,11 @@ vErrors.push(err173);
 errors++;
 }
 }
-if(data60.user !== undefined){
-let data63 = data60.user;
-if(typeof data63 === "string"){
-if(func2(data63) < 1){
-const err174 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data63};
+if(data60.name !== undefined){
+let data62 = data60.name;
+if(typeof data62 === "string"){
+if(func2(data62) < 1){
+const err174 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data62};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2797,7 +2792,7 @@ errors++;
 }
 }
 else {
-const err175 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data63};
+const err175 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data62};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2807,14 +2802,39 @@ vErrors.push(err175);
 errors++;
 }
 }
-}
-else {
-const err176 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data60};
+if(data60.user !== undefined){
+let data63 = data60.user;
+if(typeof data63 === "string"){
+if(func2(data63) < 1){
+const err176 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data63};
 if(vErrors === null){
 vErrors = [err176];
 }
 else {
 vErrors.push(err176);
+}
+errors++;
+}
+}
+else {
+const err177 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data63};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+}
+else {
+const err178 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data60};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
 }
 errors++;
 }
@@ -2827,23 +2847,23 @@ let passing18 = null;
 const _errs254 = errors;
 if(typeof data64 === "string"){
 if(func2(data64) < 1){
-const err177 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
+const err179 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
 if(vErrors === null){
-vErrors = [err177];
+vErrors = [err179];
 }
 else {
-vErrors.push(err177);
+vErrors.push(err179);
 }
 errors++;
 }
 }
 else {
-const err178 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
+const err180 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
 if(vErrors === null){
-vErrors = [err178];
+vErrors = [err180];
 }
 else {
-vErrors.push(err178);
+vErrors.push(err180);
 }
 errors++;
 }
@@ -2863,23 +2883,23 @@ let passing19 = null;
 const _errs260 = errors;
 if(typeof data65 === "string"){
 if(func2(data65) < 1){
-const err179 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
+const err181 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
 if(vErrors === null){
-vErrors = [err179];
+vErrors = [err181];
 }
 else {
-vErrors.push(err179);
+vErrors.push(err181);
 }
 errors++;
 }
 }
 else {
-const err180 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
+const err182 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
 if(vErrors === null){
-vErrors = [err180];
+vErrors = [err182];
 }
 else {
-vErrors.push(err180);
+vErrors.push(err182);
 }
 errors++;
 }
@@ -2891,32 +2911,7 @@ passing19 = 0;
 const _errs262 = errors;
 if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
 if(data65.path === undefined){
-const err181 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
-if(vErrors === null){
-vErrors = [err181];
-}
-else {
-vErrors.push(err181);
-}
-errors++;
-}
-for(const key16 in data65){
-if(!(((key16 === "path") || (key16 === "required")) || (key16 === "format"))){
-const err182 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
-if(vErrors === null){
-vErrors = [err182];
-}
-else {
-vErrors.push(err182);
-}
-errors++;
-}
-}
-if(data65.path !== undefined){
-let data66 = data65.path;
-if(typeof data66 === "string"){
-if(func2(data66) < 1){
-const err183 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
+const err183 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2925,9 +2920,9 @@ vErrors.push(err183);
 }
 errors++;
 }
-}
-else {
-const err184 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
+for(const key16 in data65){
+if(!(((key16 === "path") || (key16 === "required")) || (key16 === "format"))){
+const err184 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2937,10 +2932,11 @@ vErrors.push(err184);
 errors++;
 }
 }
-if(data65.required !== undefined){
-let data67 = data65.required;
-if(typeof data67 !== "boolean"){
-const err185 = {instancePath:instancePath+"/env_file/" + i15+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data67};
+if(data65.path !== undefined){
+let data66 = data65.path;
+if(typeof data66 === "string"){
+if(func2(data66) < 1){
+const err185 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2950,10 +2946,8 @@ vErrors.push(err185);
 errors++;
 }
 }
-if(data65.format !== undefined){
-let data68 = data65.format;
-if("raw" !== data68){
-const err186 = {instancePath:instancePath+"/env_file/" + i15+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data68};
+else {
+const err186 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2963,14 +2957,40 @@ vErrors.push(err186);
 errors++;
 }
 }
-}
-else {
-const err187 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+if(data65.required !== undefined){
+let data67 = data65.required;
+if(typeof data67 !== "boolean"){
+const err187 = {instancePath:instancePath+"/env_file/" + i15+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data67};
 if(vErrors === null){
 vErrors = [err187];
 }
 else {
 vErrors.push(err187);
+}
+errors++;
+}
+}
+if(data65.format !== undefined){
+let data68 = data65.format;
+if("raw" !== data68){
+const err188 = {instancePath:instancePath+"/env_file/" + i15+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data68};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+}
+else {
+const err189 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
 }
 errors++;
 }
@@ -2986,12 +3006,12 @@ passing19 = 1;
 }
 }
 if(!valid71){
-const err188 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data65};
+const err190 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data65};
 if(vErrors === null){
-vErrors = [err188];
+vErrors = [err190];
 }
 else {
-vErrors.push(err188);
+vErrors.push(err190);
 }
 errors++;
 }
@@ -3009,12 +3029,12 @@ vErrors = null;
 }
 }
 else {
-const err189 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data64};
+const err191 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data64};
 if(vErrors === null){
-vErrors = [err189];
+vErrors = [err191];
 }
 else {
-vErrors.push(err189);
+vErrors.push(err191);
 }
 errors++;
 }
@@ -3030,12 +3050,12 @@ passing18 = 1;
 }
 }
 if(!valid68){
-const err190 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data64};
+const err192 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data64};
 if(vErrors === null){
-vErrors = [err190];
+vErrors = [err192];
 }
 else {
-vErrors.push(err190);
+vErrors.push(err192);
 }
 errors++;
 }
@@ -3056,12 +3076,12 @@ let data69 = data.logging;
 if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
 for(const key17 in data69){
 if(!((key17 === "driver") || (key17 === "options"))){
-const err191 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data69};
+const err193 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data69};
 if(vErrors === null){
-vErrors = [err191];
+vErrors = [err193];
 }
 else {
-vErrors.push(err191);
+vErrors.push(err193);
 }
 errors++;
 }
@@ -3070,23 +3090,23 @@ if(data69.driver !== undefined){
 let data70 = data69.driver;
 if(typeof data70 === "string"){
 if(func2(data70) < 1){
-const err192 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data70};
+const err194 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data70};
 if(vErrors === null){
-vErrors = [err192];
+vErrors = [err194];
 }
 else {
-vErrors.push(err192);
+vErrors.push(err194);
 }
 errors++;
 }
 }
 else {
-const err193 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data70};
+const err195 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data70};
 if(vErrors === null){
-vErrors = [err193];
+vErrors = [err195];
 }
 else {
-vErrors.push(err193);
+vErrors.push(err195);
 }
 errors++;
 }
@@ -3097,36 +3117,36 @@ if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
 for(const key18 in data71){
 let data72 = data71[key18];
 if((((typeof data72 !== "string") && (!((typeof data72 == "number") && (isFinite(data72))))) && (typeof data72 !== "boolean")) && (data72 !== null)){
-const err194 = {instancePath:instancePath+"/logging/options/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data72};
-if(vErrors === null){
-vErrors = [err194];
-}
-else {
-vErrors.push(err194);
-}
-errors++;
-}
-}
-}
-else {
-const err195 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data71};
-if(vErrors === null){
-vErrors = [err195];
-}
-else {
-vErrors.push(err195);
-}
-errors++;
-}
-}
-}
-else {
-const err196 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data69};
+const err196 = {instancePath:instancePath+"/logging/options/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data72};
 if(vErrors === null){
 vErrors = [err196];
 }
 else {
 vErrors.push(err196);
+}
+errors++;
+}
+}
+}
+else {
+const err197 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data71};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+}
+else {
+const err198 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data69};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
 }
 errors++;
 }
@@ -3138,23 +3158,33 @@ let valid76 = false;
 let passing20 = null;
 const _errs284 = errors;
 if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-const err197 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data73};
+const err199 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data73};
 if(vErrors === null){
-vErrors = [err197];
+vErrors = [err199];
 }
 else {
-vErrors.push(err197);
+vErrors.push(err199);
 }
 errors++;
 }
 if((typeof data73 == "number") && (isFinite(data73))){
-if(data73 < 0 || isNaN(data73)){
-const err198 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data73};
+if(data73 > 9007199254740991 || isNaN(data73)){
+const err200 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data73};
 if(vErrors === null){
-vErrors = [err198];
+vErrors = [err200];
 }
 else {
-vErrors.push(err198);
+vErrors.push(err200);
+}
+errors++;
+}
+if(data73 < 0 || isNaN(data73)){
+const err201 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data73};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
 }
 errors++;
 }
@@ -3167,23 +3197,23 @@ passing20 = 0;
 const _errs286 = errors;
 if(typeof data73 === "string"){
 if(!pattern23.test(data73)){
-const err199 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data73};
+const err202 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data73};
 if(vErrors === null){
-vErrors = [err199];
+vErrors = [err202];
 }
 else {
-vErrors.push(err199);
+vErrors.push(err202);
 }
 errors++;
 }
 }
 else {
-const err200 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data73};
+const err203 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data73};
 if(vErrors === null){
-vErrors = [err200];
+vErrors = [err203];
 }
 else {
-vErrors.push(err200);
+vErrors.push(err203);
 }
 errors++;
 }
@@ -3199,12 +3229,12 @@ passing20 = 1;
 }
 }
 if(!valid76){
-const err201 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data73};
+const err204 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data73};
 if(vErrors === null){
-vErrors = [err201];
+vErrors = [err204];
 }
 else {
-vErrors.push(err201);
+vErrors.push(err204);
 }
 errors++;
 }
@@ -3227,23 +3257,33 @@ let valid78 = false;
 let passing21 = null;
 const _errs293 = errors;
 if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
-const err202 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data74};
+const err205 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data74};
 if(vErrors === null){
-vErrors = [err202];
+vErrors = [err205];
 }
 else {
-vErrors.push(err202);
+vErrors.push(err205);
 }
 errors++;
 }
 if((typeof data74 == "number") && (isFinite(data74))){
-if(data74 < 0 || isNaN(data74)){
-const err203 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data74};
+if(data74 > 9007199254740991 || isNaN(data74)){
+const err206 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data74};
 if(vErrors === null){
-vErrors = [err203];
+vErrors = [err206];
 }
 else {
-vErrors.push(err203);
+vErrors.push(err206);
+}
+errors++;
+}
+if(data74 < 0 || isNaN(data74)){
+const err207 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data74};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
 }
 errors++;
 }
@@ -3256,23 +3296,23 @@ passing21 = 0;
 const _errs295 = errors;
 if(typeof data74 === "string"){
 if(!pattern23.test(data74)){
-const err204 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data74};
+const err208 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data74};
 if(vErrors === null){
-vErrors = [err204];
+vErrors = [err208];
 }
 else {
-vErrors.push(err204);
+vErrors.push(err208);
 }
 errors++;
 }
 }
 else {
-const err205 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data74};
+const err209 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data74};
 if(vErrors === null){
-vErrors = [err205];
+vErrors = [err209];
 }
 else {
-vErrors.push(err205);
+vErrors.push(err209);
 }
 errors++;
 }
@@ -3288,12 +3328,12 @@ passing21 = 1;
 }
 }
 if(!valid78){
-const err206 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data74};
+const err210 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data74};
 if(vErrors === null){
-vErrors = [err206];
+vErrors = [err210];
 }
 else {
-vErrors.push(err206);
+vErrors.push(err210);
 }
 errors++;
 }
@@ -3316,12 +3356,12 @@ let valid79 = false;
 let passing22 = null;
 const _errs301 = errors;
 if(-1 !== data75){
-const err207 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data75};
+const err211 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data75};
 if(vErrors === null){
-vErrors = [err207];
+vErrors = [err211];
 }
 else {
-vErrors.push(err207);
+vErrors.push(err211);
 }
 errors++;
 }
@@ -3336,23 +3376,33 @@ let valid81 = false;
 let passing23 = null;
 const _errs305 = errors;
 if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
-const err208 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data75};
+const err212 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data75};
 if(vErrors === null){
-vErrors = [err208];
+vErrors = [err212];
 }
 else {
-vErrors.push(err208);
+vErrors.push(err212);
 }
 errors++;
 }
 if((typeof data75 == "number") && (isFinite(data75))){
-if(data75 < 0 || isNaN(data75)){
-const err209 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data75};
+if(data75 > 9007199254740991 || isNaN(data75)){
+const err213 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data75};
 if(vErrors === null){
-vErrors = [err209];
+vErrors = [err213];
 }
 else {
-vErrors.push(err209);
+vErrors.push(err213);
+}
+errors++;
+}
+if(data75 < 0 || isNaN(data75)){
+const err214 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data75};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
 }
 errors++;
 }
@@ -3365,23 +3415,23 @@ passing23 = 0;
 const _errs307 = errors;
 if(typeof data75 === "string"){
 if(!pattern23.test(data75)){
-const err210 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data75};
+const err215 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data75};
 if(vErrors === null){
-vErrors = [err210];
+vErrors = [err215];
 }
 else {
-vErrors.push(err210);
+vErrors.push(err215);
 }
 errors++;
 }
 }
 else {
-const err211 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data75};
+const err216 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data75};
 if(vErrors === null){
-vErrors = [err211];
+vErrors = [err216];
 }
 else {
-vErrors.push(err211);
+vErrors.push(err216);
 }
 errors++;
 }
@@ -3397,12 +3447,12 @@ passing23 = 1;
 }
 }
 if(!valid81){
-const err212 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data75};
+const err217 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data75};
 if(vErrors === null){
-vErrors = [err212];
+vErrors = [err217];
 }
 else {
-vErrors.push(err212);
+vErrors.push(err217);
 }
 errors++;
 }
@@ -3429,12 +3479,12 @@ passing22 = 1;
 }
 }
 if(!valid79){
-const err213 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data75};
+const err218 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data75};
 if(vErrors === null){
-vErrors = [err213];
+vErrors = [err218];
 }
 else {
-vErrors.push(err213);
+vErrors.push(err218);
 }
 errors++;
 }
@@ -3458,23 +3508,23 @@ let passing24 = null;
 const _errs315 = errors;
 if((typeof data76 == "number") && (isFinite(data76))){
 if(data76 < 0 || isNaN(data76)){
-const err214 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data76};
+const err219 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data76};
 if(vErrors === null){
-vErrors = [err214];
+vErrors = [err219];
 }
 else {
-vErrors.push(err214);
+vErrors.push(err219);
 }
 errors++;
 }
 }
 else {
-const err215 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data76};
+const err220 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data76};
 if(vErrors === null){
-vErrors = [err215];
+vErrors = [err220];
 }
 else {
-vErrors.push(err215);
+vErrors.push(err220);
 }
 errors++;
 }
@@ -3486,23 +3536,23 @@ passing24 = 0;
 const _errs317 = errors;
 if(typeof data76 === "string"){
 if(!pattern26.test(data76)){
-const err216 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data76};
+const err221 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data76};
 if(vErrors === null){
-vErrors = [err216];
+vErrors = [err221];
 }
 else {
-vErrors.push(err216);
+vErrors.push(err221);
 }
 errors++;
 }
 }
 else {
-const err217 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data76};
+const err222 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data76};
 if(vErrors === null){
-vErrors = [err217];
+vErrors = [err222];
 }
 else {
-vErrors.push(err217);
+vErrors.push(err222);
 }
 errors++;
 }
@@ -3518,12 +3568,12 @@ passing24 = 1;
 }
 }
 if(!valid83){
-const err218 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data76};
+const err223 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data76};
 if(vErrors === null){
-vErrors = [err218];
+vErrors = [err223];
 }
 else {
-vErrors.push(err218);
+vErrors.push(err223);
 }
 errors++;
 }
@@ -3542,23 +3592,33 @@ vErrors = null;
 if(data.cpu_shares !== undefined){
 let data77 = data.cpu_shares;
 if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){
-const err219 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data77};
+const err224 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data77};
 if(vErrors === null){
-vErrors = [err219];
+vErrors = [err224];
 }
 else {
-vErrors.push(err219);
+vErrors.push(err224);
 }
 errors++;
 }
 if((typeof data77 == "number") && (isFinite(data77))){
-if(data77 < 0 || isNaN(data77)){
-const err220 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data77};
+if(data77 > 262144 || isNaN(data77)){
+const err225 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/maximum",keyword:"maximum",params:{comparison: "<=", limit: 262144},message:"must be <= 262144",schema:262144,parentSchema:schema38.properties.cpu_shares,data:data77};
 if(vErrors === null){
-vErrors = [err220];
+vErrors = [err225];
 }
 else {
-vErrors.push(err220);
+vErrors.push(err225);
+}
+errors++;
+}
+if(data77 < 0 || isNaN(data77)){
+const err226 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data77};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
 }
 errors++;
 }
@@ -3567,23 +3627,33 @@ errors++;
 if(data.pids_limit !== undefined){
 let data78 = data.pids_limit;
 if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
-const err221 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data78};
+const err227 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data78};
 if(vErrors === null){
-vErrors = [err221];
+vErrors = [err227];
 }
 else {
-vErrors.push(err221);
+vErrors.push(err227);
 }
 errors++;
 }
 if((typeof data78 == "number") && (isFinite(data78))){
-if(data78 < -1 || isNaN(data78)){
-const err222 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data78};
+if(data78 > 9007199254740991 || isNaN(data78)){
+const err228 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.pids_limit,data:data78};
 if(vErrors === null){
-vErrors = [err222];
+vErrors = [err228];
 }
 else {
-vErrors.push(err222);
+vErrors.push(err228);
+}
+errors++;
+}
+if(data78 < -1 || isNaN(data78)){
+const err229 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data78};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
 }
 errors++;
 }
@@ -3594,12 +3664,12 @@ let data79 = data.deploy;
 if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
 for(const key19 in data79){
 if(!(key19 === "resources")){
-const err223 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data79};
+const err230 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data79};
 if(vErrors === null){
-vErrors = [err223];
+vErrors = [err230];
 }
 else {
-vErrors.push(err223);
+vErrors.push(err230);
 }
 errors++;
 }
@@ -3609,12 +3679,12 @@ let data80 = data79.resources;
 if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
 for(const key20 in data80){
 if(!((key20 === "limits") || (key20 === "reservations"))){
-const err224 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
+const err231 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
 if(vErrors === null){
-vErrors = [err224];
+vErrors = [err231];
 }
 else {
-vErrors.push(err224);
+vErrors.push(err231);
 }
 errors++;
 }
@@ -3624,12 +3694,12 @@ let data81 = data80.limits;
 if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
 for(const key21 in data81){
 if(!(((key21 === "memory") || (key21 === "cpus")) || (key21 === "pids"))){
-const err225 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
+const err232 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
 if(vErrors === null){
-vErrors = [err225];
+vErrors = [err232];
 }
 else {
-vErrors.push(err225);
+vErrors.push(err232);
 }
 errors++;
 }
@@ -3641,23 +3711,33 @@ let valid88 = false;
 let passing25 = null;
 const _errs337 = errors;
 if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
-const err226 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data82};
+const err233 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data82};
 if(vErrors === null){
-vErrors = [err226];
+vErrors = [err233];
 }
 else {
-vErrors.push(err226);
+vErrors.push(err233);
 }
 errors++;
 }
 if((typeof data82 == "number") && (isFinite(data82))){
-if(data82 < 0 || isNaN(data82)){
-const err227 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data82};
+if(data82 > 9007199254740991 || isNaN(data82)){
+const err234 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data82};
 if(vErrors === null){
-vErrors = [err227];
+vErrors = [err234];
 }
 else {
-vErrors.push(err227);
+vErrors.push(err234);
+}
+errors++;
+}
+if(data82 < 0 || isNaN(data82)){
+const err235 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data82};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
 }
 errors++;
 }
@@ -3670,23 +3750,23 @@ passing25 = 0;
 const _errs339 = errors;
 if(typeof data82 === "string"){
 if(!pattern23.test(data82)){
-const err228 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data82};
+const err236 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data82};
 if(vErrors === null){
-vErrors = [err228];
+vErrors = [err236];
 }
 else {
-vErrors.push(err228);
+vErrors.push(err236);
 }
 errors++;
 }
 }
 else {
-const err229 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data82};
+const err237 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data82};
 if(vErrors === null){
-vErrors = [err229];
+vErrors = [err237];
 }
 else {
-vErrors.push(err229);
+vErrors.push(err237);
 }
 errors++;
 }
@@ -3702,12 +3782,12 @@ passing25 = 1;
 }
 }
 if(!valid88){
-const err230 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data82};
+const err238 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data82};
 if(vErrors === null){
-vErrors = [err230];
+vErrors = [err238];
 }
 else {
-vErrors.push(err230);
+vErrors.push(err238);
 }
 errors++;
 }
@@ -3731,23 +3811,23 @@ let passing26 = null;
 const _errs346 = errors;
 if((typeof data83 == "number") && (isFinite(data83))){
 if(data83 < 0 || isNaN(data83)){
-const err231 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data83};
+const err239 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data83};
 if(vErrors === null){
-vErrors = [err231];
+vErrors = [err239];
 }
 else {
-vErrors.push(err231);
+vErrors.push(err239);
 }
 errors++;
 }
 }
 else {
-const err232 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data83};
+const err240 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data83};
 if(vErrors === null){
-vErrors = [err232];
+vErrors = [err240];
 }
 else {
-vErrors.push(err232);
+vErrors.push(err240);
 }
 errors++;
 }
@@ -3759,23 +3839,23 @@ passing26 = 0;
 const _errs348 = errors;
 if(typeof data83 === "string"){
 if(!pattern26.test(data83)){
-const err233 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data83};
+const err241 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data83};
 if(vErrors === null){
-vErrors = [err233];
+vErrors = [err241];
 }
 else {
-vErrors.push(err233);
+vErrors.push(err241);
 }
 errors++;
 }
 }
 else {
-const err234 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data83};
+const err242 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data83};
 if(vErrors === null){
-vErrors = [err234];
+vErrors = [err242];
 }
 else {
-vErrors.push(err234);
+vErrors.push(err242);
 }
 errors++;
 }
@@ -3791,12 +3871,12 @@ passing26 = 1;
 }
 }
 if(!valid90){
-const err235 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data83};
+const err243 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data83};
 if(vErrors === null){
-vErrors = [err235];
+vErrors = [err243];
 }
 else {
-vErrors.push(err235);
+vErrors.push(err243);
 }
 errors++;
 }
@@ -3815,23 +3895,33 @@ vErrors = null;
 if(data81.pids !== undefined){
 let data84 = data81.pids;
 if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
-const err236 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
+const err244 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
 if(vErrors === null){
-vErrors = [err236];
+vErrors = [err244];
 }
 else {
-vErrors.push(err236);
+vErrors.push(err244);
 }
 errors++;
 }
 if((typeof data84 == "number") && (isFinite(data84))){
-if(data84 < -1 || isNaN(data84)){
-const err237 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
+if(data84 > 9007199254740991 || isNaN(data84)){
+const err245 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
 if(vErrors === null){
-vErrors = [err237];
+vErrors = [err245];
 }
 else {
-vErrors.push(err237);
+vErrors.push(err245);
+}
+errors++;
+}
+if(data84 < -1 || isNaN(data84)){
+const err246 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
 }
 errors++;
 }
@@ -3839,12 +3929,12 @@ errors++;
 }
 }
 else {
-const err238 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
+const err247 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
 if(vErrors === null){
-vErrors = [err238];
+vErrors = [err247];
 }
 else {
-vErrors.push(err238);
+vErrors.push(err247);
 }
 errors++;
 }
@@ -3854,12 +3944,12 @@ let data85 = data80.reservations;
 if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
 for(const key22 in data85){
 if(!((key22 === "memory") || (key22 === "cpus"))){
-const err239 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
+const err248 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
 if(vErrors === null){
-vErrors = [err239];
+vErrors = [err248];
 }
 else {
-vErrors.push(err239);
+vErrors.push(err248);
 }
 errors++;
 }
@@ -3871,23 +3961,33 @@ let valid93 = false;
 let passing27 = null;
 const _errs360 = errors;
 if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
-const err240 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data86};
+const err249 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data86};
 if(vErrors === null){
-vErrors = [err240];
+vErrors = [err249];
 }
 else {
-vErrors.push(err240);
+vErrors.push(err249);
 }
 errors++;
 }
 if((typeof data86 == "number") && (isFinite(data86))){
-if(data86 < 0 || isNaN(data86)){
-const err241 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data86};
+if(data86 > 9007199254740991 || isNaN(data86)){
+const err250 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data86};
 if(vErrors === null){
-vErrors = [err241];
+vErrors = [err250];
 }
 else {
-vErrors.push(err241);
+vErrors.push(err250);
+}
+errors++;
+}
+if(data86 < 0 || isNaN(data86)){
+const err251 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data86};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
 }
 errors++;
 }
@@ -3900,23 +4000,23 @@ passing27 = 0;
 const _errs362 = errors;
 if(typeof data86 === "string"){
 if(!pattern23.test(data86)){
-const err242 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data86};
+const err252 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data86};
 if(vErrors === null){
-vErrors = [err242];
+vErrors = [err252];
 }
 else {
-vErrors.push(err242);
+vErrors.push(err252);
 }
 errors++;
 }
 }
 else {
-const err243 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data86};
+const err253 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data86};
 if(vErrors === null){
-vErrors = [err243];
+vErrors = [err253];
 }
 else {
-vErrors.push(err243);
+vErrors.push(err253);
 }
 errors++;
 }
@@ -3932,12 +4032,12 @@ passing27 = 1;
 }
 }
 if(!valid93){
-const err244 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data86};
+const err254 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data86};
 if(vErrors === null){
-vErrors = [err244];
+vErrors = [err254];
 }
 else {
-vErrors.push(err244);
+vErrors.push(err254);
 }
 errors++;
 }
@@ -3961,23 +4061,23 @@ let passing28 = null;
 const _errs369 = errors;
 if((typeof data87 == "number") && (isFinite(data87))){
 if(data87 < 0 || isNaN(data87)){
-const err245 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data87};
+const err255 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data87};
 if(vErrors === null){
-vErrors = [err245];
+vErrors = [err255];
 }
 else {
-vErrors.push(err245);
+vErrors.push(err255);
 }
 errors++;
 }
 }
 else {
-const err246 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data87};
+const err256 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data87};
 if(vErrors === null){
-vErrors = [err246];
+vErrors = [err256];
 }
 else {
-vErrors.push(err246);
+vErrors.push(err256);
 }
 errors++;
 }
@@ -3989,23 +4089,23 @@ passing28 = 0;
 const _errs371 = errors;
 if(typeof data87 === "string"){
 if(!pattern26.test(data87)){
-const err247 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data87};
+const err257 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data87};
 if(vErrors === null){
-vErrors = [err247];
+vErrors = [err257];
 }
 else {
-vErrors.push(err247);
+vErrors.push(err257);
 }
 errors++;
 }
 }
 else {
-const err248 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data87};
+const err258 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data87};
 if(vErrors === null){
-vErrors = [err248];
+vErrors = [err258];
 }
 else {
-vErrors.push(err248);
+vErrors.push(err258);
 }
 errors++;
 }
@@ -4021,12 +4121,12 @@ passing28 = 1;
 }
 }
 if(!valid95){
-const err249 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data87};
+const err259 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data87};
 if(vErrors === null){
-vErrors = [err249];
+vErrors = [err259];
 }
 else {
-vErrors.push(err249);
+vErrors.push(err259);
 }
 errors++;
 }
@@ -4044,36 +4144,36 @@ vErrors = null;
 }
 }
 else {
-const err250 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
+const err260 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
 if(vErrors === null){
-vErrors = [err250];
+vErrors = [err260];
 }
 else {
-vErrors.push(err250);
+vErrors.push(err260);
 }
 errors++;
 }
 }
 }
 else {
-const err251 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
+const err261 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
 if(vErrors === null){
-vErrors = [err251];
+vErrors = [err261];
 }
 else {
-vErrors.push(err251);
+vErrors.push(err261);
 }
 errors++;
 }
 }
 }
 else {
-const err252 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data79};
+const err262 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data79};
 if(vErrors === null){
-vErrors = [err252];
+vErrors = [err262];
 }
 else {
-vErrors.push(err252);
+vErrors.push(err262);
 }
 errors++;
 }
@@ -4085,23 +4185,33 @@ let valid97 = false;
 let passing29 = null;
 const _errs378 = errors;
 if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
-const err253 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data88};
+const err263 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data88};
 if(vErrors === null){
-vErrors = [err253];
+vErrors = [err263];
 }
 else {
-vErrors.push(err253);
+vErrors.push(err263);
 }
 errors++;
 }
 if((typeof data88 == "number") && (isFinite(data88))){
-if(data88 < 0 || isNaN(data88)){
-const err254 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data88};
+if(data88 > 9007199254740991 || isNaN(data88)){
+const err264 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data88};
 if(vErrors === null){
-vErrors = [err254];
+vErrors = [err264];
 }
 else {
-vErrors.push(err254);
+vErrors.push(err264);
+}
+errors++;
+}
+if(data88 < 0 || isNaN(data88)){
+const err265 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data88};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
 }
 errors++;
 }
@@ -4114,23 +4224,23 @@ passing29 = 0;
 const _errs380 = errors;
 if(typeof data88 === "string"){
 if(!pattern23.test(data88)){
-const err255 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data88};
+const err266 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data88};
 if(vErrors === null){
-vErrors = [err255];
+vErrors = [err266];
 }
 else {
-vErrors.push(err255);
+vErrors.push(err266);
 }
 errors++;
 }
 }
 else {
-const err256 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data88};
+const err267 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data88};
 if(vErrors === null){
-vErrors = [err256];
+vErrors = [err267];
 }
 else {
-vErrors.push(err256);
+vErrors.push(err267);
 }
 errors++;
 }
@@ -4146,12 +4256,12 @@ passing29 = 1;
 }
 }
 if(!valid97){
-const err257 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data88};
+const err268 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data88};
 if(vErrors === null){
-vErrors = [err257];
+vErrors = [err268];
 }
 else {
-vErrors.push(err257);
+vErrors.push(err268);
 }
 errors++;
 }
@@ -4174,24 +4284,24 @@ for(const key23 in data89){
 const _errs386 = errors;
 if(typeof key23 === "string"){
 if(!pattern32.test(key23)){
-const err258 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key23,propertyName:key23};
+const err269 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key23,propertyName:key23};
 if(vErrors === null){
-vErrors = [err258];
+vErrors = [err269];
 }
 else {
-vErrors.push(err258);
+vErrors.push(err269);
 }
 errors++;
 }
 }
 var valid98 = _errs386 === errors;
 if(!valid98){
-const err259 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data89};
+const err270 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data89};
 if(vErrors === null){
-vErrors = [err259];
+vErrors = [err270];
 }
 else {
-vErrors.push(err259);
+vErrors.push(err270);
 }
 errors++;
 }
@@ -4203,23 +4313,33 @@ let valid100 = false;
 let passing30 = null;
 const _errs391 = errors;
 if(!(((typeof data90 == "number") && (!(data90 % 1) && !isNaN(data90))) && (isFinite(data90)))){
-const err260 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
+const err271 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
 if(vErrors === null){
-vErrors = [err260];
+vErrors = [err271];
 }
 else {
-vErrors.push(err260);
+vErrors.push(err271);
 }
 errors++;
 }
 if((typeof data90 == "number") && (isFinite(data90))){
-if(data90 < -1 || isNaN(data90)){
-const err261 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
+if(data90 > 9007199254740991 || isNaN(data90)){
+const err272 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
 if(vErrors === null){
-vErrors = [err261];
+vErrors = [err272];
 }
 else {
-vErrors.push(err261);
+vErrors.push(err272);
+}
+errors++;
+}
+if(data90 < -1 || isNaN(data90)){
+const err273 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
 }
 errors++;
 }
@@ -4232,33 +4352,33 @@ passing30 = 0;
 const _errs393 = errors;
 if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
 if(data90.soft === undefined){
-const err262 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+const err274 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
 if(vErrors === null){
-vErrors = [err262];
+vErrors = [err274];
 }
 else {
-vErrors.push(err262);
+vErrors.push(err274);
 }
 errors++;
 }
 if(data90.hard === undefined){
-const err263 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+const err275 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
 if(vErrors === null){
-vErrors = [err263];
+vErrors = [err275];
 }
 else {
-vErrors.push(err263);
+vErrors.push(err275);
 }
 errors++;
 }
 for(const key25 in data90){
 if(!((key25 === "soft") || (key25 === "hard"))){
-const err264 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+const err276 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
 if(vErrors === null){
-vErrors = [err264];
+vErrors = [err276];
 }
 else {
-vErrors.push(err264);
+vErrors.push(err276);
 }
 errors++;
 }
@@ -4266,23 +4386,33 @@ errors++;
 if(data90.soft !== undefined){
 let data91 = data90.soft;
 if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){
-const err265 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
+const err277 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
 if(vErrors === null){
-vErrors = [err265];
+vErrors = [err277];
 }
 else {
-vErrors.push(err265);
+vErrors.push(err277);
 }
 errors++;
 }
 if((typeof data91 == "number") && (isFinite(data91))){
-if(data91 < -1 || isNaN(data91)){
-const err266 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
+if(data91 > 9007199254740991 || isNaN(data91)){
+const err278 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
 if(vErrors === null){
-vErrors = [err266];
+vErrors = [err278];
 }
 else {
-vErrors.push(err266);
+vErrors.push(err278);
+}
+errors++;
+}
+if(data91 < -1 || isNaN(data91)){
+const err279 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
 }
 errors++;
 }
@@ -4291,23 +4421,33 @@ errors++;
 if(data90.hard !== undefined){
 let data92 = data90.hard;
 if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
-const err267 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
+const err280 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
 if(vErrors === null){
-vErrors = [err267];
+vErrors = [err280];
 }
 else {
-vErrors.push(err267);
+vErrors.push(err280);
 }
 errors++;
 }
 if((typeof data92 == "number") && (isFinite(data92))){
-if(data92 < -1 || isNaN(data92)){
-const err268 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
+if(data92 > 9007199254740991 || isNaN(data92)){
+const err281 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
 if(vErrors === null){
-vErrors = [err268];
+vErrors = [err281];
 }
 else {
-vErrors.push(err268);
+vErrors.push(err281);
+}
+errors++;
+}
+if(data92 < -1 || isNaN(data92)){
+const err282 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
 }
 errors++;
 }
@@ -4315,12 +4455,12 @@ errors++;
 }
 }
 else {
-const err269 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+const err283 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
 if(vErrors === null){
-vErrors = [err269];
+vErrors = [err283];
 }
 else {
-vErrors.push(err269);
+vErrors.push(err283);
 }
 errors++;
 }
@@ -4336,12 +4476,12 @@ passing30 = 1;
 }
 }
 if(!valid100){
-const err270 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data90};
+const err284 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data90};
 if(vErrors === null){
-vErrors = [err270];
+vErrors = [err284];
 }
 else {
-vErrors.push(err270);
+vErrors.push(err284);
 }
 errors++;
 }
@@ -4359,12 +4499,12 @@ vErrors = null;
 }
 }
 else {
-const err271 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data89};
+const err285 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data89};
 if(vErrors === null){
-vErrors = [err271];
+vErrors = [err285];
 }
 else {
-vErrors.push(err271);
+vErrors.push(err285);
 }
 errors++;
 }
@@ -4381,35 +4521,35 @@ for(let i16=0; i16<len13; i16++){
 let data94 = data93[i16];
 if(typeof data94 === "string"){
 if(!pattern33.test(data94)){
-const err272 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
+const err286 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
 if(vErrors === null){
-vErrors = [err272];
+vErrors = [err286];
 }
 else {
-vErrors.push(err272);
+vErrors.push(err286);
 }
 errors++;
 }
 }
 else {
-const err273 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
+const err287 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
 if(vErrors === null){
-vErrors = [err273];
+vErrors = [err287];
 }
 else {
-vErrors.push(err273);
+vErrors.push(err287);
 }
 errors++;
 }
 }
 }
 else {
-const err274 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data93};
+const err288 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data93};
 if(vErrors === null){
-vErrors = [err274];
+vErrors = [err288];
 }
 else {
-vErrors.push(err274);
+vErrors.push(err288);
 }
 errors++;
 }
@@ -4424,35 +4564,35 @@ for(const key26 in data93){
 let data95 = data93[key26];
 if(typeof data95 === "string"){
 if(func2(data95) < 1){
-const err275 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
+const err289 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
 if(vErrors === null){
-vErrors = [err275];
+vErrors = [err289];
 }
 else {
-vErrors.push(err275);
+vErrors.push(err289);
 }
 errors++;
 }
 }
 else {
-const err276 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
+const err290 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
 if(vErrors === null){
-vErrors = [err276];
+vErrors = [err290];
 }
 else {
-vErrors.push(err276);
+vErrors.push(err290);
 }
 errors++;
 }
 }
 }
 else {
-const err277 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data93};
+const err291 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data93};
 if(vErrors === null){
-vErrors = [err277];
+vErrors = [err291];
 }
 else {
-vErrors.push(err277);
+vErrors.push(err291);
 }
 errors++;
 }
@@ -4468,12 +4608,12 @@ passing31 = 1;
 }
 }
 if(!valid102){
-const err278 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data93};
+const err292 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data93};
 if(vErrors === null){
-vErrors = [err278];
+vErrors = [err292];
 }
 else {
-vErrors.push(err278);
+vErrors.push(err292);
 }
 errors++;
 }
@@ -4497,35 +4637,35 @@ for(let i17=0; i17<len14; i17++){
 let data97 = data96[i17];
 if(typeof data97 === "string"){
 if(!pattern34.test(data97)){
-const err279 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data97};
+const err293 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data97};
 if(vErrors === null){
-vErrors = [err279];
+vErrors = [err293];
 }
 else {
-vErrors.push(err279);
+vErrors.push(err293);
 }
 errors++;
 }
 }
 else {
-const err280 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data97};
+const err294 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data97};
 if(vErrors === null){
-vErrors = [err280];
+vErrors = [err294];
 }
 else {
-vErrors.push(err280);
+vErrors.push(err294);
 }
 errors++;
 }
 }
 }
 else {
-const err281 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data96};
+const err295 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data96};
 if(vErrors === null){
-vErrors = [err281];
+vErrors = [err295];
 }
 else {
-vErrors.push(err281);
+vErrors.push(err295);
 }
 errors++;
 }
@@ -4538,35 +4678,35 @@ for(let i18=0; i18<len15; i18++){
 let data99 = data98[i18];
 if(typeof data99 === "string"){
 if(!pattern34.test(data99)){
-const err282 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data99};
+const err296 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data99};
 if(vErrors === null){
-vErrors = [err282];
+vErrors = [err296];
 }
 else {
-vErrors.push(err282);
+vErrors.push(err296);
 }
 errors++;
 }
 }
 else {
-const err283 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data99};
+const err297 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data99};
 if(vErrors === null){
-vErrors = [err283];
+vErrors = [err297];
 }
 else {
-vErrors.push(err283);
+vErrors.push(err297);
 }
 errors++;
 }
 }
 }
 else {
-const err284 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data98};
+const err298 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data98};
 if(vErrors === null){
-vErrors = [err284];
+vErrors = [err298];
 }
 else {
-vErrors.push(err284);
+vErrors.push(err298);
 }
 errors++;
 }
@@ -4578,12 +4718,12 @@ let valid111 = false;
 let passing32 = null;
 const _errs427 = errors;
 if(typeof data100 !== "string"){
-const err285 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data100};
+const err299 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data100};
 if(vErrors === null){
-vErrors = [err285];
+vErrors = [err299];
 }
 else {
-vErrors.push(err285);
+vErrors.push(err299);
 }
 errors++;
 }
@@ -4598,24 +4738,24 @@ const len16 = data100.length;
 for(let i19=0; i19<len16; i19++){
 let data101 = data100[i19];
 if(typeof data101 !== "string"){
-const err286 = {instancePath:instancePath+"/tmpfs/" + i19,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data101};
+const err300 = {instancePath:instancePath+"/tmpfs/" + i19,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data101};
 if(vErrors === null){
-vErrors = [err286];
+vErrors = [err300];
 }
 else {
-vErrors.push(err286);
+vErrors.push(err300);
 }
 errors++;
 }
 }
 }
 else {
-const err287 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data100};
+const err301 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data100};
 if(vErrors === null){
-vErrors = [err287];
+vErrors = [err301];
 }
 else {
-vErrors.push(err287);
+vErrors.push(err301);
 }
 errors++;
 }
@@ -4631,12 +4771,12 @@ passing32 = 1;
 }
 }
 if(!valid111){
-const err288 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data100};
+const err302 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data100};
 if(vErrors === null){
-vErrors = [err288];
+vErrors = [err302];
 }
 else {
-vErrors.push(err288);
+vErrors.push(err302);
 }
 errors++;
 }
@@ -4655,12 +4795,12 @@ vErrors = null;
 if(data.read_only !== undefined){
 let data102 = data.read_only;
 if(typeof data102 !== "boolean"){
-const err289 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data102};
+const err303 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data102};
 if(vErrors === null){
-vErrors = [err289];
+vErrors = [err303];
 }
 else {
-vErrors.push(err289);
+vErrors.push(err303);
 }
 errors++;
 }
@@ -4673,35 +4813,35 @@ for(let i20=0; i20<len17; i20++){
 let data104 = data103[i20];
 if(typeof data104 === "string"){
 if(func2(data104) < 1){
-const err290 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data104};
+const err304 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data104};
 if(vErrors === null){
-vErrors = [err290];
+vErrors = [err304];
 }
 else {
-vErrors.push(err290);
+vErrors.push(err304);
 }
 errors++;
 }
 }
 else {
-const err291 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data104};
+const err305 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data104};
 if(vErrors === null){
-vErrors = [err291];
+vErrors = [err305];
 }
 else {
-vErrors.push(err291);
+vErrors.push(err305);
 }
 errors++;
 }
 }
 }
 else {
-const err292 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data103};
+const err306 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data103};
 if(vErrors === null){
-vErrors = [err292];
+vErrors = [err306];
 }
 else {
-vErrors.push(err292);
+vErrors.push(err306);
 }
 errors++;
 }
@@ -4716,24 +4856,24 @@ if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
 for(const key27 in data105){
 let data106 = data105[key27];
 if((typeof data106 !== "string") && (!((typeof data106 == "number") && (isFinite(data106))))){
-const err293 = {instancePath:instancePath+"/sysctls/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data106};
+const err307 = {instancePath:instancePath+"/sysctls/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data106};
 if(vErrors === null){
-vErrors = [err293];
+vErrors = [err307];
 }
 else {
-vErrors.push(err293);
+vErrors.push(err307);
 }
 errors++;
 }
 }
 }
 else {
-const err294 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data105};
+const err308 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data105};
 if(vErrors === null){
-vErrors = [err294];
+vErrors = [err308];
 }
 else {
-vErrors.push(err294);
+vErrors.push(err308);
 }
 errors++;
 }
@@ -4749,35 +4889,35 @@ for(let i21=0; i21<len18; i21++){
 let data107 = data105[i21];
 if(typeof data107 === "string"){
 if(!pattern36.test(data107)){
-const err295 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
+const err309 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
 if(vErrors === null){
-vErrors = [err295];
+vErrors = [err309];
 }
 else {
-vErrors.push(err295);
+vErrors.push(err309);
 }
 errors++;
 }
 }
 else {
-const err296 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
+const err310 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
 if(vErrors === null){
-vErrors = [err296];
+vErrors = [err310];
 }
 else {
-vErrors.push(err296);
+vErrors.push(err310);
 }
 errors++;
 }
 }
 }
 else {
-const err297 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data105};
+const err311 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data105};
 if(vErrors === null){
-vErrors = [err297];
+vErrors = [err311];
 }
 else {
-vErrors.push(err297);
+vErrors.push(err311);
 }
 errors++;
 }
@@ -4793,12 +4933,12 @@ passing33 = 1;
 }
 }
 if(!valid116){
-const err298 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data105};
+const err312 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data105};
 if(vErrors === null){
-vErrors = [err298];
+vErrors = [err312];
 }
 else {
-vErrors.push(err298);
+vErrors.push(err312);
 }
 errors++;
 }
@@ -4818,23 +4958,23 @@ if(data.hostname !== undefined){
 let data108 = data.hostname;
 if(typeof data108 === "string"){
 if(func2(data108) < 1){
-const err299 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data108};
+const err313 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data108};
 if(vErrors === null){
-vErrors = [err299];
+vErrors = [err313];
 }
 else {
-vErrors.push(err299);
+vErrors.push(err313);
 }
 errors++;
 }
 }
 else {
-const err300 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data108};
+const err314 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data108};
 if(vErrors === null){
-vErrors = [err300];
+vErrors = [err314];
 }
 else {
-vErrors.push(err300);
+vErrors.push(err314);
 }
 errors++;
 }
@@ -4843,23 +4983,23 @@ if(data.domainname !== undefined){
 let data109 = data.domainname;
 if(typeof data109 === "string"){
 if(func2(data109) < 1){
-const err301 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data109};
+const err315 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data109};
 if(vErrors === null){
-vErrors = [err301];
+vErrors = [err315];
 }
 else {
-vErrors.push(err301);
+vErrors.push(err315);
 }
 errors++;
 }
 }
 else {
-const err302 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data109};
+const err316 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data109};
 if(vErrors === null){
-vErrors = [err302];
+vErrors = [err316];
 }
 else {
-vErrors.push(err302);
+vErrors.push(err316);
 }
 errors++;
 }
@@ -4871,12 +5011,12 @@ let valid121 = false;
 let passing34 = null;
 const _errs460 = errors;
 if(typeof data110 !== "string"){
-const err303 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data110};
+const err317 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data110};
 if(vErrors === null){
-vErrors = [err303];
+vErrors = [err317];
 }
 else {
-vErrors.push(err303);
+vErrors.push(err317);
 }
 errors++;
 }
@@ -4891,24 +5031,24 @@ const len19 = data110.length;
 for(let i22=0; i22<len19; i22++){
 let data111 = data110[i22];
 if(typeof data111 !== "string"){
-const err304 = {instancePath:instancePath+"/dns/" + i22,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data111};
+const err318 = {instancePath:instancePath+"/dns/" + i22,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data111};
 if(vErrors === null){
-vErrors = [err304];
+vErrors = [err318];
 }
 else {
-vErrors.push(err304);
+vErrors.push(err318);
 }
 errors++;
 }
 }
 }
 else {
-const err305 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data110};
+const err319 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data110};
 if(vErrors === null){
-vErrors = [err305];
+vErrors = [err319];
 }
 else {
-vErrors.push(err305);
+vErrors.push(err319);
 }
 errors++;
 }
@@ -4924,12 +5064,12 @@ passing34 = 1;
 }
 }
 if(!valid121){
-const err306 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing34},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data110};
+const err320 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing34},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data110};
 if(vErrors === null){
-vErrors = [err306];
+vErrors = [err320];
 }
 else {
-vErrors.push(err306);
+vErrors.push(err320);
 }
 errors++;
 }
@@ -4952,24 +5092,24 @@ const len20 = data112.length;
 for(let i23=0; i23<len20; i23++){
 let data113 = data112[i23];
 if((typeof data113 !== "string") && (!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113))))){
-const err307 = {instancePath:instancePath+"/group_add/" + i23,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data113};
+const err321 = {instancePath:instancePath+"/group_add/" + i23,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data113};
 if(vErrors === null){
-vErrors = [err307];
+vErrors = [err321];
 }
 else {
-vErrors.push(err307);
+vErrors.push(err321);
 }
 errors++;
 }
 }
 }
 else {
-const err308 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data112};
+const err322 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data112};
 if(vErrors === null){
-vErrors = [err308];
+vErrors = [err322];
 }
 else {
-vErrors.push(err308);
+vErrors.push(err322);
 }
 errors++;
 }
@@ -4977,12 +5117,12 @@ errors++;
 if(data.privileged !== undefined){
 let data114 = data.privileged;
 if(typeof data114 !== "boolean"){
-const err309 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data114};
+const err323 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data114};
 if(vErrors === null){
-vErrors = [err309];
+vErrors = [err323];
 }
 else {
-vErrors.push(err309);
+vErrors.push(err323);
 }
 errors++;
 }
@@ -4991,23 +5131,23 @@ if(data.platform !== undefined){
 let data115 = data.platform;
 if(typeof data115 === "string"){
 if(!pattern37.test(data115)){
-const err310 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data115};
+const err324 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data115};
 if(vErrors === null){
-vErrors = [err310];
+vErrors = [err324];
 }
 else {
-vErrors.push(err310);
+vErrors.push(err324);
 }
 errors++;
 }
 }
 else {
-const err311 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data115};
+const err325 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data115};
 if(vErrors === null){
-vErrors = [err311];
+vErrors = [err325];
 }
 else {
-vErrors.push(err311);
+vErrors.push(err325);
 }
 errors++;
 }
@@ -5015,12 +5155,12 @@ errors++;
 if(data.stdin_open !== undefined){
 let data116 = data.stdin_open;
 if(typeof data116 !== "boolean"){
-const err312 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data116};
+const err326 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data116};
 if(vErrors === null){
-vErrors = [err312];
+vErrors = [err326];
 }
 else {
-vErrors.push(err312);
+vErrors.push(err326);
 }
 errors++;
 }
@@ -5028,12 +5168,12 @@ errors++;
 if(data.tty !== undefined){
 let data117 = data.tty;
 if(typeof data117 !== "boolean"){
-const err313 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data117};
+const err327 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data117};
 if(vErrors === null){
-vErrors = [err313];
+vErrors = [err327];
 }
 else {
-vErrors.push(err313);
+vErrors.push(err327);
 }
 errors++;
 }
@@ -5049,33 +5189,33 @@ let valid128 = false;
 let passing35 = null;
 const _errs484 = errors;
 if(!(((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119))) && (isFinite(data119)))){
-const err314 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+const err328 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
 if(vErrors === null){
-vErrors = [err314];
+vErrors = [err328];
 }
 else {
-vErrors.push(err314);
+vErrors.push(err328);
 }
 errors++;
 }
 if((typeof data119 == "number") && (isFinite(data119))){
 if(data119 > 65535 || isNaN(data119)){
-const err315 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+const err329 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
 if(vErrors === null){
-vErrors = [err315];
+vErrors = [err329];
 }
 else {
-vErrors.push(err315);
+vErrors.push(err329);
 }
 errors++;
 }
 if(data119 < 1 || isNaN(data119)){
-const err316 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+const err330 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
 if(vErrors === null){
-vErrors = [err316];
+vErrors = [err330];
 }
 else {
-vErrors.push(err316);
+vErrors.push(err330);
 }
 errors++;
 }
@@ -5088,23 +5228,23 @@ passing35 = 0;
 const _errs486 = errors;
 if(typeof data119 === "string"){
 if(!pattern38.test(data119)){
-const err317 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
+const err331 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
 if(vErrors === null){
-vErrors = [err317];
+vErrors = [err331];
 }
 else {
-vErrors.push(err317);
+vErrors.push(err331);
 }
 errors++;
 }
 }
 else {
-const err318 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
+const err332 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
 if(vErrors === null){
-vErrors = [err318];
+vErrors = [err332];
 }
 else {
-vErrors.push(err318);
+vErrors.push(err332);
 }
 errors++;
 }
@@ -5120,12 +5260,12 @@ passing35 = 1;
 }
 }
 if(!valid128){
-const err319 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing35},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data119};
+const err333 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing35},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data119};
 if(vErrors === null){
-vErrors = [err319];
+vErrors = [err333];
 }
 else {
-vErrors.push(err319);
+vErrors.push(err333);
 }
 errors++;
 }
@@ -5143,12 +5283,12 @@ vErrors = null;
 }
 }
 else {
-const err320 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data118};
+const err334 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data118};
 if(vErrors === null){
-vErrors = [err320];
+vErrors = [err334];
 }
 else {
-vErrors.push(err320);
+vErrors.push(err334);
 }
 errors++;
 }
@@ -5165,23 +5305,23 @@ let passing36 = null;
 const _errs494 = errors;
 if(typeof data121 === "string"){
 if(!pattern39.test(data121)){
-const err321 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
+const err335 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
 if(vErrors === null){
-vErrors = [err321];
+vErrors = [err335];
 }
 else {
-vErrors.push(err321);
+vErrors.push(err335);
 }
 errors++;
 }
 }
 else {
-const err322 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
+const err336 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
 if(vErrors === null){
-vErrors = [err322];
+vErrors = [err336];
 }
 else {
-vErrors.push(err322);
+vErrors.push(err336);
 }
 errors++;
 }
@@ -5193,23 +5333,23 @@ passing36 = 0;
 const _errs497 = errors;
 if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
 if(data121.source === undefined){
-const err323 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+const err337 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
 if(vErrors === null){
-vErrors = [err323];
+vErrors = [err337];
 }
 else {
-vErrors.push(err323);
+vErrors.push(err337);
 }
 errors++;
 }
 for(const key28 in data121){
 if(!(((key28 === "source") || (key28 === "target")) || (key28 === "permissions"))){
-const err324 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+const err338 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
 if(vErrors === null){
-vErrors = [err324];
+vErrors = [err338];
 }
 else {
-vErrors.push(err324);
+vErrors.push(err338);
 }
 errors++;
 }
@@ -5218,23 +5358,23 @@ if(data121.source !== undefined){
 let data122 = data121.source;
 if(typeof data122 === "string"){
 if(!pattern40.test(data122)){
-const err325 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
+const err339 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
 if(vErrors === null){
-vErrors = [err325];
+vErrors = [err339];
 }
 else {
-vErrors.push(err325);
+vErrors.push(err339);
 }
 errors++;
 }
 }
 else {
-const err326 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
+const err340 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
 if(vErrors === null){
-vErrors = [err326];
+vErrors = [err340];
 }
 else {
-vErrors.push(err326);
+vErrors.push(err340);
 }
 errors++;
 }
@@ -5243,23 +5383,23 @@ if(data121.target !== undefined){
 let data123 = data121.target;
 if(typeof data123 === "string"){
 if(!pattern40.test(data123)){
-const err327 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
+const err341 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
 if(vErrors === null){
-vErrors = [err327];
+vErrors = [err341];
 }
 else {
-vErrors.push(err327);
+vErrors.push(err341);
 }
 errors++;
 }
 }
 else {
-const err328 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
+const err342 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
 if(vErrors === null){
-vErrors = [err328];
+vErrors = [err342];
 }
 else {
-vErrors.push(err328);
+vErrors.push(err342);
 }
 errors++;
 }
@@ -5268,35 +5408,35 @@ if(data121.permissions !== undefined){
 let data124 = data121.permissions;
 if(typeof data124 === "string"){
 if(!pattern42.test(data124)){
-const err329 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
+const err343 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
 if(vErrors === null){
-vErrors = [err329];
+vErrors = [err343];
 }
 else {
-vErrors.push(err329);
+vErrors.push(err343);
 }
 errors++;
 }
 }
 else {
-const err330 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
+const err344 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
 if(vErrors === null){
-vErrors = [err330];
+vErrors = [err344];
 }
 else {
-vErrors.push(err330);
+vErrors.push(err344);
 }
 errors++;
 }
 }
 }
 else {
-const err331 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+const err345 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
 if(vErrors === null){
-vErrors = [err331];
+vErrors = [err345];
 }
 else {
-vErrors.push(err331);
+vErrors.push(err345);
 }
 errors++;
 }
@@ -5312,12 +5452,12 @@ passing36 = 1;
 }
 }
 if(!valid131){
-const err332 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing36},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data121};
+const err346 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing36},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data121};
 if(vErrors === null){
-vErrors = [err332];
+vErrors = [err346];
 }
 else {
-vErrors.push(err332);
+vErrors.push(err346);
 }
 errors++;
 }
@@ -5335,24 +5475,24 @@ vErrors = null;
 }
 }
 else {
-const err333 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data120};
+const err347 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data120};
 if(vErrors === null){
-vErrors = [err333];
+vErrors = [err347];
 }
 else {
-vErrors.push(err333);
+vErrors.push(err347);
 }
 errors++;
 }
 }
 }
 else {
-const err334 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err348 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
 if(vErrors === null){
-vErrors = [err334];
+vErrors = [err348];
 }
 else {
-vErrors.push(err334);
+vErrors.push(err348);
 }
 errors++;
 }
@@ -5422,8 +5562,8 @@ errors++;
 if(data.project !== undefined){
 let data1 = data.project;
 if(typeof data1 === "string"){
-if(!pattern5.test(data1)){
-const err4 = {instancePath:instancePath+"/project",schemaPath:"#/properties/project/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema31.properties.project,data:data1};
+if(func2(data1) > 63){
+const err4 = {instancePath:instancePath+"/project",schemaPath:"#/properties/project/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema31.properties.project,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5432,9 +5572,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/project",schemaPath:"#/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.project.type,parentSchema:schema31.properties.project,data:data1};
+if(!pattern5.test(data1)){
+const err5 = {instancePath:instancePath+"/project",schemaPath:"#/properties/project/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema31.properties.project,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5444,17 +5583,28 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.infra !== undefined){
-let data2 = data.infra;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-for(const key1 in data2){
-if(!((((key1 === "volumes") || (key1 === "networks")) || (key1 === "dirs")) || (key1 === "services"))){
-const err6 = {instancePath:instancePath+"/infra",schemaPath:"#/properties/infra/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.infra,data:data2};
+else {
+const err6 = {instancePath:instancePath+"/project",schemaPath:"#/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.project.type,parentSchema:schema31.properties.project,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.infra !== undefined){
+let data2 = data.infra;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(!((((key1 === "volumes") || (key1 === "networks")) || (key1 === "dirs")) || (key1 === "services"))){
+const err7 = {instancePath:instancePath+"/infra",schemaPath:"#/properties/infra/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.infra,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -5465,19 +5615,8 @@ if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key2 in data3){
 const _errs12 = errors;
 if(typeof key2 === "string"){
-if(!pattern6.test(key2)){
-const err7 = {instancePath:instancePath+"/infra/volumes",schemaPath:"#/$defs/resourceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema32,data:key2,propertyName:key2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/infra/volumes",schemaPath:"#/$defs/resourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:key2,propertyName:key2};
+if(func2(key2) > 255){
+const err8 = {instancePath:instancePath+"/infra/volumes",schemaPath:"#/$defs/resourceName/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema32,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5486,9 +5625,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-var valid2 = _errs12 === errors;
-if(!valid2){
-const err9 = {instancePath:instancePath+"/infra/volumes",schemaPath:"#/properties/infra/properties/volumes/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema31.properties.infra.properties.volumes.propertyNames,parentSchema:schema31.properties.infra.properties.volumes,data:data3};
+if(!pattern6.test(key2)){
+const err9 = {instancePath:instancePath+"/infra/volumes",schemaPath:"#/$defs/resourceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema32,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5498,10 +5636,8 @@ vErrors.push(err9);
 errors++;
 }
 }
-for(const key3 in data3){
-let data4 = data3[key3];
-if((!(data4 && typeof data4 == "object" && !Array.isArray(data4))) && (data4 !== null)){
-const err10 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/volumes/additionalProperties/type",keyword:"type",params:{type: schema31.properties.infra.properties.volumes.additionalProperties.type},message:"must be object,null",schema:schema31.properties.infra.properties.volumes.additionalProperties.type,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties,data:data4};
+else {
+const err10 = {instancePath:instancePath+"/infra/volumes",schemaPath:"#/$defs/resourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5510,10 +5646,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key4 in data4){
-if(!(((key4 === "external") || (key4 === "driver")) || (key4 === "labels"))){
-const err11 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/volumes/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties,data:data4};
+var valid2 = _errs12 === errors;
+if(!valid2){
+const err11 = {instancePath:instancePath+"/infra/volumes",schemaPath:"#/properties/infra/properties/volumes/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema31.properties.infra.properties.volumes.propertyNames,parentSchema:schema31.properties.infra.properties.volumes,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5523,10 +5658,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data4.external !== undefined){
-let data5 = data4.external;
-if(typeof data5 !== "boolean"){
-const err12 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/external",schemaPath:"#/properties/infra/properties/volumes/additionalProperties/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.infra.properties.volumes.additionalProperties.properties.external.type,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties.properties.external,data:data5};
+for(const key3 in data3){
+let data4 = data3[key3];
+if((!(data4 && typeof data4 == "object" && !Array.isArray(data4))) && (data4 !== null)){
+const err12 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/volumes/additionalProperties/type",keyword:"type",params:{type: schema31.properties.infra.properties.volumes.additionalProperties.type},message:"must be object,null",schema:schema31.properties.infra.properties.volumes.additionalProperties.type,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5535,12 +5670,10 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data4.driver !== undefined){
-let data6 = data4.driver;
-if(typeof data6 === "string"){
-if(func2(data6) < 1){
-const err13 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/driver",schemaPath:"#/properties/infra/properties/volumes/additionalProperties/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties.properties.driver,data:data6};
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key4 in data4){
+if(!(((key4 === "external") || (key4 === "driver")) || (key4 === "labels"))){
+const err13 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/volumes/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5550,13 +5683,40 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/driver",schemaPath:"#/properties/infra/properties/volumes/additionalProperties/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.infra.properties.volumes.additionalProperties.properties.driver.type,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties.properties.driver,data:data6};
+if(data4.external !== undefined){
+let data5 = data4.external;
+if(typeof data5 !== "boolean"){
+const err14 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/external",schemaPath:"#/properties/infra/properties/volumes/additionalProperties/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.infra.properties.volumes.additionalProperties.properties.external.type,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties.properties.external,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
 else {
 vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data4.driver !== undefined){
+let data6 = data4.driver;
+if(typeof data6 === "string"){
+if(func2(data6) < 1){
+const err15 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/driver",schemaPath:"#/properties/infra/properties/volumes/additionalProperties/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties.properties.driver,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/driver",schemaPath:"#/properties/infra/properties/volumes/additionalProperties/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.infra.properties.volumes.additionalProperties.properties.driver.type,parentSchema:schema31.properties.infra.properties.volumes.additionalProperties.properties.driver,data:data6};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
 }
 errors++;
 }
@@ -5572,29 +5732,7 @@ for(const key5 in data7){
 const _errs29 = errors;
 if(typeof key5 === "string"){
 if(func2(key5) < 1){
-const err15 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key5,propertyName:key5};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key5,propertyName:key5};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-var valid8 = _errs29 === errors;
-if(!valid8){
-const err17 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data7};
+const err17 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5604,10 +5742,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-for(const key6 in data7){
-let data8 = data7[key6];
-if(((typeof data8 !== "string") && (!((typeof data8 == "number") && (isFinite(data8))))) && (typeof data8 !== "boolean")){
-const err18 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data8};
+else {
+const err18 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5616,15 +5752,39 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data7};
+var valid8 = _errs29 === errors;
+if(!valid8){
+const err19 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
 else {
 vErrors.push(err19);
+}
+errors++;
+}
+}
+for(const key6 in data7){
+let data8 = data7[key6];
+if(((typeof data8 !== "string") && (!((typeof data8 == "number") && (isFinite(data8))))) && (typeof data8 !== "boolean")){
+const err20 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data8};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data7};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 }
@@ -5640,35 +5800,35 @@ for(let i0=0; i0<len0; i0++){
 let data9 = data7[i0];
 if(typeof data9 === "string"){
 if(func2(data9) < 1){
-const err20 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + i0,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data9};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + i0,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data9};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data7};
+const err22 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + i0,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
 else {
 vErrors.push(err22);
+}
+errors++;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + i0,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data9};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data7};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
 }
 errors++;
 }
@@ -5684,12 +5844,12 @@ passing0 = 1;
 }
 }
 if(!valid7){
-const err23 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data7};
+const err25 = {instancePath:instancePath+"/infra/volumes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data7};
 if(vErrors === null){
-vErrors = [err23];
+vErrors = [err25];
 }
 else {
-vErrors.push(err23);
+vErrors.push(err25);
 }
 errors++;
 }
@@ -5709,12 +5869,12 @@ vErrors = null;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/infra/volumes",schemaPath:"#/properties/infra/properties/volumes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.volumes.type,parentSchema:schema31.properties.infra.properties.volumes,data:data3};
+const err26 = {instancePath:instancePath+"/infra/volumes",schemaPath:"#/properties/infra/properties/volumes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.volumes.type,parentSchema:schema31.properties.infra.properties.volumes,data:data3};
 if(vErrors === null){
-vErrors = [err24];
+vErrors = [err26];
 }
 else {
-vErrors.push(err24);
+vErrors.push(err26);
 }
 errors++;
 }
@@ -5725,30 +5885,8 @@ if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key7 in data10){
 const _errs42 = errors;
 if(typeof key7 === "string"){
-if(!pattern6.test(key7)){
-const err25 = {instancePath:instancePath+"/infra/networks",schemaPath:"#/$defs/resourceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema32,data:key7,propertyName:key7};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/infra/networks",schemaPath:"#/$defs/resourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:key7,propertyName:key7};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-var valid12 = _errs42 === errors;
-if(!valid12){
-const err27 = {instancePath:instancePath+"/infra/networks",schemaPath:"#/properties/infra/properties/networks/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid",schema:schema31.properties.infra.properties.networks.propertyNames,parentSchema:schema31.properties.infra.properties.networks,data:data10};
+if(func2(key7) > 255){
+const err27 = {instancePath:instancePath+"/infra/networks",schemaPath:"#/$defs/resourceName/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema32,data:key7,propertyName:key7};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -5757,11 +5895,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-for(const key8 in data10){
-let data11 = data10[key8];
-if((!(data11 && typeof data11 == "object" && !Array.isArray(data11))) && (data11 !== null)){
-const err28 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/networks/additionalProperties/type",keyword:"type",params:{type: schema31.properties.infra.properties.networks.additionalProperties.type},message:"must be object,null",schema:schema31.properties.infra.properties.networks.additionalProperties.type,parentSchema:schema31.properties.infra.properties.networks.additionalProperties,data:data11};
+if(!pattern6.test(key7)){
+const err28 = {instancePath:instancePath+"/infra/networks",schemaPath:"#/$defs/resourceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema32,data:key7,propertyName:key7};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -5770,10 +5905,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key9 in data11){
-if(!(((key9 === "external") || (key9 === "driver")) || (key9 === "labels"))){
-const err29 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/networks/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.infra.properties.networks.additionalProperties,data:data11};
+}
+else {
+const err29 = {instancePath:instancePath+"/infra/networks",schemaPath:"#/$defs/resourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:key7,propertyName:key7};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -5782,11 +5916,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data11.external !== undefined){
-let data12 = data11.external;
-if(typeof data12 !== "boolean"){
-const err30 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/external",schemaPath:"#/properties/infra/properties/networks/additionalProperties/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.infra.properties.networks.additionalProperties.properties.external.type,parentSchema:schema31.properties.infra.properties.networks.additionalProperties.properties.external,data:data12};
+var valid12 = _errs42 === errors;
+if(!valid12){
+const err30 = {instancePath:instancePath+"/infra/networks",schemaPath:"#/properties/infra/properties/networks/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid",schema:schema31.properties.infra.properties.networks.propertyNames,parentSchema:schema31.properties.infra.properties.networks,data:data10};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5796,11 +5928,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data11.driver !== undefined){
-let data13 = data11.driver;
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-const err31 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/driver",schemaPath:"#/properties/infra/properties/networks/additionalProperties/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.infra.properties.networks.additionalProperties.properties.driver,data:data13};
+for(const key8 in data10){
+let data11 = data10[key8];
+if((!(data11 && typeof data11 == "object" && !Array.isArray(data11))) && (data11 !== null)){
+const err31 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/networks/additionalProperties/type",keyword:"type",params:{type: schema31.properties.infra.properties.networks.additionalProperties.type},message:"must be object,null",schema:schema31.properties.infra.properties.networks.additionalProperties.type,parentSchema:schema31.properties.infra.properties.networks.additionalProperties,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5809,14 +5940,53 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/driver",schemaPath:"#/properties/infra/properties/networks/additionalProperties/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.infra.properties.networks.additionalProperties.properties.driver.type,parentSchema:schema31.properties.infra.properties.networks.additionalProperties.properties.driver,data:data13};
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key9 in data11){
+if(!(((key9 === "external") || (key9 === "driver")) || (key9 === "labels"))){
+const err32 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/networks/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.infra.properties.networks.additionalProperties,data:data11};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data11.external !== undefined){
+let data12 = data11.external;
+if(typeof data12 !== "boolean"){
+const err33 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/external",schemaPath:"#/properties/infra/properties/networks/additionalProperties/properties/external/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.infra.properties.networks.additionalProperties.properties.external.type,parentSchema:schema31.properties.infra.properties.networks.additionalProperties.properties.external,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data11.driver !== undefined){
+let data13 = data11.driver;
+if(typeof data13 === "string"){
+if(func2(data13) < 1){
+const err34 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/driver",schemaPath:"#/properties/infra/properties/networks/additionalProperties/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.infra.properties.networks.additionalProperties.properties.driver,data:data13};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/driver",schemaPath:"#/properties/infra/properties/networks/additionalProperties/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.infra.properties.networks.additionalProperties.properties.driver.type,parentSchema:schema31.properties.infra.properties.networks.additionalProperties.properties.driver,data:data13};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -5832,42 +6002,7 @@ for(const key10 in data14){
 const _errs59 = errors;
 if(typeof key10 === "string"){
 if(func2(key10) < 1){
-const err33 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-else {
-const err34 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-var valid18 = _errs59 === errors;
-if(!valid18){
-const err35 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data14};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-for(const key11 in data14){
-let data15 = data14[key11];
-if(((typeof data15 !== "string") && (!((typeof data15 == "number") && (isFinite(data15))))) && (typeof data15 !== "boolean")){
-const err36 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data15};
+const err36 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -5877,14 +6012,49 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data14};
+const err37 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+var valid18 = _errs59 === errors;
+if(!valid18){
+const err38 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data14};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+for(const key11 in data14){
+let data15 = data14[key11];
+if(((typeof data15 !== "string") && (!((typeof data15 == "number") && (isFinite(data15))))) && (typeof data15 !== "boolean")){
+const err39 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data15};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data14};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
 }
 errors++;
 }
@@ -5900,35 +6070,35 @@ for(let i1=0; i1<len1; i1++){
 let data16 = data14[i1];
 if(typeof data16 === "string"){
 if(func2(data16) < 1){
-const err38 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + i1,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data16};
+const err41 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + i1,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data16};
 if(vErrors === null){
-vErrors = [err38];
+vErrors = [err41];
 }
 else {
-vErrors.push(err38);
+vErrors.push(err41);
 }
 errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + i1,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data16};
+const err42 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels/" + i1,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data16};
 if(vErrors === null){
-vErrors = [err39];
+vErrors = [err42];
 }
 else {
-vErrors.push(err39);
+vErrors.push(err42);
 }
 errors++;
 }
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data14};
+const err43 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data14};
 if(vErrors === null){
-vErrors = [err40];
+vErrors = [err43];
 }
 else {
-vErrors.push(err40);
+vErrors.push(err43);
 }
 errors++;
 }
@@ -5944,12 +6114,12 @@ passing1 = 1;
 }
 }
 if(!valid17){
-const err41 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data14};
+const err44 = {instancePath:instancePath+"/infra/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data14};
 if(vErrors === null){
-vErrors = [err41];
+vErrors = [err44];
 }
 else {
-vErrors.push(err41);
+vErrors.push(err44);
 }
 errors++;
 }
@@ -5969,12 +6139,12 @@ vErrors = null;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/infra/networks",schemaPath:"#/properties/infra/properties/networks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.networks.type,parentSchema:schema31.properties.infra.properties.networks,data:data10};
+const err45 = {instancePath:instancePath+"/infra/networks",schemaPath:"#/properties/infra/properties/networks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.networks.type,parentSchema:schema31.properties.infra.properties.networks,data:data10};
 if(vErrors === null){
-vErrors = [err42];
+vErrors = [err45];
 }
 else {
-vErrors.push(err42);
+vErrors.push(err45);
 }
 errors++;
 }
@@ -5985,44 +6155,8 @@ if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 for(const key12 in data17){
 const _errs72 = errors;
 if(typeof key12 === "string"){
-if(!pattern6.test(key12)){
-const err43 = {instancePath:instancePath+"/infra/dirs",schemaPath:"#/$defs/resourceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema32,data:key12,propertyName:key12};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/infra/dirs",schemaPath:"#/$defs/resourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:key12,propertyName:key12};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-var valid22 = _errs72 === errors;
-if(!valid22){
-const err45 = {instancePath:instancePath+"/infra/dirs",schemaPath:"#/properties/infra/properties/dirs/propertyNames",keyword:"propertyNames",params:{propertyName: key12},message:"property name must be valid",schema:schema31.properties.infra.properties.dirs.propertyNames,parentSchema:schema31.properties.infra.properties.dirs,data:data17};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-for(const key13 in data17){
-let data18 = data17[key13];
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.path === undefined){
-const err46 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/dirs/additionalProperties/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema31.properties.infra.properties.dirs.additionalProperties.required,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties,data:data18};
+if(func2(key12) > 255){
+const err46 = {instancePath:instancePath+"/infra/dirs",schemaPath:"#/$defs/resourceName/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema32,data:key12,propertyName:key12};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -6031,9 +6165,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-for(const key14 in data18){
-if(!(key14 === "path")){
-const err47 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/dirs/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties,data:data18};
+if(!pattern6.test(key12)){
+const err47 = {instancePath:instancePath+"/infra/dirs",schemaPath:"#/$defs/resourceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema32,data:key12,propertyName:key12};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -6043,11 +6176,8 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data18.path !== undefined){
-let data19 = data18.path;
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-const err48 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/infra/properties/dirs/additionalProperties/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties.properties.path,data:data19};
+else {
+const err48 = {instancePath:instancePath+"/infra/dirs",schemaPath:"#/$defs/resourceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:key12,propertyName:key12};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -6056,9 +6186,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-else {
-const err49 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/infra/properties/dirs/additionalProperties/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.infra.properties.dirs.additionalProperties.properties.path.type,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties.properties.path,data:data19};
+var valid22 = _errs72 === errors;
+if(!valid22){
+const err49 = {instancePath:instancePath+"/infra/dirs",schemaPath:"#/properties/infra/properties/dirs/propertyNames",keyword:"propertyNames",params:{propertyName: key12},message:"property name must be valid",schema:schema31.properties.infra.properties.dirs.propertyNames,parentSchema:schema31.properties.infra.properties.dirs,data:data17};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -6068,9 +6198,11 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/dirs/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.dirs.additionalProperties.type,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties,data:data18};
+for(const key13 in data17){
+let data18 = data17[key13];
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.path === undefined){
+const err50 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/dirs/additionalProperties/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema31.properties.infra.properties.dirs.additionalProperties.required,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties,data:data18};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -6079,10 +6211,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-}
-else {
-const err51 = {instancePath:instancePath+"/infra/dirs",schemaPath:"#/properties/infra/properties/dirs/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.dirs.type,parentSchema:schema31.properties.infra.properties.dirs,data:data17};
+for(const key14 in data18){
+if(!(key14 === "path")){
+const err51 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/dirs/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties,data:data18};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -6092,14 +6223,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data2.services !== undefined){
-let data20 = data2.services;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key15 in data20){
-const _errs84 = errors;
-if(typeof key15 === "string"){
-if(!pattern6.test(key15)){
-const err52 = {instancePath:instancePath+"/infra/services",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:key15,propertyName:key15};
+if(data18.path !== undefined){
+let data19 = data18.path;
+if(typeof data19 === "string"){
+if(func2(data19) < 1){
+const err52 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/infra/properties/dirs/additionalProperties/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties.properties.path,data:data19};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -6110,7 +6238,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/infra/services",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:key15,propertyName:key15};
+const err53 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/infra/properties/dirs/additionalProperties/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.infra.properties.dirs.additionalProperties.properties.path.type,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties.properties.path,data:data19};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -6119,14 +6247,76 @@ vErrors.push(err53);
 }
 errors++;
 }
-var valid26 = _errs84 === errors;
-if(!valid26){
-const err54 = {instancePath:instancePath+"/infra/services",schemaPath:"#/properties/infra/properties/services/propertyNames",keyword:"propertyNames",params:{propertyName: key15},message:"property name must be valid",schema:schema31.properties.infra.properties.services.propertyNames,parentSchema:schema31.properties.infra.properties.services,data:data20};
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/infra/dirs/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infra/properties/dirs/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.dirs.additionalProperties.type,parentSchema:schema31.properties.infra.properties.dirs.additionalProperties,data:data18};
 if(vErrors === null){
 vErrors = [err54];
 }
 else {
 vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/infra/dirs",schemaPath:"#/properties/infra/properties/dirs/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.dirs.type,parentSchema:schema31.properties.infra.properties.dirs,data:data17};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data2.services !== undefined){
+let data20 = data2.services;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key15 in data20){
+const _errs84 = errors;
+if(typeof key15 === "string"){
+if(func2(key15) > 63){
+const err56 = {instancePath:instancePath+"/infra/services",schemaPath:"#/$defs/serviceName/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema37,data:key15,propertyName:key15};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(!pattern6.test(key15)){
+const err57 = {instancePath:instancePath+"/infra/services",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:key15,propertyName:key15};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/infra/services",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:key15,propertyName:key15};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+var valid26 = _errs84 === errors;
+if(!valid26){
+const err59 = {instancePath:instancePath+"/infra/services",schemaPath:"#/properties/infra/properties/services/propertyNames",keyword:"propertyNames",params:{propertyName: key15},message:"property name must be valid",schema:schema31.properties.infra.properties.services.propertyNames,parentSchema:schema31.properties.infra.properties.services,data:data20};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
 }
 errors++;
 }
@@ -6139,24 +6329,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/infra/services",schemaPath:"#/properties/infra/properties/services/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.services.type,parentSchema:schema31.properties.infra.properties.services,data:data20};
+const err60 = {instancePath:instancePath+"/infra/services",schemaPath:"#/properties/infra/properties/services/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.properties.services.type,parentSchema:schema31.properties.infra.properties.services,data:data20};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err60];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err60);
 }
 errors++;
 }
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/infra",schemaPath:"#/properties/infra/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.type,parentSchema:schema31.properties.infra,data:data2};
+const err61 = {instancePath:instancePath+"/infra",schemaPath:"#/properties/infra/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.infra.type,parentSchema:schema31.properties.infra,data:data2};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err61];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err61);
 }
 errors++;
 }
@@ -6166,12 +6356,12 @@ let data22 = data.apps;
 if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
 for(const key17 in data22){
 if(!(key17 === "services")){
-const err57 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.apps,data:data22};
+const err62 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.apps,data:data22};
 if(vErrors === null){
-vErrors = [err57];
+vErrors = [err62];
 }
 else {
-vErrors.push(err57);
+vErrors.push(err62);
 }
 errors++;
 }
@@ -6182,35 +6372,45 @@ if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 for(const key18 in data23){
 const _errs95 = errors;
 if(typeof key18 === "string"){
-if(!pattern6.test(key18)){
-const err58 = {instancePath:instancePath+"/apps/services",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:key18,propertyName:key18};
+if(func2(key18) > 63){
+const err63 = {instancePath:instancePath+"/apps/services",schemaPath:"#/$defs/serviceName/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema37,data:key18,propertyName:key18};
 if(vErrors === null){
-vErrors = [err58];
+vErrors = [err63];
 }
 else {
-vErrors.push(err58);
+vErrors.push(err63);
+}
+errors++;
+}
+if(!pattern6.test(key18)){
+const err64 = {instancePath:instancePath+"/apps/services",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:key18,propertyName:key18};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
 }
 errors++;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/apps/services",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:key18,propertyName:key18};
+const err65 = {instancePath:instancePath+"/apps/services",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:key18,propertyName:key18};
 if(vErrors === null){
-vErrors = [err59];
+vErrors = [err65];
 }
 else {
-vErrors.push(err59);
+vErrors.push(err65);
 }
 errors++;
 }
 var valid30 = _errs95 === errors;
 if(!valid30){
-const err60 = {instancePath:instancePath+"/apps/services",schemaPath:"#/properties/apps/properties/services/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid",schema:schema31.properties.apps.properties.services.propertyNames,parentSchema:schema31.properties.apps.properties.services,data:data23};
+const err66 = {instancePath:instancePath+"/apps/services",schemaPath:"#/properties/apps/properties/services/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid",schema:schema31.properties.apps.properties.services.propertyNames,parentSchema:schema31.properties.apps.properties.services,data:data23};
 if(vErrors === null){
-vErrors = [err60];
+vErrors = [err66];
 }
 else {
-vErrors.push(err60);
+vErrors.push(err66);
 }
 errors++;
 }
@@ -6223,24 +6423,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err61 = {instancePath:instancePath+"/apps/services",schemaPath:"#/properties/apps/properties/services/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.apps.properties.services.type,parentSchema:schema31.properties.apps.properties.services,data:data23};
+const err67 = {instancePath:instancePath+"/apps/services",schemaPath:"#/properties/apps/properties/services/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.apps.properties.services.type,parentSchema:schema31.properties.apps.properties.services,data:data23};
 if(vErrors === null){
-vErrors = [err61];
+vErrors = [err67];
 }
 else {
-vErrors.push(err61);
+vErrors.push(err67);
 }
 errors++;
 }
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.apps.type,parentSchema:schema31.properties.apps,data:data22};
+const err68 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.apps.type,parentSchema:schema31.properties.apps,data:data22};
 if(vErrors === null){
-vErrors = [err62];
+vErrors = [err68];
 }
 else {
-vErrors.push(err62);
+vErrors.push(err68);
 }
 errors++;
 }
@@ -6250,12 +6450,12 @@ let data25 = data.cleanup;
 if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
 for(const key20 in data25){
 if(!(((key20 === "keep_generations") || (key20 === "max_age")) || (key20 === "protect"))){
-const err63 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.cleanup,data:data25};
+const err69 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.cleanup,data:data25};
 if(vErrors === null){
-vErrors = [err63];
+vErrors = [err69];
 }
 else {
-vErrors.push(err63);
+vErrors.push(err69);
 }
 errors++;
 }
@@ -6263,23 +6463,33 @@ errors++;
 if(data25.keep_generations !== undefined){
 let data26 = data25.keep_generations;
 if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
-const err64 = {instancePath:instancePath+"/cleanup/keep_generations",schemaPath:"#/properties/cleanup/properties/keep_generations/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.cleanup.properties.keep_generations.type,parentSchema:schema31.properties.cleanup.properties.keep_generations,data:data26};
+const err70 = {instancePath:instancePath+"/cleanup/keep_generations",schemaPath:"#/properties/cleanup/properties/keep_generations/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.cleanup.properties.keep_generations.type,parentSchema:schema31.properties.cleanup.properties.keep_generations,data:data26};
 if(vErrors === null){
-vErrors = [err64];
+vErrors = [err70];
 }
 else {
-vErrors.push(err64);
+vErrors.push(err70);
 }
 errors++;
 }
 if((typeof data26 == "number") && (isFinite(data26))){
-if(data26 < 0 || isNaN(data26)){
-const err65 = {instancePath:instancePath+"/cleanup/keep_generations",schemaPath:"#/properties/cleanup/properties/keep_generations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.cleanup.properties.keep_generations,data:data26};
+if(data26 > 100 || isNaN(data26)){
+const err71 = {instancePath:instancePath+"/cleanup/keep_generations",schemaPath:"#/properties/cleanup/properties/keep_generations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema31.properties.cleanup.properties.keep_generations,data:data26};
 if(vErrors === null){
-vErrors = [err65];
+vErrors = [err71];
 }
 else {
-vErrors.push(err65);
+vErrors.push(err71);
+}
+errors++;
+}
+if(data26 < 0 || isNaN(data26)){
+const err72 = {instancePath:instancePath+"/cleanup/keep_generations",schemaPath:"#/properties/cleanup/properties/keep_generations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.cleanup.properties.keep_generations,data:data26};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
 }
 errors++;
 }
@@ -6293,23 +6503,23 @@ let passing2 = null;
 const _errs109 = errors;
 if(typeof data27 === "string"){
 if(!pattern18.test(data27)){
-const err66 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data27};
+const err73 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data27};
 if(vErrors === null){
-vErrors = [err66];
+vErrors = [err73];
 }
 else {
-vErrors.push(err66);
+vErrors.push(err73);
 }
 errors++;
 }
 }
 else {
-const err67 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data27};
+const err74 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data27};
 if(vErrors === null){
-vErrors = [err67];
+vErrors = [err74];
 }
 else {
-vErrors.push(err67);
+vErrors.push(err74);
 }
 errors++;
 }
@@ -6321,23 +6531,23 @@ passing2 = 0;
 const _errs112 = errors;
 if((typeof data27 == "number") && (isFinite(data27))){
 if(data27 < 0 || isNaN(data27)){
-const err68 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data27};
+const err75 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data27};
 if(vErrors === null){
-vErrors = [err68];
+vErrors = [err75];
 }
 else {
-vErrors.push(err68);
+vErrors.push(err75);
 }
 errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data27};
+const err76 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data27};
 if(vErrors === null){
-vErrors = [err69];
+vErrors = [err76];
 }
 else {
-vErrors.push(err69);
+vErrors.push(err76);
 }
 errors++;
 }
@@ -6353,12 +6563,12 @@ passing2 = 1;
 }
 }
 if(!valid35){
-const err70 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data27};
+const err77 = {instancePath:instancePath+"/cleanup/max_age",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data27};
 if(vErrors === null){
-vErrors = [err70];
+vErrors = [err77];
 }
 else {
-vErrors.push(err70);
+vErrors.push(err77);
 }
 errors++;
 }
@@ -6382,95 +6592,7 @@ for(let i2=0; i2<len2; i2++){
 let data29 = data28[i2];
 if(typeof data29 === "string"){
 if(func2(data29) < 1){
-const err71 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data29};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-else {
-const err72 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.cleanup.properties.protect.items.type,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data29};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/cleanup/protect",schemaPath:"#/properties/cleanup/properties/protect/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.cleanup.properties.protect.type,parentSchema:schema31.properties.cleanup.properties.protect,data:data28};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.cleanup.type,parentSchema:schema31.properties.cleanup,data:data25};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-if(data.backups !== undefined){
-let data30 = data.backups;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-for(const key21 in data30){
-if(!((key21 === "dir") || (key21 === "keep"))){
-const err75 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.backups,data:data30};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-if(data30.dir !== undefined){
-let data31 = data30.dir;
-if(typeof data31 === "string"){
-if(func2(data31) < 1){
-const err76 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.backups.properties.dir,data:data31};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-else {
-const err77 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.backups.properties.dir.type,parentSchema:schema31.properties.backups.properties.dir,data:data31};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-if(data30.keep !== undefined){
-let data32 = data30.keep;
-if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
-const err78 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.backups.properties.keep.type,parentSchema:schema31.properties.backups.properties.keep,data:data32};
+const err78 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data29};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -6479,9 +6601,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 < 1 || isNaN(data32)){
-const err79 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.backups.properties.keep,data:data32};
+}
+else {
+const err79 = {instancePath:instancePath+"/cleanup/protect/" + i2,schemaPath:"#/properties/cleanup/properties/protect/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.cleanup.properties.protect.items.type,parentSchema:schema31.properties.cleanup.properties.protect.items,data:data29};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -6492,9 +6614,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err80 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.backups.type,parentSchema:schema31.properties.backups,data:data30};
+const err80 = {instancePath:instancePath+"/cleanup/protect",schemaPath:"#/properties/cleanup/properties/protect/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.cleanup.properties.protect.type,parentSchema:schema31.properties.cleanup.properties.protect,data:data28};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -6504,12 +6625,9 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data.history !== undefined){
-let data33 = data.history;
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-for(const key22 in data33){
-if(!(key22 === "keep")){
-const err81 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.history,data:data33};
+}
+else {
+const err81 = {instancePath:instancePath+"/cleanup",schemaPath:"#/properties/cleanup/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.cleanup.type,parentSchema:schema31.properties.cleanup,data:data25};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -6519,10 +6637,12 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data33.keep !== undefined){
-let data34 = data33.keep;
-if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
-const err82 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.history.properties.keep.type,parentSchema:schema31.properties.history.properties.keep,data:data34};
+if(data.backups !== undefined){
+let data30 = data.backups;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key21 in data30){
+if(!((key21 === "dir") || (key21 === "keep"))){
+const err82 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.backups,data:data30};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -6531,9 +6651,12 @@ vErrors.push(err82);
 }
 errors++;
 }
-if((typeof data34 == "number") && (isFinite(data34))){
-if(data34 > 10000 || isNaN(data34)){
-const err83 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema31.properties.history.properties.keep,data:data34};
+}
+if(data30.dir !== undefined){
+let data31 = data30.dir;
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err83 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.backups.properties.dir,data:data31};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -6542,8 +6665,9 @@ vErrors.push(err83);
 }
 errors++;
 }
-if(data34 < 1 || isNaN(data34)){
-const err84 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.history.properties.keep,data:data34};
+}
+else {
+const err84 = {instancePath:instancePath+"/backups/dir",schemaPath:"#/properties/backups/properties/dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.backups.properties.dir.type,parentSchema:schema31.properties.backups.properties.dir,data:data31};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -6553,10 +6677,10 @@ vErrors.push(err84);
 errors++;
 }
 }
-}
-}
-else {
-const err85 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.history.type,parentSchema:schema31.properties.history,data:data33};
+if(data30.keep !== undefined){
+let data32 = data30.keep;
+if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
+const err85 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.backups.properties.keep.type,parentSchema:schema31.properties.backups.properties.keep,data:data32};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -6565,13 +6689,9 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-if(data.notify !== undefined){
-let data35 = data.notify;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-for(const key23 in data35){
-if(!(key23 === "webhooks")){
-const err86 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify,data:data35};
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 > 10000 || isNaN(data32)){
+const err86 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema31.properties.backups.properties.keep,data:data32};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -6580,12 +6700,8 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-if(data35.webhooks !== undefined){
-let data36 = data35.webhooks;
-if(Array.isArray(data36)){
-if(data36.length > 20){
-const err87 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items",schema:20,parentSchema:schema31.properties.notify.properties.webhooks,data:data36};
+if(data32 < 1 || isNaN(data32)){
+const err87 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/properties/backups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.backups.properties.keep,data:data32};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -6594,12 +6710,11 @@ vErrors.push(err87);
 }
 errors++;
 }
-const len3 = data36.length;
-for(let i3=0; i3<len3; i3++){
-let data37 = data36[i3];
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-if(data37.url === undefined){
-const err88 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema31.properties.notify.properties.webhooks.items.required,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
+}
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/backups",schemaPath:"#/properties/backups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.backups.type,parentSchema:schema31.properties.backups,data:data30};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -6608,9 +6723,13 @@ vErrors.push(err88);
 }
 errors++;
 }
-for(const key24 in data37){
-if(!(((key24 === "url") || (key24 === "events")) || (key24 === "format"))){
-const err89 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
+}
+if(data.history !== undefined){
+let data33 = data.history;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key22 in data33){
+if(!(key22 === "keep")){
+const err89 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.history,data:data33};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -6620,11 +6739,10 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data37.url !== undefined){
-let data38 = data37.url;
-if(typeof data38 === "string"){
-if(!pattern45.test(data38)){
-const err90 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
+if(data33.keep !== undefined){
+let data34 = data33.keep;
+if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
+const err90 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.history.properties.keep.type,parentSchema:schema31.properties.history.properties.keep,data:data34};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -6633,14 +6751,116 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-else {
-const err91 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.url.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
+if((typeof data34 == "number") && (isFinite(data34))){
+if(data34 > 10000 || isNaN(data34)){
+const err91 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema31.properties.history.properties.keep,data:data34};
 if(vErrors === null){
 vErrors = [err91];
 }
 else {
 vErrors.push(err91);
+}
+errors++;
+}
+if(data34 < 1 || isNaN(data34)){
+const err92 = {instancePath:instancePath+"/history/keep",schemaPath:"#/properties/history/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.history.properties.keep,data:data34};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/history",schemaPath:"#/properties/history/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.history.type,parentSchema:schema31.properties.history,data:data33};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data.notify !== undefined){
+let data35 = data.notify;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key23 in data35){
+if(!(key23 === "webhooks")){
+const err94 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify,data:data35};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data35.webhooks !== undefined){
+let data36 = data35.webhooks;
+if(Array.isArray(data36)){
+if(data36.length > 20){
+const err95 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items",schema:20,parentSchema:schema31.properties.notify.properties.webhooks,data:data36};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+const len3 = data36.length;
+for(let i3=0; i3<len3; i3++){
+let data37 = data36[i3];
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.url === undefined){
+const err96 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema31.properties.notify.properties.webhooks.items.required,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+for(const key24 in data37){
+if(!(((key24 === "url") || (key24 === "events")) || (key24 === "format"))){
+const err97 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data37.url !== undefined){
+let data38 = data37.url;
+if(typeof data38 === "string"){
+if(!pattern45.test(data38)){
+const err98 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/url",schemaPath:"#/properties/notify/properties/webhooks/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.url.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.url,data:data38};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
 }
 errors++;
 }
@@ -6653,103 +6873,7 @@ for(let i4=0; i4<len4; i4++){
 let data40 = data39[i4];
 if(typeof data40 === "string"){
 if(func2(data40) < 1){
-const err92 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data40};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-else {
-const err93 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.events.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data40};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-}
-else {
-const err94 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events",schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.items.properties.events.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events,data:data39};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-}
-if(data37.format !== undefined){
-let data41 = data37.format;
-if(!((data41 === "json") || (data41 === "slack"))){
-const err95 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/format",schemaPath:"#/properties/notify/properties/webhooks/items/properties/format/enum",keyword:"enum",params:{allowedValues: schema31.properties.notify.properties.webhooks.items.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.notify.properties.webhooks.items.properties.format.enum,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.format,data:data41};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-}
-else {
-const err96 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.properties.webhooks.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-}
-else {
-const err97 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.type,parentSchema:schema31.properties.notify.properties.webhooks,data:data36};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-}
-else {
-const err98 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.type,parentSchema:schema31.properties.notify,data:data35};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-}
-if(data.proxy !== undefined){
-let data42 = data.proxy;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.service === undefined){
-const err99 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema31.properties.proxy.required,parentSchema:schema31.properties.proxy,data:data42};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-if(data42.routes === undefined){
-const err100 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'",schema:schema31.properties.proxy.required,parentSchema:schema31.properties.proxy,data:data42};
+const err100 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data40};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -6758,9 +6882,9 @@ vErrors.push(err100);
 }
 errors++;
 }
-for(const key25 in data42){
-if(!((((key25 === "service") || (key25 === "listen")) || (key25 === "drain")) || (key25 === "routes"))){
-const err101 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.proxy,data:data42};
+}
+else {
+const err101 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events/" + i4,schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.notify.properties.webhooks.items.properties.events.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events.items,data:data40};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -6770,11 +6894,9 @@ vErrors.push(err101);
 errors++;
 }
 }
-if(data42.service !== undefined){
-let data43 = data42.service;
-if(typeof data43 === "string"){
-if(!pattern6.test(data43)){
-const err102 = {instancePath:instancePath+"/proxy/service",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:data43};
+}
+else {
+const err102 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/events",schemaPath:"#/properties/notify/properties/webhooks/items/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.items.properties.events.type,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.events,data:data39};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -6784,8 +6906,10 @@ vErrors.push(err102);
 errors++;
 }
 }
-else {
-const err103 = {instancePath:instancePath+"/proxy/service",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data43};
+if(data37.format !== undefined){
+let data41 = data37.format;
+if(!((data41 === "json") || (data41 === "slack"))){
+const err103 = {instancePath:instancePath+"/notify/webhooks/" + i3+"/format",schemaPath:"#/properties/notify/properties/webhooks/items/properties/format/enum",keyword:"enum",params:{allowedValues: schema31.properties.notify.properties.webhooks.items.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.notify.properties.webhooks.items.properties.format.enum,parentSchema:schema31.properties.notify.properties.webhooks.items.properties.format,data:data41};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -6795,10 +6919,9 @@ vErrors.push(err103);
 errors++;
 }
 }
-if(data42.listen !== undefined){
-let data44 = data42.listen;
-if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){
-const err104 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.proxy.properties.listen.type,parentSchema:schema31.properties.proxy.properties.listen,data:data44};
+}
+else {
+const err104 = {instancePath:instancePath+"/notify/webhooks/" + i3,schemaPath:"#/properties/notify/properties/webhooks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.properties.webhooks.items.type,parentSchema:schema31.properties.notify.properties.webhooks.items,data:data37};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -6807,9 +6930,10 @@ vErrors.push(err104);
 }
 errors++;
 }
-if((typeof data44 == "number") && (isFinite(data44))){
-if(data44 > 65535 || isNaN(data44)){
-const err105 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema31.properties.proxy.properties.listen,data:data44};
+}
+}
+else {
+const err105 = {instancePath:instancePath+"/notify/webhooks",schemaPath:"#/properties/notify/properties/webhooks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.notify.properties.webhooks.type,parentSchema:schema31.properties.notify.properties.webhooks,data:data36};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -6818,13 +6942,119 @@ vErrors.push(err105);
 }
 errors++;
 }
-if(data44 < 1 || isNaN(data44)){
-const err106 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.proxy.properties.listen,data:data44};
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.notify.type,parentSchema:schema31.properties.notify,data:data35};
 if(vErrors === null){
 vErrors = [err106];
 }
 else {
 vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data.proxy !== undefined){
+let data42 = data.proxy;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.service === undefined){
+const err107 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema31.properties.proxy.required,parentSchema:schema31.properties.proxy,data:data42};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+if(data42.routes === undefined){
+const err108 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'",schema:schema31.properties.proxy.required,parentSchema:schema31.properties.proxy,data:data42};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+for(const key25 in data42){
+if(!((((key25 === "service") || (key25 === "listen")) || (key25 === "drain")) || (key25 === "routes"))){
+const err109 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.proxy,data:data42};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+if(data42.service !== undefined){
+let data43 = data42.service;
+if(typeof data43 === "string"){
+if(func2(data43) > 63){
+const err110 = {instancePath:instancePath+"/proxy/service",schemaPath:"#/$defs/serviceName/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema37,data:data43};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+if(!pattern6.test(data43)){
+const err111 = {instancePath:instancePath+"/proxy/service",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:data43};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/proxy/service",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data43};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data42.listen !== undefined){
+let data44 = data42.listen;
+if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){
+const err113 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.proxy.properties.listen.type,parentSchema:schema31.properties.proxy.properties.listen,data:data44};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+if((typeof data44 == "number") && (isFinite(data44))){
+if(data44 > 65535 || isNaN(data44)){
+const err114 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema31.properties.proxy.properties.listen,data:data44};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+if(data44 < 1 || isNaN(data44)){
+const err115 = {instancePath:instancePath+"/proxy/listen",schemaPath:"#/properties/proxy/properties/listen/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.proxy.properties.listen,data:data44};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
 }
 errors++;
 }
@@ -6838,23 +7068,23 @@ let passing3 = null;
 const _errs159 = errors;
 if(typeof data45 === "string"){
 if(!pattern18.test(data45)){
-const err107 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data45};
+const err116 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
-vErrors = [err107];
+vErrors = [err116];
 }
 else {
-vErrors.push(err107);
+vErrors.push(err116);
 }
 errors++;
 }
 }
 else {
-const err108 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data45};
+const err117 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
-vErrors = [err108];
+vErrors = [err117];
 }
 else {
-vErrors.push(err108);
+vErrors.push(err117);
 }
 errors++;
 }
@@ -6866,23 +7096,23 @@ passing3 = 0;
 const _errs162 = errors;
 if((typeof data45 == "number") && (isFinite(data45))){
 if(data45 < 0 || isNaN(data45)){
-const err109 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data45};
+const err118 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
-vErrors = [err109];
+vErrors = [err118];
 }
 else {
-vErrors.push(err109);
+vErrors.push(err118);
 }
 errors++;
 }
 }
 else {
-const err110 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data45};
+const err119 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
-vErrors = [err110];
+vErrors = [err119];
 }
 else {
-vErrors.push(err110);
+vErrors.push(err119);
 }
 errors++;
 }
@@ -6898,12 +7128,12 @@ passing3 = 1;
 }
 }
 if(!valid49){
-const err111 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data45};
+const err120 = {instancePath:instancePath+"/proxy/drain",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data45};
 if(vErrors === null){
-vErrors = [err111];
+vErrors = [err120];
 }
 else {
-vErrors.push(err111);
+vErrors.push(err120);
 }
 errors++;
 }
@@ -6923,116 +7153,7 @@ if(data42.routes !== undefined){
 let data46 = data42.routes;
 if(Array.isArray(data46)){
 if(data46.length < 1){
-const err112 = {instancePath:instancePath+"/proxy/routes",schemaPath:"#/properties/proxy/properties/routes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema31.properties.proxy.properties.routes,data:data46};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-const len5 = data46.length;
-for(let i5=0; i5<len5; i5++){
-let data47 = data46[i5];
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.service === undefined){
-const err113 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema31.properties.proxy.properties.routes.items.required,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-if(data47.port === undefined){
-const err114 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema31.properties.proxy.properties.routes.items.required,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-for(const key26 in data47){
-if(!((((key26 === "host") || (key26 === "service")) || (key26 === "port")) || (key26 === "drain"))){
-const err115 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-if(data47.host !== undefined){
-let data48 = data47.host;
-if(typeof data48 === "string"){
-if(!pattern48.test(data48)){
-const err116 = {instancePath:instancePath+"/proxy/routes/" + i5+"/host",schemaPath:"#/properties/proxy/properties/routes/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$"},message:"must match pattern \""+"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$"+"\"",schema:"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$",parentSchema:schema31.properties.proxy.properties.routes.items.properties.host,data:data48};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-else {
-const err117 = {instancePath:instancePath+"/proxy/routes/" + i5+"/host",schemaPath:"#/properties/proxy/properties/routes/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.proxy.properties.routes.items.properties.host.type,parentSchema:schema31.properties.proxy.properties.routes.items.properties.host,data:data48};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-if(data47.service !== undefined){
-let data49 = data47.service;
-if(typeof data49 === "string"){
-if(!pattern6.test(data49)){
-const err118 = {instancePath:instancePath+"/proxy/routes/" + i5+"/service",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:data49};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-else {
-const err119 = {instancePath:instancePath+"/proxy/routes/" + i5+"/service",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data49};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-}
-if(data47.port !== undefined){
-let data50 = data47.port;
-if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
-const err120 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.proxy.properties.routes.items.properties.port.type,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data50};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-if((typeof data50 == "number") && (isFinite(data50))){
-if(data50 > 65535 || isNaN(data50)){
-const err121 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data50};
+const err121 = {instancePath:instancePath+"/proxy/routes",schemaPath:"#/properties/proxy/properties/routes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema31.properties.proxy.properties.routes,data:data46};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -7041,13 +7162,132 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(data50 < 1 || isNaN(data50)){
-const err122 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data50};
+const len5 = data46.length;
+for(let i5=0; i5<len5; i5++){
+let data47 = data46[i5];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.service === undefined){
+const err122 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema31.properties.proxy.properties.routes.items.required,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err122];
 }
 else {
 vErrors.push(err122);
+}
+errors++;
+}
+if(data47.port === undefined){
+const err123 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema31.properties.proxy.properties.routes.items.required,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+for(const key26 in data47){
+if(!((((key26 === "host") || (key26 === "service")) || (key26 === "port")) || (key26 === "drain"))){
+const err124 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data47.host !== undefined){
+let data48 = data47.host;
+if(typeof data48 === "string"){
+if(!pattern48.test(data48)){
+const err125 = {instancePath:instancePath+"/proxy/routes/" + i5+"/host",schemaPath:"#/properties/proxy/properties/routes/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$"},message:"must match pattern \""+"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$"+"\"",schema:"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$",parentSchema:schema31.properties.proxy.properties.routes.items.properties.host,data:data48};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+else {
+const err126 = {instancePath:instancePath+"/proxy/routes/" + i5+"/host",schemaPath:"#/properties/proxy/properties/routes/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.proxy.properties.routes.items.properties.host.type,parentSchema:schema31.properties.proxy.properties.routes.items.properties.host,data:data48};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+if(data47.service !== undefined){
+let data49 = data47.service;
+if(typeof data49 === "string"){
+if(func2(data49) > 63){
+const err127 = {instancePath:instancePath+"/proxy/routes/" + i5+"/service",schemaPath:"#/$defs/serviceName/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema37,data:data49};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+if(!pattern6.test(data49)){
+const err128 = {instancePath:instancePath+"/proxy/routes/" + i5+"/service",schemaPath:"#/$defs/serviceName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema37,data:data49};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/proxy/routes/" + i5+"/service",schemaPath:"#/$defs/serviceName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data49};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+if(data47.port !== undefined){
+let data50 = data47.port;
+if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
+const err130 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.proxy.properties.routes.items.properties.port.type,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data50};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+if((typeof data50 == "number") && (isFinite(data50))){
+if(data50 > 65535 || isNaN(data50)){
+const err131 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data50};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+if(data50 < 1 || isNaN(data50)){
+const err132 = {instancePath:instancePath+"/proxy/routes/" + i5+"/port",schemaPath:"#/properties/proxy/properties/routes/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.proxy.properties.routes.items.properties.port,data:data50};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
 }
 errors++;
 }
@@ -7061,23 +7301,23 @@ let passing4 = null;
 const _errs182 = errors;
 if(typeof data51 === "string"){
 if(!pattern18.test(data51)){
-const err123 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data51};
+const err133 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data51};
 if(vErrors === null){
-vErrors = [err123];
+vErrors = [err133];
 }
 else {
-vErrors.push(err123);
+vErrors.push(err133);
 }
 errors++;
 }
 }
 else {
-const err124 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data51};
+const err134 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data51};
 if(vErrors === null){
-vErrors = [err124];
+vErrors = [err134];
 }
 else {
-vErrors.push(err124);
+vErrors.push(err134);
 }
 errors++;
 }
@@ -7089,23 +7329,23 @@ passing4 = 0;
 const _errs185 = errors;
 if((typeof data51 == "number") && (isFinite(data51))){
 if(data51 < 0 || isNaN(data51)){
-const err125 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data51};
+const err135 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data51};
 if(vErrors === null){
-vErrors = [err125];
+vErrors = [err135];
 }
 else {
-vErrors.push(err125);
+vErrors.push(err135);
 }
 errors++;
 }
 }
 else {
-const err126 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data51};
+const err136 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data51};
 if(vErrors === null){
-vErrors = [err126];
+vErrors = [err136];
 }
 else {
-vErrors.push(err126);
+vErrors.push(err136);
 }
 errors++;
 }
@@ -7121,12 +7361,12 @@ passing4 = 1;
 }
 }
 if(!valid55){
-const err127 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data51};
+const err137 = {instancePath:instancePath+"/proxy/routes/" + i5+"/drain",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data51};
 if(vErrors === null){
-vErrors = [err127];
+vErrors = [err137];
 }
 else {
-vErrors.push(err127);
+vErrors.push(err137);
 }
 errors++;
 }
@@ -7144,36 +7384,36 @@ vErrors = null;
 }
 }
 else {
-const err128 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.proxy.properties.routes.items.type,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
+const err138 = {instancePath:instancePath+"/proxy/routes/" + i5,schemaPath:"#/properties/proxy/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.proxy.properties.routes.items.type,parentSchema:schema31.properties.proxy.properties.routes.items,data:data47};
 if(vErrors === null){
-vErrors = [err128];
+vErrors = [err138];
 }
 else {
-vErrors.push(err128);
+vErrors.push(err138);
 }
 errors++;
 }
 }
 }
 else {
-const err129 = {instancePath:instancePath+"/proxy/routes",schemaPath:"#/properties/proxy/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.proxy.properties.routes.type,parentSchema:schema31.properties.proxy.properties.routes,data:data46};
+const err139 = {instancePath:instancePath+"/proxy/routes",schemaPath:"#/properties/proxy/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.proxy.properties.routes.type,parentSchema:schema31.properties.proxy.properties.routes,data:data46};
 if(vErrors === null){
-vErrors = [err129];
+vErrors = [err139];
 }
 else {
-vErrors.push(err129);
+vErrors.push(err139);
 }
 errors++;
 }
 }
 }
 else {
-const err130 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.proxy.type,parentSchema:schema31.properties.proxy,data:data42};
+const err140 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.proxy.type,parentSchema:schema31.properties.proxy,data:data42};
 if(vErrors === null){
-vErrors = [err130];
+vErrors = [err140];
 }
 else {
-vErrors.push(err130);
+vErrors.push(err140);
 }
 errors++;
 }
@@ -7190,23 +7430,23 @@ for(let i6=0; i6<len6; i6++){
 let data53 = data52[i6];
 if(typeof data53 === "string"){
 if(!pattern51.test(data53)){
-const err131 = {instancePath:instancePath+"/secrets/" + i6,schemaPath:"#/properties/secrets/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.oneOf[0].items,data:data53};
+const err141 = {instancePath:instancePath+"/secrets/" + i6,schemaPath:"#/properties/secrets/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema31.properties.secrets.oneOf[0].items,data:data53};
 if(vErrors === null){
-vErrors = [err131];
+vErrors = [err141];
 }
 else {
-vErrors.push(err131);
+vErrors.push(err141);
 }
 errors++;
 }
 }
 else {
-const err132 = {instancePath:instancePath+"/secrets/" + i6,schemaPath:"#/properties/secrets/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.oneOf[0].items.type,parentSchema:schema31.properties.secrets.oneOf[0].items,data:data53};
+const err142 = {instancePath:instancePath+"/secrets/" + i6,schemaPath:"#/properties/secrets/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.oneOf[0].items.type,parentSchema:schema31.properties.secrets.oneOf[0].items,data:data53};
 if(vErrors === null){
-vErrors = [err132];
+vErrors = [err142];
 }
 else {
-vErrors.push(err132);
+vErrors.push(err142);
 }
 errors++;
 }
@@ -7222,12 +7462,12 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err133 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i7+" are identical)",schema:true,parentSchema:schema31.properties.secrets.oneOf[0],data:data52};
+const err143 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i7+" are identical)",schema:true,parentSchema:schema31.properties.secrets.oneOf[0],data:data52};
 if(vErrors === null){
-vErrors = [err133];
+vErrors = [err143];
 }
 else {
-vErrors.push(err133);
+vErrors.push(err143);
 }
 errors++;
 break;
@@ -7237,12 +7477,12 @@ indices0[item0] = i7;
 }
 }
 else {
-const err134 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.oneOf[0].type,parentSchema:schema31.properties.secrets.oneOf[0],data:data52};
+const err144 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.secrets.oneOf[0].type,parentSchema:schema31.properties.secrets.oneOf[0],data:data52};
 if(vErrors === null){
-vErrors = [err134];
+vErrors = [err144];
 }
 else {
-vErrors.push(err134);
+vErrors.push(err144);
 }
 errors++;
 }
@@ -7257,23 +7497,23 @@ for(const key27 in data52){
 let data54 = data52[key27];
 if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
 if(data54.file === undefined){
-const err135 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema31.properties.secrets.oneOf[1].additionalProperties.required,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data54};
+const err145 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema31.properties.secrets.oneOf[1].additionalProperties.required,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data54};
 if(vErrors === null){
-vErrors = [err135];
+vErrors = [err145];
 }
 else {
-vErrors.push(err135);
+vErrors.push(err145);
 }
 errors++;
 }
 for(const key28 in data54){
 if(!(key28 === "file")){
-const err136 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data54};
+const err146 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data54};
 if(vErrors === null){
-vErrors = [err136];
+vErrors = [err146];
 }
 else {
-vErrors.push(err136);
+vErrors.push(err146);
 }
 errors++;
 }
@@ -7282,47 +7522,47 @@ if(data54.file !== undefined){
 let data55 = data54.file;
 if(typeof data55 === "string"){
 if(func2(data55) < 1){
-const err137 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file,data:data55};
+const err147 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file,data:data55};
 if(vErrors === null){
-vErrors = [err137];
+vErrors = [err147];
 }
 else {
-vErrors.push(err137);
+vErrors.push(err147);
 }
 errors++;
 }
 }
 else {
-const err138 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file.type,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file,data:data55};
+const err148 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file.type,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties.properties.file,data:data55};
 if(vErrors === null){
-vErrors = [err138];
+vErrors = [err148];
 }
 else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-}
-else {
-const err139 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.secrets.oneOf[1].additionalProperties.type,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data54};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
+vErrors.push(err148);
 }
 errors++;
 }
 }
 }
 else {
-const err140 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.secrets.oneOf[1].type,parentSchema:schema31.properties.secrets.oneOf[1],data:data52};
+const err149 = {instancePath:instancePath+"/secrets/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.secrets.oneOf[1].additionalProperties.type,parentSchema:schema31.properties.secrets.oneOf[1].additionalProperties,data:data54};
 if(vErrors === null){
-vErrors = [err140];
+vErrors = [err149];
 }
 else {
-vErrors.push(err140);
+vErrors.push(err149);
+}
+errors++;
+}
+}
+}
+else {
+const err150 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.secrets.oneOf[1].type,parentSchema:schema31.properties.secrets.oneOf[1],data:data52};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
 }
 errors++;
 }
@@ -7338,12 +7578,12 @@ passing5 = 1;
 }
 }
 if(!valid56){
-const err141 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema31.properties.secrets.oneOf,parentSchema:schema31.properties.secrets,data:data52};
+const err151 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema31.properties.secrets.oneOf,parentSchema:schema31.properties.secrets,data:data52};
 if(vErrors === null){
-vErrors = [err141];
+vErrors = [err151];
 }
 else {
-vErrors.push(err141);
+vErrors.push(err151);
 }
 errors++;
 }
@@ -7366,23 +7606,23 @@ for(const key29 in data56){
 let data57 = data56[key29];
 if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
 if(data57.file === undefined){
-const err142 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema31.properties.configs.additionalProperties.required,parentSchema:schema31.properties.configs.additionalProperties,data:data57};
+const err152 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema31.properties.configs.additionalProperties.required,parentSchema:schema31.properties.configs.additionalProperties,data:data57};
 if(vErrors === null){
-vErrors = [err142];
+vErrors = [err152];
 }
 else {
-vErrors.push(err142);
+vErrors.push(err152);
 }
 errors++;
 }
 for(const key30 in data57){
 if(!(key30 === "file")){
-const err143 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.configs.additionalProperties,data:data57};
+const err153 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.configs.additionalProperties,data:data57};
 if(vErrors === null){
-vErrors = [err143];
+vErrors = [err153];
 }
 else {
-vErrors.push(err143);
+vErrors.push(err153);
 }
 errors++;
 }
@@ -7391,59 +7631,59 @@ if(data57.file !== undefined){
 let data58 = data57.file;
 if(typeof data58 === "string"){
 if(func2(data58) < 1){
-const err144 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/configs/additionalProperties/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.configs.additionalProperties.properties.file,data:data58};
+const err154 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/configs/additionalProperties/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema31.properties.configs.additionalProperties.properties.file,data:data58};
 if(vErrors === null){
-vErrors = [err144];
+vErrors = [err154];
 }
 else {
-vErrors.push(err144);
+vErrors.push(err154);
 }
 errors++;
 }
 }
 else {
-const err145 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/configs/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.configs.additionalProperties.properties.file.type,parentSchema:schema31.properties.configs.additionalProperties.properties.file,data:data58};
+const err155 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/configs/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.configs.additionalProperties.properties.file.type,parentSchema:schema31.properties.configs.additionalProperties.properties.file,data:data58};
 if(vErrors === null){
-vErrors = [err145];
+vErrors = [err155];
 }
 else {
-vErrors.push(err145);
-}
-errors++;
-}
-}
-}
-else {
-const err146 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configs.additionalProperties.type,parentSchema:schema31.properties.configs.additionalProperties,data:data57};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
+vErrors.push(err155);
 }
 errors++;
 }
 }
 }
 else {
-const err147 = {instancePath:instancePath+"/configs",schemaPath:"#/properties/configs/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configs.type,parentSchema:schema31.properties.configs,data:data56};
+const err156 = {instancePath:instancePath+"/configs/" + key29.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/configs/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configs.additionalProperties.type,parentSchema:schema31.properties.configs.additionalProperties,data:data57};
 if(vErrors === null){
-vErrors = [err147];
+vErrors = [err156];
 }
 else {
-vErrors.push(err147);
+vErrors.push(err156);
 }
 errors++;
 }
 }
 }
 else {
-const err148 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err157 = {instancePath:instancePath+"/configs",schemaPath:"#/properties/configs/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configs.type,parentSchema:schema31.properties.configs,data:data56};
 if(vErrors === null){
-vErrors = [err148];
+vErrors = [err157];
 }
 else {
-vErrors.push(err148);
+vErrors.push(err157);
+}
+errors++;
+}
+}
+}
+else {
+const err158 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
 }
 errors++;
 }

@@ -177,7 +177,7 @@ describe('structure limits', () => {
       expect(code).toBe('SPEC_TOO_LARGE');
       expect(lines).toEqual([
         expect.stringMatching(
-          /^deployctl\.yaml:\d+:\d+: has more than 50,000 keys and list items, far more than any spec needs; it was not checked further\. Check that this is the file you meant$/,
+          /^deployctl\.yaml:\d+:\d+: has more than 20,000 keys and list items, far more than any spec needs; it was not checked further\. Check that this is the file you meant$/,
         ),
       ]);
     }
