@@ -82,7 +82,7 @@ export class CliSession {
 
   /** Loads and validates the spec; any problem becomes SPEC_INVALID with every issue listed. */
   async loadSpec(
-    opts: { deployId?: string; deployIdSource?: DeployIdSource; dbService?: string } = {},
+    opts: { deployId?: string; deployIdSource?: DeployIdSource; dbService?: string; readOnly?: boolean } = {},
   ): Promise<Spec> {
     const { loadSpec } = await import('../spec/load.js');
     const { activeProfiles } = await import('../spec/compose-profiles.js');

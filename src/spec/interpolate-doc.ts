@@ -11,7 +11,16 @@ export interface InterpolationOutcome {
   secretTexts: string[];
   /** Scalars with an interpolation error: other checks on them would only add noise. */
   failedNodes: Set<Node>;
+  /** Read-only runs: values left unknown because a variable is not set here, by path. */
+  unresolved: { path: SpecPath; variables: string[] }[];
 }
+
+/**
+ * Paths that must resolve even for a read-only command: they name what is looked at on the
+ * engine (the project, a fixed container name).
+ */
+const MUST_RESOLVE = (path: SpecPath) =>
+  (path.length === 1 && path[0] === 'project') || path[path.length - 1] === 'container_name';
 
 /**
  * Interpolates every scalar string VALUE in place on the YAML tree, so positions stay
@@ -23,17 +32,25 @@ export function interpolateDocument(
   lookup: Lookup,
   isSecret: (name: string) => boolean,
   issues: IssueList,
+  /** Read-only commands: an unset variable leaves its value unknown instead of failing the run. */
+  lenient = false,
 ): InterpolationOutcome {
   const outcome: InterpolationOutcome = {
     sensitiveNodes: new Set(),
     secretTexts: [],
     failedNodes: new Set(),
+    unresolved: [],
   };
 
   const visitScalar = (node: Scalar, path: SpecPath): void => {
     if (typeof node.value !== 'string' || !node.value.includes('$')) return;
     const result = interpolate(node.value, lookup);
-    for (const message of result.errors) issues.error(path, message);
+    const onlyUnset = result.errors.length === result.unset.length;
+    if (lenient && result.errors.length > 0 && onlyUnset && !MUST_RESOLVE(path)) {
+      outcome.unresolved.push({ path, variables: [...new Set(result.unset)] });
+    } else {
+      for (const message of result.errors) issues.error(path, message);
+    }
     if (result.errors.length > 0) outcome.failedNodes.add(node);
     node.value = castAt(path, result.value);
     const secretUses = result.uses.filter((u) => isSecret(u.name));

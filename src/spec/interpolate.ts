@@ -20,6 +20,8 @@ export interface InterpolationResult {
   uses: VariableUse[];
   /** Messages written as predicates of the value's path ("uses ${TAG} but …"). */
   errors: string[];
+  /** Variables whose absence caused an error (not set, or required and empty): one per such error. */
+  unset: string[];
 }
 
 const NAME_START = /[A-Za-z_]/;
@@ -27,7 +29,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const BRACED = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:-|-|:\?|\?|:\+|\+)([\s\S]*))?$/;
 
 export function interpolate(text: string, lookup: Lookup): InterpolationResult {
-  const result: InterpolationResult = { value: '', uses: [], errors: [] };
+  const result: InterpolationResult = { value: '', uses: [], errors: [], unset: [] };
   let i = 0;
   while (i < text.length) {
     const c = text[i] ?? '';
@@ -77,6 +79,7 @@ function braced(inner: string, lookup: Lookup, result: InterpolationResult): str
     const inner = interpolate(arg, lookup);
     result.uses.push(...inner.uses);
     result.errors.push(...inner.errors);
+    result.unset.push(...inner.unset);
     return inner.value;
   };
   switch (op) {
@@ -90,6 +93,7 @@ function braced(inner: string, lookup: Lookup, result: InterpolationResult): str
     case '?':
       if (op === ':?' ? empty : value === undefined) {
         const message = nested();
+        result.unset.push(name);
         result.errors.push(
           `requires variable ${name}${op === ':?' ? ' to be set and not empty' : ' to be set'}${message ? `: ${message}` : ''}`,
         );
@@ -110,6 +114,7 @@ function substitute(
   unset: () => string,
 ): string {
   if (value === undefined) {
+    result.unset.push(name);
     result.errors.push(unset());
     return '';
   }

@@ -33,6 +33,12 @@ export interface LoadOptions {
   dbService?: string;
   /** Compose profiles selected (`--profile`, else DEPLOYCTL_PROFILES), resolved by the CLI. */
   profiles?: readonly string[];
+  /**
+   * For commands that only read (status, history, events, logs): a variable that is not set
+   * here (a CI secret on an operator's laptop) leaves the values using it unknown, with a
+   * warning, instead of refusing the run. `spec.unresolved` lists them.
+   */
+  readOnly?: boolean;
 }
 
 export type LoadResult =
@@ -106,7 +112,14 @@ export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadRes
     return failed(issues.errors, issues.warnings, maskWith([]));
   }
 
-  const interpolation = interpolateDocument(source, lookup, isSecretName, issues);
+  const interpolation = interpolateDocument(source, lookup, isSecretName, issues, opts.readOnly === true);
+  for (const { path, variables } of interpolation.unresolved) {
+    const names = variables.join(', ');
+    issues.warning(
+      path,
+      `is unknown here: variable ${names} ${variables.length === 1 ? 'is' : 'are'} not set, so this read-only command goes on without it (commands that change anything need it)`,
+    );
+  }
   const mask = maskWith(interpolation.secretTexts);
   let data: unknown;
   try {
@@ -134,7 +147,13 @@ export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadRes
   const failedAt = new Set([...interpolation.failedNodes].map((n) => positionKey(locator.start(n))));
   issues.errors.push(...schemaIssues.errors.filter((i) => !failedAt.has(positionKey(i))));
   if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, mask);
+  // In a read-only run an unknown value is empty: what later stages say about it is an echo too.
+  const dropEchoes = (): void => {
+    const kept = issues.errors.filter((i) => !failedAt.has(positionKey(i)));
+    issues.errors.splice(0, issues.errors.length, ...kept);
+  };
   checkBounds(data as RawSpec, issues);
+  dropEchoes();
   if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, mask);
 
   selectProfiles(data, opts.profiles ?? [], issues);
@@ -163,7 +182,9 @@ export async function loadSpec(file: string, opts: LoadOptions): Promise<LoadRes
       },
     },
   );
+  dropEchoes();
   spec.sensitiveValues = [...new Set([...interpolation.secretTexts, ...spec.sensitiveValues])];
+  if (interpolation.unresolved.length > 0) spec.unresolved = interpolation.unresolved.map((u) => u.path);
   const finalMask = maskWith(spec.sensitiveValues);
   if (issues.errors.length > 0) return failed(issues.errors, issues.warnings, finalMask);
   return { ok: true, spec, warnings: finalIssues(issues.warnings, finalMask) };

@@ -1,3 +1,5 @@
+import type { SpecPath } from './locate.js';
+
 /**
  * The normalized spec: what `src/spec` produces from deployctl.yaml and every other layer
  * consumes. Compose short forms are already expanded, durations are milliseconds, paths are
@@ -200,6 +202,8 @@ export interface Spec {
   sensitiveValues: string[];
   /** Hash of the whole normalized spec, secrets included only through the hash. */
   specHash: string;
+  /** Read-only loads only: paths whose value is unknown because a variable is not set. */
+  unresolved?: SpecPath[];
 }
 
 /** A webhook of `notify.webhooks`; its URL is a credential and is among `sensitiveValues`. */

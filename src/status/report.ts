@@ -206,12 +206,21 @@ function row(
             : `the live generation ${generation} has no ${service.name} container`,
     };
   }
+  const base = { ...observedRow(c, details.get(c.id), spec, now), service: service.name, role, generation };
+  // A value left unknown (a variable not set where status runs) would show as drift that is not there.
+  const unknown = (spec.unresolved ?? []).filter(
+    (p) => p[0] === (role === 'infra' ? 'infra' : 'apps') && p[2] === service.name,
+  );
+  if (unknown.length > 0) {
+    return {
+      ...base,
+      drift: [],
+      drift_summary: `not compared: ${unknown.map((p) => p.slice(3).join('.')).join(', ')} unknown here`,
+    };
+  }
   const comparison = isUnmanaged(c) ? compareUnmanaged(c, service, cmp) : compareManaged(c, service, cmp);
   return {
-    ...observedRow(c, details.get(c.id), spec, now),
-    service: service.name,
-    role,
-    generation,
+    ...base,
     drift: comparison.equal ? [] : comparison.changes.map(driftOf),
     drift_summary: comparison.equal ? null : comparison.what,
   };

@@ -5,12 +5,15 @@
  * running, exit 1 with the probe output when the live app turns unhealthy and when the db is
  * stopped. logs: stdout and stderr kept apart, `--tail`, `--since`, an infra service, `-f` seeing
  * new lines and saying so when a second apply replaces the container, Ctrl+C exits 0, an
- * unknown service exits 1 listing the services.
+ * unknown service exits 1 listing the services. A variable unset where status runs leaves its
+ * values unknown: status and history go on without false drift, plan still refuses.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP, createStack, output, type Stack } from './apply-stack.js';
+import { deployctl } from './support/cli.js';
 import { docker, E2E_LABEL, execIn, waitFor, waitForHealth } from './support/engine.js';
 
 const schema = JSON.parse(
@@ -217,6 +220,51 @@ describe('deployctl logs', () => {
     expect(run.stderr).toContain(`${old} stopped`);
     expect(run.stderr).toContain(`the live generation is now d3 (${s.app('backend', 'd3')})`);
   }, 300_000);
+
+  it('a variable not set where status runs: status and history go on (values unknown, no false drift); plan refuses', async () => {
+    // The spec as CI has it: TAG and DB_PASSWORD come from the pipeline, with no default.
+    const ciSpec = join(s.dir, 'ci.yaml');
+    const text = (await readFile(s.specPath, 'utf8'))
+      .replaceAll('${TAG:-v1}', '${TAG}')
+      .replace('shop:${DB_PASSWORD:-e2e-db-password}@db', 'shop:${DB_PASSWORD}@db');
+    await writeFile(ciSpec, text);
+    const run = (args: string[], env: Record<string, string | undefined>) =>
+      deployctl([...args, '--file', ciSpec], { cwd: s.dir, env });
+    const unset = { TAG: undefined, DB_PASSWORD: undefined };
+
+    // With the pipeline's values the spec is the one deployed: no drift.
+    const set = await run(['status', '--json'], { TAG: 'v2', DB_PASSWORD: 'e2e-db-password' });
+    expect(set.code, output(set)).toBe(0);
+    expect((JSON.parse(set.stdout) as Report).services.every((r) => r.drift.length === 0)).toBe(true);
+
+    const laptop = await run(['status', '--json'], unset);
+    expect(laptop.code, output(laptop)).toBe(0);
+    const report = JSON.parse(laptop.stdout) as Report & {
+      services: (Row & { drift_summary: string | null })[];
+    };
+    expect(validReport(report), JSON.stringify(validReport.errors)).toBe(true);
+    expect(rowOf(report, 'backend')).toMatchObject({
+      ok: true,
+      drift: [],
+      drift_summary: 'not compared: image, environment.DATABASE_URL unknown here',
+    });
+    expect(rowOf(report, 'frontend')).toMatchObject({
+      drift: [],
+      drift_summary: 'not compared: image unknown here',
+    });
+    expect(laptop.stderr).toContain(
+      'apps.services.backend.image is unknown here: variable TAG is not set, so this read-only command goes on without it',
+    );
+    expect(laptop.stderr).not.toContain('e2e-db-password');
+
+    const history = await run(['history'], unset);
+    expect(history.code, output(history)).toBe(0);
+    expect(history.stdout).toContain('d3');
+
+    const plan = await run(['plan'], unset);
+    expect(plan.code, output(plan)).toBe(1);
+    expect(plan.stderr).toContain('uses ${TAG} but variable TAG is not set');
+  }, 120_000);
 
   it('status exits 1 with the probe output when the live app turns unhealthy', async () => {
     const live = s.app('backend', 'd3');

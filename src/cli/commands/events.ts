@@ -32,7 +32,7 @@ export const eventsCommand: CommandModule<GlobalArgs, EventsArgs> = {
 };
 
 async function events(cli: CliSession, args: EventsArgs): Promise<number> {
-  const spec = await cli.loadSpec();
+  const spec = await cli.loadSpec({ readOnly: true });
   const engine = await cli.engine();
   const [{ ProjectStore }, { readEvents }, { renderEventLine, sinceToMs }, { parseDuration }] =
     await Promise.all([

@@ -15,7 +15,7 @@ export const historyCommand: CommandModule<GlobalArgs, GlobalArgs> = {
 };
 
 async function history(cli: CliSession): Promise<number> {
-  const spec = await cli.loadSpec();
+  const spec = await cli.loadSpec({ readOnly: true });
   const engine = await cli.engine();
   const [{ ProjectStore }, { readHistory }] = await Promise.all([
     import('../../revisions/store.js'),

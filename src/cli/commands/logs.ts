@@ -38,7 +38,7 @@ async function logs(cli: CliSession, args: LogsArgs): Promise<number> {
     throw badArgument(
       `--tail must be a whole number of lines (0 or more), not "${String(args.tail)}"; nothing was read.`,
     );
-  const spec = await cli.loadSpec();
+  const spec = await cli.loadSpec({ readOnly: true });
   if (args.service === undefined) {
     const names = [...spec.infra.services, ...spec.apps.services].map((s) => s.name);
     throw badArgument(

@@ -19,7 +19,7 @@ export const statusCommand: CommandModule<GlobalArgs, GlobalArgs> = {
 };
 
 async function status(cli: CliSession): Promise<number> {
-  const spec = await cli.loadSpec();
+  const spec = await cli.loadSpec({ readOnly: true });
   const engine = await cli.engine();
   const { readStatus } = await import('../../status/read.js');
   const report = await readStatus(engine, spec, Date.now);

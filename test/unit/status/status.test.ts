@@ -246,6 +246,24 @@ describe('status report on the fake engine', () => {
     expect(renderStatusText(r, plainStyle)).toContain('Drift from the spec');
   });
 
+  it('a service with a value unknown here (variable not set): not compared, no false drift', async () => {
+    const { h } = await deployed();
+    const changed = withProxy({
+      apps: [backend(APP_V1, { environment: { LOG_LEVEL: '' } }), frontend()],
+    });
+    changed.unresolved = [['apps', 'services', 'backend', 'environment', 'LOG_LEVEL']];
+    const r = await status(h, changed);
+    const row = r.services.find((s) => s.service === 'backend');
+    expect(row).toMatchObject({
+      drift: [],
+      drift_summary: 'not compared: environment.LOG_LEVEL unknown here',
+      ok: true,
+    });
+    // The same spec without the mark is drift: the mark is what keeps status honest.
+    const marked = await status(h, { ...changed, unresolved: [] });
+    expect(marked.services.find((s) => s.service === 'backend')?.drift.length).toBeGreaterThan(0);
+  });
+
   it('a live service the spec no longer names: shown and not ok', async () => {
     const { h } = await deployed();
     const r = await status(h, withProxy({ apps: [backend()] }));
