@@ -1,5 +1,5 @@
+import { underProjectLock, type LockOptions } from './locked-run.js';
 import { DeployctlError } from '../errors.js';
-import { releaseQuietly } from './lock-release.js';
 import { hasChanges, type Plan } from '../plan/actions.js';
 import { matchingLiveGeneration } from '../plan/live-generation.js';
 import { roleOf } from '../plan/live.js';
@@ -9,13 +9,11 @@ import { routesStale } from '../traffic/switch.js';
 import { recorded } from '../revisions/recorded.js';
 import { runningServices } from '../revisions/running-services.js';
 import { executePlan } from './execute.js';
-import { acquireLock, type LockHolder, type LockSettings } from './lock.js';
-import { lockLostOr, runSignal } from './lock-lost.js';
 import { observe } from './observe.js';
 import type { ApplyResult } from './result.js';
 import type { ApplyDeps } from './run-state.js';
 
-export interface DeployOptions {
+export interface DeployOptions extends LockOptions {
   spec: Spec;
   deployId: string;
   /**
@@ -26,10 +24,6 @@ export interface DeployOptions {
   /** Infra services to recreate (--replace). */
   replace: string[];
   autoApprove: boolean;
-  lockTimeoutMs: number;
-  holder: LockHolder;
-  /** TTL, renewal interval and the local process probe of the lock (defaults otherwise). */
-  lock?: Partial<LockSettings>;
   /** A plan saved by `plan --out`: applied only if the spec and the live state still match it. */
   savedPlan?: Plan;
   /** Called with the plan before asking for confirmation, for rendering. */
@@ -58,16 +52,7 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
     opts.onPlan?.(look.plan);
     return { status: 'no_changes', plan: look.plan };
   }
-  const lock = await acquireLock(deps.engine, opts.spec.project, opts.holder, {
-    timeoutMs: opts.lockTimeoutMs,
-    clock: deps.clock,
-    signal: deps.signal,
-    settings: opts.lock,
-    notify: (msg) => deps.io.notify(msg),
-  });
-  // From here on, losing the lock stops the run as Ctrl+C would, but it ends as LOCK_LOST.
-  const locked: ApplyDeps = { ...deps, signal: runSignal(deps.signal, lock.lost) };
-  try {
+  return underProjectLock({ project: opts.spec.project, command: 'apply' }, opts, deps, async (locked) => {
     const { plan } = await planFromLive(opts, locked);
     if (opts.savedPlan) checkSavedPlan(opts.savedPlan, plan);
     opts.onPlan?.(plan);
@@ -86,11 +71,7 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
       () => runningServices(deps.engine, opts.spec, plan.deployId),
     );
     return { status: 'applied', plan, result };
-  } catch (err) {
-    throw lockLostOr(err, lock.lost, deps.signal, { project: opts.spec.project, command: 'apply' });
-  } finally {
-    await releaseQuietly(lock, deps.io, opts.spec.project);
-  }
+  });
 }
 
 async function planFromLive(

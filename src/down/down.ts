@@ -1,6 +1,4 @@
-import { acquireLock, type LockHolder, type LockSettings } from '../apply/lock.js';
-import { releaseQuietly } from '../apply/lock-release.js';
-import { lockLostOr, runSignal } from '../apply/lock-lost.js';
+import { underProjectLock, type LockOptions } from '../apply/locked-run.js';
 import { DeployctlError } from '../errors.js';
 import { hasDownWork, planDown, type DownPlan } from '../plan/down.js';
 import { generationsNewestFirst, isOwned, roleOf } from '../plan/live.js';
@@ -10,13 +8,10 @@ import type { Spec } from '../spec/model.js';
 import { executeDown, type DownDeps, type DownResult } from './execute.js';
 import { observeDown } from './observe.js';
 
-export interface DownOptions {
+export interface DownOptions extends LockOptions {
   spec: Spec;
   includeInfra: boolean;
   autoApprove: boolean;
-  lockTimeoutMs: number;
-  holder: LockHolder;
-  lock?: Partial<LockSettings>;
   /** Called with the plan before asking for confirmation, for rendering. */
   onPlan?: (plan: DownPlan) => void;
 }
@@ -39,15 +34,7 @@ export async function takeDown(
     opts.onPlan?.(firstPlan);
     return { status: 'nothing_to_do', plan: firstPlan };
   }
-  const lock = await acquireLock(deps.engine, opts.spec.project, opts.holder, {
-    timeoutMs: opts.lockTimeoutMs,
-    clock: deps.clock,
-    signal: deps.signal,
-    settings: opts.lock,
-    notify: (msg) => deps.io.notify(msg),
-  });
-  const locked = { ...deps, signal: runSignal(deps.signal, lock.lost) };
-  try {
+  return underProjectLock({ project: opts.spec.project, command: 'down' }, opts, deps, async (locked) => {
     const observed = await observeDown(deps.engine, opts.spec);
     const plan = planDown({ spec: opts.spec, observed, includeInfra: opts.includeInfra });
     opts.onPlan?.(plan);
@@ -72,11 +59,7 @@ export async function takeDown(
       () => Promise.resolve([]),
     );
     return { status: 'done', plan, result };
-  } catch (err) {
-    throw lockLostOr(err, lock.lost, deps.signal, { project: opts.spec.project, command: 'down' });
-  } finally {
-    await releaseQuietly(lock, deps.io, opts.spec.project);
-  }
+  });
 }
 
 function summaryOf(plan: DownPlan): string {

@@ -1,6 +1,4 @@
-import { acquireLock, type LockHolder, type LockSettings } from '../apply/lock.js';
-import { releaseQuietly } from '../apply/lock-release.js';
-import { lockLostOr, runSignal } from '../apply/lock-lost.js';
+import { underProjectLock, type LockOptions } from '../apply/locked-run.js';
 import { observe } from '../apply/observe.js';
 import type { ApplyDeps } from '../apply/run-state.js';
 import { DeployctlError } from '../errors.js';
@@ -13,12 +11,9 @@ import type { Spec } from '../spec/model.js';
 import { executeRecover, type RecoverSummary } from './execute.js';
 import { recoverTarget } from './target.js';
 
-export interface RecoverOptions {
+export interface RecoverOptions extends LockOptions {
   spec: Spec;
   autoApprove: boolean;
-  lockTimeoutMs: number;
-  holder: LockHolder;
-  lock?: Partial<LockSettings>;
   /** Called with the plan before asking for confirmation, for rendering. */
   onPlan?: (plan: RecoverPlan) => void;
 }
@@ -36,15 +31,7 @@ export type RecoverOutcome =
 export async function recover(opts: RecoverOptions, deps: ApplyDeps): Promise<RecoverOutcome> {
   const look = await planNow(opts.spec, deps);
   if (!look.lockHeld && !hasRecoverSteps(look.plan)) return nothing(opts, look.plan);
-  const lock = await acquireLock(deps.engine, opts.spec.project, opts.holder, {
-    timeoutMs: opts.lockTimeoutMs,
-    clock: deps.clock,
-    signal: deps.signal,
-    settings: opts.lock,
-    notify: (msg) => deps.io.notify(msg),
-  });
-  const locked: ApplyDeps = { ...deps, signal: runSignal(deps.signal, lock.lost) };
-  try {
+  return underProjectLock({ project: opts.spec.project, command: 'recover' }, opts, deps, async (locked) => {
     const { plan } = await planNow(opts.spec, locked);
     if (!hasRecoverSteps(plan)) return nothing(opts, plan);
     opts.onPlan?.(plan);
@@ -75,11 +62,7 @@ export async function recover(opts: RecoverOptions, deps: ApplyDeps): Promise<Re
       else throw err;
     }
     return { status: 'recovered', plan, summary };
-  } catch (err) {
-    throw lockLostOr(err, lock.lost, deps.signal, { project: opts.spec.project, command: 'recover' });
-  } finally {
-    await releaseQuietly(lock, deps.io, opts.spec.project);
-  }
+  });
 }
 
 async function planNow(spec: Spec, deps: ApplyDeps): Promise<{ plan: RecoverPlan; lockHeld: boolean }> {

@@ -1,6 +1,4 @@
-import { acquireLock, type LockHolder, type LockSettings } from '../apply/lock.js';
-import { releaseQuietly } from '../apply/lock-release.js';
-import { lockLostOr, runSignal } from '../apply/lock-lost.js';
+import { underProjectLock, type LockOptions } from '../apply/locked-run.js';
 import { observe } from '../apply/observe.js';
 import type { ApplyResult } from '../apply/result.js';
 import type { ApplyDeps } from '../apply/run-state.js';
@@ -18,14 +16,11 @@ import type { Spec } from '../spec/model.js';
 import { executeRollback } from './execute.js';
 import { chooseTarget, type RollbackTarget } from './target.js';
 
-export interface RollbackOptions {
+export interface RollbackOptions extends LockOptions {
   spec: Spec;
   /** The deploy id to put back; default: the newest kept generation before the live one. */
   deployId?: string;
   autoApprove: boolean;
-  lockTimeoutMs: number;
-  holder: LockHolder;
-  lock?: Partial<LockSettings>;
   /** Called with the target and its plan before asking for confirmation, for rendering. */
   onPlan?: (target: RollbackTarget, plan: Plan) => void;
 }
@@ -43,15 +38,7 @@ export type RollbackOutcome =
  */
 export async function rollback(opts: RollbackOptions, deps: ApplyDeps): Promise<RollbackOutcome> {
   const { spec } = opts;
-  const lock = await acquireLock(deps.engine, spec.project, opts.holder, {
-    timeoutMs: opts.lockTimeoutMs,
-    clock: deps.clock,
-    signal: deps.signal,
-    settings: opts.lock,
-    notify: (msg) => deps.io.notify(msg),
-  });
-  const locked: ApplyDeps = { ...deps, signal: runSignal(deps.signal, lock.lost) };
-  try {
+  return underProjectLock({ project: spec.project, command: 'rollback' }, opts, deps, async (locked) => {
     const { target, plan } = await planFromLive(opts, locked);
     opts.onPlan?.(target, plan);
     if (plan.blockers.length > 0) throw blockedError(plan);
@@ -76,11 +63,7 @@ export async function rollback(opts: RollbackOptions, deps: ApplyDeps): Promise<
       () => servicesOf(deps, spec, target),
     );
     return { status: 'rolled_back', target, plan, result };
-  } catch (err) {
-    throw lockLostOr(err, lock.lost, deps.signal, { project: spec.project, command: 'rollback' });
-  } finally {
-    await releaseQuietly(lock, deps.io, spec.project);
-  }
+  });
 }
 
 async function planFromLive(
