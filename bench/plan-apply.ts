@@ -4,7 +4,8 @@
  *   1. no-op `deployctl plan` (target < 0.5 s);
  *   2. no-op `deployctl apply -y` vs no-op `docker-compose up -d` (target <= 0.5x);
  *   3. new-generation deploy (new deploy id, TAG v1<->v2, health-gated, old one retired) vs
- *      `docker-compose up -d` after the tag change, and vs that plus waiting until healthy;
+ *      `docker-compose up -d` after the tag change (target <= 1.0x, issue 11), and vs that plus
+ *      waiting until healthy;
  *   4. engine API calls of a no-op plan with 5 and with 20 apps, counted by a proxy on the
  *      engine socket (target: equal).
  * Then where a no-op plan's time goes: engine-call timeline, CPU profile, import costs.

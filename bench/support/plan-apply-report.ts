@@ -35,6 +35,7 @@ export interface Measurements {
 
 const PLAN_TARGET_S = 0.5;
 const NOOP_RATIO_TARGET = 0.5;
+const NEW_GENERATION_RATIO_TARGET = 1.0;
 
 const ratio = (a: number[], b: number[]): string =>
   a.length && b.length ? `${(median(a) / median(b)).toFixed(2)}x` : '-';
@@ -72,11 +73,18 @@ function rows(m: Measurements): Row[] {
       ratio: ratio(dc.noop.cpu, cf.noop.cpu),
     },
     {
-      ...info,
+      // Issue 11: a health-gated new generation in at most the time of compose's ungated up -d.
       figure: 'new generation vs compose up -d (tag change)',
       deployctl: secs(dc.deploy),
       baseline: secs(cf.deploy.up),
       ratio: ratio(dc.deploy, cf.deploy.up),
+      target: `<= ${NEW_GENERATION_RATIO_TARGET.toFixed(2)}x`,
+      verdict:
+        dc.deploy.length > 0 &&
+        cf.deploy.up.length > 0 &&
+        median(dc.deploy) / median(cf.deploy.up) <= NEW_GENERATION_RATIO_TARGET
+          ? 'PASS'
+          : 'MISS',
     },
     {
       ...info,

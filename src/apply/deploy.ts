@@ -5,7 +5,6 @@ import { matchingLiveGeneration } from '../plan/live-generation.js';
 import { roleOf } from '../plan/live.js';
 import { planDeploy } from '../plan/planner.js';
 import type { Spec } from '../spec/model.js';
-import { routesStale } from '../traffic/switch.js';
 import { recorded } from '../revisions/recorded.js';
 import { runningServices } from '../revisions/running-services.js';
 import { executePlan } from './execute.js';
@@ -45,10 +44,7 @@ export type DeployOutcome =
 export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<DeployOutcome> {
   checkReplaceNames(opts.spec, opts.replace);
   const look = await planFromLive(opts, deps);
-  // Routes edited in the spec while the generation is up to date: still a change (a switch).
-  const routesOnly = async (plan: Plan): Promise<boolean> =>
-    !hasChanges(plan) && (await routesStale(deps.engine, opts.spec, plan.deployId));
-  if (!look.lockHeld && isNoop(opts, look.plan) && !(await routesOnly(look.plan))) {
+  if (!look.lockHeld && isNoop(opts, look.plan)) {
     opts.onPlan?.(look.plan);
     return { status: 'no_changes', plan: look.plan };
   }
@@ -57,7 +53,7 @@ export async function deploy(opts: DeployOptions, deps: ApplyDeps): Promise<Depl
     if (opts.savedPlan) checkSavedPlan(opts.savedPlan, plan);
     opts.onPlan?.(plan);
     if (plan.blockers.length > 0) throw blockedError(plan);
-    if (!hasChanges(plan) && !(await routesOnly(plan))) return { status: 'no_changes', plan };
+    if (!hasChanges(plan)) return { status: 'no_changes', plan };
     if (!opts.autoApprove && !(await deps.io.confirm('Apply this plan?'))) {
       throw new DeployctlError(
         'NOT_CONFIRMED',

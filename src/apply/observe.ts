@@ -4,11 +4,13 @@ import type { Engine, ImageInfo } from '../engine/port.js';
 import { canonicalImageRef } from '../spec/image-ref.js';
 import { allServices, appContainerName, type Spec } from '../spec/model.js';
 import type { ObservedState } from '../plan/observed.js';
+import { readLiveRoutes } from '../traffic/read-routes.js';
 
 /**
  * Reads the live state a plan needs with a constant number of engine calls: containers (by the
- * project label, and by the names deployctl must not collide with), volumes, networks, and the
- * spec's images. Only infra images are inspected, for the VOLUME declarations a list omits.
+ * project label, and by the names deployctl must not collide with), volumes, networks, the
+ * spec's images, and with `proxy:` the routes the proxy runs. Only infra images are inspected,
+ * for the VOLUME declarations a list omits.
  */
 export async function observe(engine: Engine, spec: Spec, deployId: string): Promise<ObservedState> {
   const nameGlobs = [
@@ -26,15 +28,18 @@ export async function observe(engine: Engine, spec: Spec, deployId: string): Pro
       spec.infra.services.flatMap((s) => s.mounts.flatMap((m) => (m.type === 'volume' ? [m.name] : []))),
     ),
   ];
-  const [containers, volumes, networks, listed] = await Promise.all([
+  const [containers, volumes, networks, listed, proxyRoutes] = await Promise.all([
     engine.listContainers({ project: spec.project, nameGlobs, volumes: infraVolumes }),
     engine.listVolumes(),
     engine.listNetworks(),
     engine.listImages(refs),
+    readLiveRoutes(engine, spec),
   ]);
   const images = await withInfraImageVolumes(engine, spec, listed);
   const dirs = Object.fromEntries(spec.infra.dirs.map((d) => [d.name, existsSync(d.path)]));
-  return { containers, volumes, networks, images, dirs };
+  const observed: ObservedState = { containers, volumes, networks, images, dirs };
+  if (proxyRoutes !== undefined) observed.proxyRoutes = proxyRoutes;
+  return observed;
 }
 
 async function withInfraImageVolumes(engine: Engine, spec: Spec, images: ImageInfo[]): Promise<ImageInfo[]> {

@@ -5,12 +5,15 @@
  */
 export const PLAN_FORMAT_VERSION = 1;
 
-export type ActionKind = 'create' | 'start' | 'replace' | 'stop' | 'remove' | 'pull' | 'noop' | 'drift';
-export type ResourceKind = 'container' | 'volume' | 'network' | 'dir' | 'image';
+/** `route`: load new routes into the proxy (spec `proxy:`); the proxy container is not restarted. */
+export type ActionKind =
+  'create' | 'start' | 'replace' | 'stop' | 'remove' | 'pull' | 'route' | 'noop' | 'drift';
+/** `routes`: the routing config of the proxy (spec `proxy:`), named by the proxy container. */
+export type ResourceKind = 'container' | 'volume' | 'network' | 'dir' | 'image' | 'routes';
 /** `unmanaged`: a live object deployctl did not create (legacy containers, protect globs). */
 export type ActionRole = 'infra' | 'app' | 'unmanaged';
-/** When apply runs the action; phases run in this order: cleanup, images, infra, deploy, retire. */
-export type Phase = 'cleanup' | 'infra' | 'images' | 'deploy' | 'retire';
+/** When apply runs the action; phases run in this order: cleanup, images, infra, deploy, traffic, retire. */
+export type Phase = 'cleanup' | 'infra' | 'images' | 'deploy' | 'traffic' | 'retire';
 
 /** Stable reason codes: documented in README, safe to match on in scripts. */
 export type ReasonCode =
@@ -32,7 +35,9 @@ export type ReasonCode =
   | 'unmanaged_infra' // infra-named container deployctl did not create: used as-is
   | 'external' // an external volume or network: only checked, never created
   | 'pull_missing' // image not present locally
-  | 'pull_always'; // pull_policy: always
+  | 'pull_always' // pull_policy: always
+  | 'routes_switch' // the proxy is routed to the generation being deployed once it is healthy
+  | 'routes_changed'; // the proxy's routes differ from proxy: for the live generation (edited routes or listen, a proxy without routes)
 
 export interface FieldChange {
   /** Dotted field, e.g. `image`, `environment.LOG_LEVEL`, `ports`. */
@@ -100,6 +105,7 @@ export interface PlanSummary {
   stop: number;
   remove: number;
   pull: number;
+  route: number;
   drift: number;
   noop: number;
 }
@@ -123,5 +129,5 @@ export interface Plan {
 /** Whether applying the plan would change anything. */
 export function hasChanges(plan: Plan): boolean {
   const s = plan.summary;
-  return s.create + s.start + s.replace + s.stop + s.remove + s.pull > 0;
+  return s.create + s.start + s.replace + s.stop + s.remove + s.pull + s.route > 0;
 }

@@ -4,8 +4,9 @@ import type { ObservedState } from './observed.js';
 
 /**
  * A stable hash of the parts of the live state a plan depends on, so applying a saved plan can
- * refuse when the world moved. Left out on purpose: health (it flaps while nothing changes),
- * creation times and the lock container (apply holds it while it re-observes).
+ * refuse when the world moved (the proxy's routes included). Left out on purpose: health (it
+ * flaps while nothing changes), creation times and the lock container (apply holds it while it
+ * re-observes).
  */
 export function stateFingerprint(observed: ObservedState): string {
   const containers = observed.containers
@@ -16,7 +17,12 @@ export function stateFingerprint(observed: ObservedState): string {
   const networks = observed.networks.map((n) => n.name).sort();
   const images = observed.images.map((i) => `${i.id}|${[...i.repoTags].sort().join(',')}`).sort();
   const dirs = sortedEntries(observed.dirs).map(([k, v]) => `${k}=${String(v)}`);
-  return sha256(JSON.stringify({ containers, volumes, networks, images, dirs }));
+  // The proxy's routes only where it has some to compare: every other fingerprint stays as it was.
+  const routes =
+    observed.proxyRoutes === undefined
+      ? {}
+      : { routes: observed.proxyRoutes === null ? null : sha256(observed.proxyRoutes) };
+  return sha256(JSON.stringify({ containers, volumes, networks, images, dirs, ...routes }));
 }
 
 function sortedEntries<T>(record: Record<string, T>): [string, T][] {

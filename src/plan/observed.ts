@@ -13,4 +13,9 @@ export interface ObservedState {
   images: ImageInfo[];
   /** infra.dirs key -> whether the host directory exists. */
   dirs: Record<string, boolean>;
+  /**
+   * With `proxy:`: the routes config deployctl last loaded into the proxy (src/traffic/), null
+   * when the proxy holds none; absent without `proxy:` or when the proxy could not be read.
+   */
+  proxyRoutes?: string | null;
 }

@@ -10,11 +10,21 @@ import type {
 } from './actions.js';
 
 // Images come before infra: creating an infra container needs its image.
-const PHASES: Phase[] = ['cleanup', 'images', 'infra', 'deploy', 'retire'];
+const PHASES: Phase[] = ['cleanup', 'images', 'infra', 'deploy', 'traffic', 'retire'];
 const ROLES: ActionRole[] = ['infra', 'app', 'unmanaged'];
 // Within a phase, what others depend on first: networks and volumes before the containers using them.
-const RESOURCES: ResourceKind[] = ['volume', 'network', 'dir', 'image', 'container'];
-const KINDS: ActionKind[] = ['drift', 'pull', 'create', 'replace', 'start', 'stop', 'remove', 'noop'];
+const RESOURCES: ResourceKind[] = ['volume', 'network', 'dir', 'image', 'container', 'routes'];
+const KINDS: ActionKind[] = [
+  'drift',
+  'pull',
+  'create',
+  'replace',
+  'start',
+  'route',
+  'stop',
+  'remove',
+  'noop',
+];
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -22,7 +32,7 @@ function compareText(a: string, b: string): number {
 
 /**
  * The order actions are listed and executed in: by phase (cleanup, images, infra, deploy,
- * retire), then role, resource kind and name, so the same input always gives the same plan.
+ * traffic, retire), then role, resource kind and name, so the same input always gives the same plan.
  */
 export function sortActions(actions: Action[]): Action[] {
   return [...actions].sort(
@@ -51,6 +61,7 @@ export function summarize(actions: Action[]): PlanSummary {
     stop: 0,
     remove: 0,
     pull: 0,
+    route: 0,
     drift: 0,
     noop: 0,
   };

@@ -61,7 +61,8 @@ function fromJson(json: PlanJson): Plan {
     actions: json.actions.map(actionFromJson),
     blockers: json.blockers,
     warnings: json.warnings,
-    summary: json.summary,
+    // `route` came with traffic switching; a plan saved before it had none to do.
+    summary: { ...json.summary, route: json.summary.route ?? 0 },
   };
 }
 

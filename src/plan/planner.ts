@@ -11,6 +11,7 @@ import { planOlderGenerations, planProtectedUntouched } from './plan-generations
 import { planPulls } from './plan-images.js';
 import { planInfraContainers } from './plan-infra.js';
 import { planStorage } from './plan-storage.js';
+import { planTraffic } from './plan-traffic.js';
 import { planVolumeSharing } from './volume-sharing.js';
 import { checkProtection } from './protection.js';
 
@@ -47,6 +48,8 @@ export function planDeploy(input: PlanInput): Plan {
   planPulls(ctx);
   planDataSafetyWarnings(ctx);
   planVolumeSharing(ctx);
+  // Last: whether the proxy gets new routes depends on what else this plan does.
+  planTraffic(ctx);
 
   const actions = sortActions(ctx.actions);
   const plan: Plan = {

@@ -9,7 +9,8 @@ export { plainStyle, type Style } from './style.js';
 /**
  * Symbols, Terraform's where it has one: `+` create, `~` start or drift, `-/+` replace,
  * `-` remove, `■` stop (a stopped container is kept, so it is not a `-`), `<=` pull (read
- * from a registry, like a Terraform data source), `=` left as is.
+ * from a registry, like a Terraform data source), `~>` route (the proxy loads new routes in
+ * place), `=` left as is.
  */
 const SYMBOL: Record<ActionKind, string> = {
   create: '+',
@@ -19,6 +20,7 @@ const SYMBOL: Record<ActionKind, string> = {
   remove: '-',
   stop: '■',
   pull: '<=',
+  route: '~>',
   noop: '=',
 };
 
@@ -34,6 +36,7 @@ function paint(kind: ActionKind, text: string, style: Style): string {
       return style.yellow(text);
     case 'start':
     case 'pull':
+    case 'route':
       return style.cyan(text);
     case 'noop':
       return style.dim(text);
@@ -74,13 +77,14 @@ function groups(plan: Plan): Group[] {
   return [
     {
       title: 'Infrastructure (protected)',
-      actions: rest.filter((a) => a.role === 'infra' && a.resource !== 'image'),
+      actions: rest.filter((a) => a.role === 'infra' && a.resource !== 'image' && a.resource !== 'routes'),
     },
     { title: 'Images', actions: rest.filter((a) => a.resource === 'image') },
     {
       title: `Apps — generation ${plan.deployId}`,
       actions: rest.filter((a) => a.resource !== 'image' && isCurrent(a)),
     },
+    { title: 'Traffic (proxy)', actions: rest.filter((a) => a.resource === 'routes') },
     {
       title: 'Older generations',
       actions: rest.filter((a) => a.role === 'app' && a.resource !== 'image' && !isCurrent(a)),
@@ -133,6 +137,7 @@ export function summaryLine(plan: Plan, style: Style): string {
     `${s.stop} to stop`,
     `${s.remove} to remove`,
     ...(s.pull > 0 ? [`${s.pull} to pull`] : []),
+    ...(s.route > 0 ? [`${s.route} to reroute`] : []),
   ];
   const drift = s.drift > 0 ? `; ${s.drift} protected drift (not applied)` : '';
   return `${style.bold('Plan:')} ${counts.join(', ')}${drift}`;

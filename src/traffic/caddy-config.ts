@@ -1,8 +1,14 @@
-import { appContainerName, type ProxySpec } from '../spec/model.js';
+import { appContainerName, type ProxySpec, type Spec } from '../spec/model.js';
 
-/** Where deployctl keeps the routes inside the proxy container, and where Caddy's admin API is. */
+/**
+ * Where deployctl keeps the routes inside the proxy container, and where Caddy's admin API is.
+ * CADDY_CONFIG_FILE always holds the config the proxy last loaded successfully (a restarted
+ * proxy loads it, and plan compares it with the spec); a new config is written to
+ * CADDY_NEXT_FILE and loaded from there first, so one Caddy rejects never takes its place.
+ */
 export const CADDY_CONFIG_DIR = '/etc/caddy';
 export const CADDY_CONFIG_FILE = 'deployctl.json';
+export const CADDY_NEXT_FILE = 'deployctl.next.json';
 export const CADDY_ADMIN = 'localhost:2019';
 
 /**
@@ -44,4 +50,10 @@ export function caddyConfig(project: string, proxy: ProxySpec, deployId: string)
     },
   };
   return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** The proxy's fixed container name, when the spec has `proxy:`. */
+export function proxyContainer(spec: Spec): string | undefined {
+  if (!spec.proxy) return undefined;
+  return spec.infra.services.find((s) => s.name === spec.proxy!.service)?.containerName;
 }

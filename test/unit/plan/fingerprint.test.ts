@@ -21,6 +21,14 @@ describe('stateFingerprint', () => {
     expect(stateFingerprint(shuffled)).toBe(stateFingerprint(state));
   });
 
+  it("GIVEN the proxy's routes THEN they count once read: other routes, or none, move the fingerprint", () => {
+    const routed = { ...state, proxyRoutes: '{"a":1}' };
+    expect(stateFingerprint(routed)).not.toBe(stateFingerprint(state));
+    expect(stateFingerprint({ ...state, proxyRoutes: '{"a":2}' })).not.toBe(stateFingerprint(routed));
+    expect(stateFingerprint({ ...state, proxyRoutes: null })).not.toBe(stateFingerprint(routed));
+    expect(stateFingerprint({ ...state, proxyRoutes: '{"a":1}' })).toBe(stateFingerprint(routed));
+  });
+
   it('GIVEN only health or creation time changed THEN the same fingerprint (they flap)', () => {
     const flapped = {
       ...state,

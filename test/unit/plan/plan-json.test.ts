@@ -64,6 +64,16 @@ describe('parsePlanJson', () => {
     expect(parsePlanJson(JSON.stringify(planToJson(plan), null, 2), 'plan.json')).toEqual(plan);
   });
 
+  it('GIVEN a plan saved before summary.route existed WHEN parsed THEN it reads with no route to do', () => {
+    const plan = sanchoPlan();
+    const json = planToJson(plan);
+    const { route: _, ...older } = json.summary;
+    expect(parsePlanJson(JSON.stringify({ ...json, summary: older }), 'plan.json').summary).toEqual({
+      ...plan.summary,
+      route: 0,
+    });
+  });
+
   it('GIVEN text that is not JSON THEN PLAN_FILE_INVALID naming the file', () => {
     expectInvalid('{not json', 'plan.json', 'not JSON');
   });

@@ -140,6 +140,7 @@ describe('planner: order and summary', () => {
       stop: 0,
       remove: 1,
       pull: 2,
+      route: 0,
       drift: 0,
       noop: 0,
     });

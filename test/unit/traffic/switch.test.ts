@@ -5,8 +5,14 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../../src/spec/model.js';
-import { CADDY_CONFIG_DIR, CADDY_CONFIG_FILE, caddyConfig } from '../../../src/traffic/caddy-config.js';
-import { drainMsOf, routesStale } from '../../../src/traffic/switch.js';
+import { EngineError } from '../../../src/engine/engine-error.js';
+import {
+  CADDY_CONFIG_DIR,
+  CADDY_CONFIG_FILE,
+  CADDY_NEXT_FILE,
+  caddyConfig,
+} from '../../../src/traffic/caddy-config.js';
+import { drainMsOf } from '../../../src/traffic/switch.js';
 import { infraService } from '../../support/builders.js';
 import { app, backend, dbService, frontend, Harness, NET, shopSpec } from '../apply/harness.js';
 
@@ -36,6 +42,8 @@ function proxiedSpec(
 let h: Harness;
 let reloads: string[][];
 let reloadFails: boolean;
+const LIVE = `${CADDY_CONFIG_DIR}/${CADDY_CONFIG_FILE}`;
+const NEXT = `${CADDY_CONFIG_DIR}/${CADDY_NEXT_FILE}`;
 
 beforeEach(() => {
   h = new Harness();
@@ -63,7 +71,7 @@ function steps(mark: number): string[] {
       case 'stopContainer':
         return [`stop ${name}`];
       case 'writeFiles':
-        return [`write ${name}`];
+        return [`write ${name} ${(c.args[2] as { name: string }[]).map((f) => f.name).join(',')}`];
       case 'exec':
         return [`reload ${name}`];
       default:
@@ -72,8 +80,8 @@ function steps(mark: number): string[] {
   });
 }
 
-async function routedFile(): Promise<string | undefined> {
-  const files = await h.engine.readFiles(PROXY, `${CADDY_CONFIG_DIR}/${CADDY_CONFIG_FILE}`);
+async function routedFile(path = LIVE): Promise<string | undefined> {
+  const files = await h.engine.readFiles(PROXY, path);
   return files[0]?.content.toString('utf8');
 }
 
@@ -85,15 +93,19 @@ describe('traffic switch in apply', () => {
     const slept = h.clock.sleeps.length;
     await h.deploy(proxiedSpec('registry.example.com/shop/app:v2'), 'd2');
     const s = steps(mark);
-    const write = s.indexOf(`write ${PROXY}`);
-    const reload = s.indexOf(`reload ${PROXY}`);
+    const write = s.indexOf(`write ${PROXY} ${CADDY_NEXT_FILE}`);
     expect(write).toBeGreaterThan(s.indexOf(`start ${app('frontend', 'd2')}`));
-    expect(reload).toBe(write + 1);
-    expect(s.indexOf(`stop ${app('backend', 'd1')}`)).toBeGreaterThan(reload);
-    expect(s.indexOf(`stop ${app('frontend', 'd1')}`)).toBeGreaterThan(reload);
+    // Loaded from the file beside the live one, which takes its place only once Caddy accepted it.
+    expect(s.slice(write, write + 3)).toEqual([
+      `write ${PROXY} ${CADDY_NEXT_FILE}`,
+      `reload ${PROXY}`,
+      `write ${PROXY} ${CADDY_CONFIG_FILE}`,
+    ]);
+    expect(s.indexOf(`stop ${app('backend', 'd1')}`)).toBeGreaterThan(write + 2);
+    expect(s.indexOf(`stop ${app('frontend', 'd1')}`)).toBeGreaterThan(write + 2);
     expect(reloads).toEqual([
-      [PROXY, 'caddy', 'reload', '--config', `${CADDY_CONFIG_DIR}/${CADDY_CONFIG_FILE}`],
-      [PROXY, 'caddy', 'reload', '--config', `${CADDY_CONFIG_DIR}/${CADDY_CONFIG_FILE}`],
+      [PROXY, 'caddy', 'reload', '--config', NEXT],
+      [PROXY, 'caddy', 'reload', '--config', NEXT],
     ]);
     expect(await routedFile()).toBe(caddyConfig('shop', proxiedSpec().proxy!, 'd2'));
     // The old generation drained (3 s each) before its stop.
@@ -114,27 +126,61 @@ describe('traffic switch in apply', () => {
     expect(h.stateOf(app('backend', 'd2'))).toBeUndefined();
   });
 
-  it('GIVEN a reload that fails WHEN deploying THEN TRAFFIC_SWITCH_FAILED, the new generation is rolled back and the old one never stopped', async () => {
+  it('GIVEN a reload that fails WHEN deploying THEN TRAFFIC_SWITCH_FAILED, the new generation is rolled back, the old one never stopped, and the live config file is unchanged', async () => {
     await h.deploy(proxiedSpec(), 'd1');
+    const d1 = caddyConfig('shop', proxiedSpec().proxy!, 'd1');
     reloadFails = true;
     const mark = h.mark();
     const err = await h.deployFails(proxiedSpec('registry.example.com/shop/app:v2'), 'd2');
+    expect(err.code).toBe('TRAFFIC_SWITCH_FAILED');
     expect(err.message).toMatch(/could not route traffic to generation d2 through the proxy shop_proxy/);
     expect(err.message).toMatch(/unknown upstream/);
+    expect(err.message).toContain(`${LIVE} is unchanged`);
     expect(steps(mark)).not.toContain(`stop ${app('backend', 'd1')}`);
+    expect(steps(mark)).not.toContain(`write ${PROXY} ${CADDY_CONFIG_FILE}`);
+    expect(h.stateOf(app('backend', 'd1'))).toBe('running');
+    expect(h.stateOf(app('backend', 'd2'))).toBeUndefined();
+    // What a restarted proxy loads, and what plan compares, is still what Caddy runs.
+    expect(await routedFile()).toBe(d1);
+    expect(await routedFile(NEXT)).toBe(caddyConfig('shop', proxiedSpec().proxy!, 'd2'));
+    // Nothing to do for the live generation: its routes are loaded.
+    expect((await h.deploy(proxiedSpec(), 'd1')).status).toBe('no_changes');
+    // Fixed, the same deploy converges.
+    reloadFails = false;
+    expect((await h.deploy(proxiedSpec('registry.example.com/shop/app:v2'), 'd2')).status).toBe('applied');
+    expect(await routedFile()).toBe(caddyConfig('shop', proxiedSpec().proxy!, 'd2'));
+    expect(h.stateOf(app('backend', 'd1'))).toBe('exited');
+  });
+
+  it('GIVEN Caddy accepted the routes but recording them fails WHEN deploying THEN the previous routes are loaded back before the rollback', async () => {
+    await h.deploy(proxiedSpec(), 'd1');
+    h.engine.failOn('writeFiles', new EngineError('other', 'no space left on device'), {
+      when: (_c, _dir, files) => (files as { name: string }[])[0]?.name === CADDY_CONFIG_FILE,
+    });
+    reloads = [];
+    const err = await h.deployFails(proxiedSpec('registry.example.com/shop/app:v2'), 'd2');
+    expect(err.code).toBe('TRAFFIC_SWITCH_FAILED');
+    expect(err.message).toMatch(/recording them in .* failed \(no space left on device\)/);
+    expect(err.message).toContain('The proxy was put back on its previous routes');
+    expect(reloads).toEqual([
+      [PROXY, 'caddy', 'reload', '--config', NEXT],
+      [PROXY, 'caddy', 'reload', '--config', LIVE],
+    ]);
+    expect(await routedFile()).toBe(caddyConfig('shop', proxiedSpec().proxy!, 'd1'));
     expect(h.stateOf(app('backend', 'd1'))).toBe('running');
     expect(h.stateOf(app('backend', 'd2'))).toBeUndefined();
   });
 
-  it('GIVEN routes edited while the generation is up to date WHEN applying THEN the routes are loaded; applying again changes nothing', async () => {
+  it('GIVEN routes edited while the generation is up to date WHEN applying THEN the plan has only the route action and the routes are loaded; applying again changes nothing', async () => {
     await h.deploy(proxiedSpec(), 'd1');
     const edited = proxiedSpec(undefined, [{ host: 'shop.example.com', service: 'frontend', port: 8000 }]);
-    expect(await routesStale(h.engine, edited, 'd1')).toBe(true);
     const outcome = await h.deploy(edited, 'd1');
     expect(outcome.status).toBe('applied');
+    expect(outcome.plan.actions.filter((a) => a.kind !== 'noop').map((a) => `${a.kind}:${a.reason}`)).toEqual(
+      ['route:routes_changed'],
+    );
     expect(await routedFile()).toBe(caddyConfig('shop', edited.proxy!, 'd1'));
     expect(h.stateOf(app('backend', 'd1'))).toBe('running');
-    expect(await routesStale(h.engine, edited, 'd1')).toBe(false);
     const mark = h.mark();
     expect((await h.deploy(edited, 'd1')).status).toBe('no_changes');
     expect(steps(mark)).toEqual([]);
