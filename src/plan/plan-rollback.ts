@@ -1,14 +1,13 @@
 import type { ContainerInfo } from '../engine/port.js';
 import { LABEL } from '../engine/labels.js';
 import type { Spec } from '../spec/model.js';
-import { PLAN_FORMAT_VERSION, type Plan } from './actions.js';
-import { stateFingerprint } from './fingerprint.js';
+import type { Plan } from './actions.js';
 import { deployIdOf, isActive, isOwned, isRenamedAside, isStopped, observedOf } from './live.js';
 import type { ObservedState } from './observed.js';
-import { sortActions, sortFindings, summarize } from './order.js';
+import { finishPlan } from './finish-plan.js';
 import { addAction, addStateWarnings, claim, newContext, type PlanContext } from './plan-context.js';
 import { planOlderGenerations } from './plan-generations.js';
-import { checkProtection, protectionOf } from './protection.js';
+import { protectionOf } from './protection.js';
 import { gateDetail, isProven } from './unproven.js';
 
 export interface RollbackPlanInput {
@@ -35,21 +34,7 @@ export function planRollback(input: RollbackPlanInput): Plan {
   for (const c of ctx.observed.containers) if (!isOwned(c, spec.project, 'app')) claim(ctx, c);
   planTarget(ctx, input.containers);
   planOlderGenerations(ctx);
-  const actions = sortActions(ctx.actions);
-  const plan: Plan = {
-    formatVersion: PLAN_FORMAT_VERSION,
-    project: spec.project,
-    deployId,
-    replace: [],
-    specHash: spec.specHash,
-    stateFingerprint: stateFingerprint(observed),
-    actions,
-    blockers: [],
-    warnings: sortFindings(ctx.warnings),
-    summary: summarize(actions),
-  };
-  plan.blockers = sortFindings([...ctx.blockers, ...checkProtection(plan, spec, observed)]);
-  return plan;
+  return finishPlan(ctx, observed);
 }
 
 function planTarget(ctx: PlanContext, targets: ContainerInfo[]): void {

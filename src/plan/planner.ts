@@ -1,11 +1,10 @@
 import { DeployctlError } from '../errors.js';
 import type { Spec } from '../spec/model.js';
-import { PLAN_FORMAT_VERSION, type Plan } from './actions.js';
+import type { Plan } from './actions.js';
 import { planDataSafetyWarnings } from './data-safety.js';
-import { stateFingerprint } from './fingerprint.js';
 import type { ObservedState } from './observed.js';
-import { sortActions, sortFindings, summarize } from './order.js';
 import { planCurrentApps, planOrphans } from './plan-apps.js';
+import { finishPlan } from './finish-plan.js';
 import { newContext } from './plan-context.js';
 import { planOlderGenerations, planProtectedUntouched } from './plan-generations.js';
 import { planPulls } from './plan-images.js';
@@ -13,7 +12,6 @@ import { planInfraContainers } from './plan-infra.js';
 import { planStorage } from './plan-storage.js';
 import { planTraffic } from './plan-traffic.js';
 import { planVolumeSharing } from './volume-sharing.js';
-import { checkProtection } from './protection.js';
 
 export interface PlanInput {
   spec: Spec;
@@ -51,21 +49,7 @@ export function planDeploy(input: PlanInput): Plan {
   // Last: whether the proxy gets new routes depends on what else this plan does.
   planTraffic(ctx);
 
-  const actions = sortActions(ctx.actions);
-  const plan: Plan = {
-    formatVersion: PLAN_FORMAT_VERSION,
-    project: spec.project,
-    deployId,
-    replace: [...new Set(input.replace)].sort(),
-    specHash: spec.specHash,
-    stateFingerprint: stateFingerprint(observed),
-    actions,
-    blockers: [],
-    warnings: sortFindings(ctx.warnings),
-    summary: summarize(actions),
-  };
-  plan.blockers = sortFindings([...ctx.blockers, ...checkProtection(plan, spec, observed)]);
-  return plan;
+  return finishPlan(ctx, observed);
 }
 
 function checkReplaceNames(spec: Spec, replace: string[]): void {
