@@ -18,6 +18,7 @@ import { deployctl, startCli, writeSpec, type CliOptions } from '../test/e2e/sup
 import { cleanupProject, docker, uniqueProject } from '../test/e2e/support/engine.js';
 import { formatLoad, hostLoad } from './support/host-load.js';
 import { table, type Row } from './support/report.js';
+import { trafficStackYaml } from './support/traffic-stack.js';
 import {
   describeFailures,
   isFailure,
@@ -39,44 +40,7 @@ const API = 'api.bench.localhost';
 const WEB = 'www.bench.localhost';
 
 function yaml(project: string): string {
-  const net = `${project}_net`;
-  const health = `{ test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8000/health"], interval: 1s, timeout: 2s, retries: "\${RETRIES:-20}" }`;
-  return `version: 1
-project: ${project}
-infra:
-  networks:
-    ${net}: {}
-  services:
-    proxy:
-      container_name: ${project}_proxy
-      image: deployctl-fixture/proxy:caddy
-      ports: ["127.0.0.1::80"]
-      networks: [${net}]
-      healthcheck: { test: ["CMD", "wget", "-qO-", "http://127.0.0.1:2019/config/"], interval: 1s, retries: 20 }
-apps:
-  services:
-    backend:
-      image: deployctl-fixture/app:\${TAG:-v1}
-      environment: { UNHEALTHY: "\${UNHEALTHY:-}" }
-      networks: [${net}]
-      healthcheck: ${health}
-      wait_timeout: \${WAIT:-60s}
-      stop_grace_period: 5s
-    frontend:
-      image: deployctl-fixture/app:\${TAG:-v1}
-      networks: [${net}]
-      healthcheck: ${health}
-      stop_grace_period: 5s
-proxy:
-  service: proxy
-  listen: 8080
-  drain: 2s
-  routes:
-    - { host: ${API}, service: backend, port: 8000 }
-    - { service: frontend, port: 8000 }
-cleanup:
-  keep_generations: 2
-`;
+  return trafficStackYaml(project, { api: API, drain: '2s', keepGenerations: 2 });
 }
 
 interface Phase {

@@ -20,52 +20,19 @@ import {
   startRequestLoop,
   type Sample,
 } from '../../bench/support/request-loop.js';
+import { trafficStackYaml } from '../../bench/support/traffic-stack.js';
 
-const APP = 'deployctl-fixture/app';
-const PROXY = 'deployctl-fixture/proxy:caddy';
 const API = 'api.traffic.localhost';
 const WEB = 'www.traffic.localhost';
 
 function yaml(project: string): string {
-  const net = `${project}_net`;
-  const health = `{ test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8000/health"], interval: 1s, timeout: 2s, retries: "\${RETRIES:-20}" }`;
-  return `version: 1
-project: ${project}
-infra:
-  networks:
-    ${net}: {}
-  services:
-    proxy:
-      container_name: ${project}_proxy
-      image: ${PROXY}
-      ports: ["127.0.0.1::80"]
-      networks: [${net}]
-      healthcheck: { test: ["CMD", "wget", "-qO-", "http://127.0.0.1:2019/config/"], interval: 1s, retries: 20 }
-apps:
-  services:
-    backend:
-      image: ${APP}:\${TAG:-v1}
-      environment: { UNHEALTHY: "\${UNHEALTHY:-}" }
-      networks: [${net}]
-      healthcheck: ${health}
-      wait_timeout: \${WAIT:-60s}
-      stop_grace_period: 5s
-    frontend:
-      image: ${APP}:\${FRONT_TAG:-v1}
-      networks: [${net}]
-      healthcheck: ${health}
-      stop_grace_period: 5s
-      depends_on: [backend]
-proxy:
-  service: proxy
-  listen: 8080
-  drain: \${DRAIN:-1s}
-  routes:
-    - { host: ${API}, service: backend, port: 8000 }
-    - { service: frontend, port: 8000 }
-cleanup:
-  keep_generations: 1
-`;
+  return trafficStackYaml(project, {
+    api: API,
+    drain: '${DRAIN:-1s}',
+    keepGenerations: 1,
+    frontendTagVar: 'FRONT_TAG',
+    frontendAfterBackend: true,
+  });
 }
 
 let project: string;
