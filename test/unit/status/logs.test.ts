@@ -27,6 +27,25 @@ async function streaming(h: Harness, n: number): Promise<void> {
   while (h.engine.callsOf('streamLogs').length < n) await new Promise((r) => setTimeout(r, 1));
 }
 
+/** `logs SERVICE -f` started on the fake engine, once its stream is open (the `n`th in all). */
+async function follow(
+  h: Harness,
+  spec: ReturnType<typeof shopSpec>,
+  service: string,
+  opts: { n?: number; signal?: AbortSignal } = {},
+): Promise<{ target: Awaited<ReturnType<typeof findLogTarget>>; said: Promise<string | undefined> }> {
+  const target = await findLogTarget(h.engine, spec, service);
+  const s = sinks();
+  const said = streamServiceLogs(h.engine, spec, target, {
+    stdout: s.stdout,
+    stderr: s.stderr,
+    follow: true,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  await streaming(h, opts.n ?? 1);
+  return { target, said };
+}
+
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 
 describe('logs on the fake engine', () => {
@@ -115,16 +134,9 @@ describe('logs on the fake engine', () => {
 
   it('-f: ends when a deploy replaces the container, saying which generation is live now', async () => {
     const { h, spec } = await deployed();
-    const target = await findLogTarget(h.engine, spec, 'backend');
-    const s = sinks();
-    const following = streamServiceLogs(h.engine, spec, target, {
-      stdout: s.stdout,
-      stderr: s.stderr,
-      follow: true,
-    });
-    await streaming(h, 1);
+    const following = await follow(h, spec, 'backend');
     await h.deploy(spec, 'd3');
-    const said = await following;
+    const said = await following.said;
     expect(said).toBe(
       `${app('backend', 'd2')} stopped (exited, exit code 0): it was replaced by a deploy, the live generation is now d3 (${app('backend', 'd3')}). Follow it with \`deployctl logs backend -f\`.`,
     );
@@ -132,42 +144,21 @@ describe('logs on the fake engine', () => {
 
   it('-f: a removed container with no newer generation, and Ctrl+C (abort) which says nothing', async () => {
     const { h, spec } = await deployed();
-    const target = await findLogTarget(h.engine, spec, 'frontend');
-    const s = sinks();
-    const following = streamServiceLogs(h.engine, spec, target, {
-      stdout: s.stdout,
-      stderr: s.stderr,
-      follow: true,
-    });
-    await streaming(h, 1);
+    const { target, said } = await follow(h, spec, 'frontend');
     await h.engine.removeContainer(target.container.id, { force: true });
-    expect(await following).toBe(
+    expect(await said).toBe(
       `${app('frontend', 'd2')} was removed, and no newer generation of shop runs; the log ended there. \`deployctl status\` says more.`,
     );
 
-    const other = await findLogTarget(h.engine, spec, 'backend');
     const stop = new AbortController();
-    const aborted = streamServiceLogs(h.engine, spec, other, {
-      stdout: s.stdout,
-      stderr: s.stderr,
-      follow: true,
-      signal: stop.signal,
-    });
-    await streaming(h, 2);
+    const aborted = await follow(h, spec, 'backend', { n: 2, signal: stop.signal });
     stop.abort();
-    expect(await aborted).toBeUndefined();
+    expect(await aborted.said).toBeUndefined();
   });
 
   it('-f on infra: a stopped db says so and how to start it', async () => {
     const { h, spec } = await deployed();
-    const target = await findLogTarget(h.engine, spec, 'db');
-    const s = sinks();
-    const following = streamServiceLogs(h.engine, spec, target, {
-      stdout: s.stdout,
-      stderr: s.stderr,
-      follow: true,
-    });
-    await streaming(h, 1);
+    const { target, said: following } = await follow(h, spec, 'db');
     await h.engine.stopContainer(target.container.id, 1000);
     const said = await following;
     expect(said).toContain(`${DB} stopped (exited, exit code 0); the log ended there.`);
