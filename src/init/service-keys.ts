@@ -3,7 +3,7 @@ import { unsupportedReason } from '../spec/compose-unsupported.js';
 /** Compose service keys deployctl takes as they are (see schemas/deployctl.schema.json). */
 export const CARRIED = new Set(
   (
-    'cap_add cap_drop command cpu_shares cpus devices dns domainname entrypoint env_file environment ' +
+    'cap_add cap_drop command cpu_shares cpus devices dns domainname entrypoint environment ' +
     'expose extra_hosts group_add healthcheck hostname image init labels logging mem_limit ' +
     'mem_reservation memswap_limit pids_limit platform ports privileged profiles pull_policy ' +
     'read_only restart security_opt shm_size stdin_open stop_grace_period stop_signal sysctls tmpfs ' +

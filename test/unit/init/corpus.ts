@@ -22,7 +22,13 @@ export function copyStack(stack: string): string {
 /** Runs init in `dir` (docker-compose.yml → deployctl.yaml) with only the given variables set. */
 export async function convertIn(
   dir: string,
-  opts: { env?: Record<string, string>; volumes?: ReadonlySet<string>; output?: string; force?: boolean; project?: string } = {},
+  opts: {
+    env?: Record<string, string>;
+    volumes?: ReadonlySet<string>;
+    output?: string;
+    force?: boolean;
+    project?: string;
+  } = {},
 ): Promise<{ report: InitReport; text: string }> {
   const base = {
     from: 'docker-compose.yml',
