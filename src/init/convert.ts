@@ -37,6 +37,7 @@ export function convertCompose(input: ConversionInput): ConversionResult {
   const apps: Obj = {};
   const reports: ServiceReport[] = [];
   let database = false;
+  const jobs = oneOffJobs(services);
   for (const [name, raw] of Object.entries(services)) {
     const svc = isObj(raw) ? raw : {};
     const { role, reason } = classes.get(name) ?? { role: 'app', reason: 'stateless' };
@@ -47,6 +48,12 @@ export function convertCompose(input: ConversionInput): ConversionResult {
     if (typeof out.image === 'string') report.image = out.image;
     else if (svc.extends === undefined) conv.note('attention', at, 'has no image: set image:');
     if (role === 'infra') database = proposeDatabase(svc, out, at, conv, database) || database;
+    if (jobs.has(name))
+      conv.note(
+        'attention',
+        at,
+        'a one-off job (others wait for it to complete): deployctl health-gates services that keep running, so run it as a step before apply and remove it here',
+      );
     conv.note('translated', at, `${role === 'infra' ? 'infra' : 'app'}: ${reason}`);
     (role === 'infra' ? infra : apps)[name] = out;
     reports.push(report);
@@ -111,4 +118,15 @@ function buildImage(
     `was build: ${context}; deployctl deploys images: build and push ${image} in CI (or docker compose build on the host), then deploy with its tag`,
   );
   return { context, image };
+}
+
+/** Services another one waits for with `condition: service_completed_successfully`. */
+function oneOffJobs(services: Obj): Set<string> {
+  const jobs = new Set<string>();
+  for (const svc of Object.values(services)) {
+    const deps = isObj(svc) && isObj(svc.depends_on) ? svc.depends_on : {};
+    for (const [dep, opts] of Object.entries(deps))
+      if (isObj(opts) && opts.condition === 'service_completed_successfully') jobs.add(dep);
+  }
+  return jobs;
 }

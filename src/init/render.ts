@@ -1,6 +1,8 @@
 import { Document, isMap, isScalar, isSeq, visit, type Node } from 'yaml';
 import type { InitNote, Obj, OutPath } from './model.js';
 
+const YAML11_BOOLEANS = new Set(['y', 'n', 'yes', 'no', 'on', 'off']);
+
 const PREFIX = { translated: 'init:', dropped: 'init: dropped', attention: 'init: CHECK' } as const;
 
 /**
@@ -10,13 +12,6 @@ const PREFIX = { translated: 'init:', dropped: 'init: dropped', attention: 'init
  */
 export function renderSpec(spec: Obj, notes: InitNote[], header: string[]): string {
   const doc = new Document(spec);
-  // Short lists of scalars (a command, a healthcheck test) read best on one line, as Compose files write them.
-  visit(doc, {
-    Seq(_, seq) {
-      const scalars = seq.items.every((i) => isScalar(i));
-      if (scalars && JSON.stringify(seq.toJSON()).length <= 80) seq.flow = true;
-    },
-  });
   const byNode = new Map<object, { text: string[]; inline: boolean; target: Node }>();
   const top: string[] = [...header];
   for (const note of notes) {
@@ -39,7 +34,20 @@ export function renderSpec(spec: Obj, notes: InitNote[], header: string[]): stri
     else target.commentBefore = text.map((t) => ` ${t}`).join('\n');
   }
   doc.commentBefore = top.join('\n');
-  return doc.toString({ lineWidth: 0 });
+  visit(doc, {
+    // Short lists of scalars (a command, a healthcheck test) read best on one line, as Compose
+    // files write them; a list with a comment on an item stays a block, so the comment has a line.
+    Seq(_, seq) {
+      const plain = seq.items.every((i) => isScalar(i) && !i.comment && !i.commentBefore);
+      if (plain && JSON.stringify(seq.toJSON()).length <= 80) seq.flow = true;
+    },
+    // yes/no/on/off are strings in YAML 1.2 but booleans to YAML 1.1 readers: quote them.
+    Scalar(_, scalar) {
+      if (typeof scalar.value === 'string' && YAML11_BOOLEANS.has(scalar.value.toLowerCase()))
+        scalar.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 /** The node a comment goes on: a scalar value (inline) or the key / item of a block (above). */

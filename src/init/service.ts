@@ -106,10 +106,10 @@ function dependsOn(value: unknown, path: OutPath, ctx: ServiceContext): unknown 
     if (cond === 'service_completed_successfully') {
       ctx.conv.note(
         'attention',
-        [...path, dep],
-        'condition service_completed_successfully is not supported: deployctl waits for a dependency to be healthy or running; run one-off jobs outside the deploy',
+        path.slice(0, -1),
+        `depends_on ${dep} (service_completed_successfully) dropped: deployctl waits for dependencies that keep running; run the one-off job ${dep} as a step before apply`,
       );
-      out[dep] = {};
+      continue;
     } else out[dep] = isObj(opts) ? { ...opts } : opts;
   }
   return Object.keys(out).length > 0 ? out : undefined;

@@ -147,6 +147,23 @@ describe('deployctl init: keys', () => {
     );
   });
 
+  it('a one-off job others wait to complete is flagged, and the wait on it dropped; "no" stays a string', async () => {
+    const { report, spec, text } = await convert('builds');
+    expect(at(spec, 'apps', 'services', 'backend', 'depends_on')).toEqual({
+      postgres: { condition: 'service_healthy' },
+    });
+    const notes = report.notes.filter((n) => n.kind === 'attention').map((n) => `${n.path}: ${n.message}`);
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^apps\.services\.backend: depends_on migrate \(service_completed_successfully\) dropped/,
+        ),
+        expect.stringMatching(/^apps\.services\.migrate: a one-off job/),
+      ]),
+    );
+    expect(text).toContain('restart: "no"');
+  });
+
   it('a database block is proposed for the first Postgres service, from its environment', async () => {
     const limits = await convert('limits');
     expect(at(limits.spec, 'infra', 'services', 'db', 'database')).toEqual({
