@@ -54,9 +54,9 @@ export function convertVolumes(decls: unknown, conv: Conversion): VolumeReport[]
       if (VOLUME_KEYS.has(k) && k !== 'external') out[k] = v;
       else if (k !== 'name' && k !== 'external')
         conv.note(
-          'dropped',
+          'attention',
           path,
-          `${k}: not supported on infra.volumes; create the volume by hand and mark it external`,
+          `${k} dropped: not supported on infra.volumes; create the volume by hand and mark it external`,
         );
     }
     if (key !== name) conv.note('translated', path, `Compose volume "${key}", named as the engine knows it`);
@@ -80,9 +80,9 @@ export function convertNetworks(decls: unknown, conv: Conversion): void {
       if (NETWORK_KEYS.has(k) && k !== 'external') out[k] = v;
       else if (k !== 'name' && k !== 'external')
         conv.note(
-          'dropped',
+          'attention',
           path,
-          `${k}: not supported on infra.networks; create the network by hand and mark it external`,
+          `${k} dropped: not supported on infra.networks; create the network by hand and mark it external`,
         );
     }
     if (key !== name) conv.note('translated', path, `Compose network "${key}"`);
