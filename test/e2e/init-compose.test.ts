@@ -4,7 +4,7 @@
  * applied, and then planned again as a no-op (`plan --detailed-exitcode` exit 0) and re-applied
  * without touching a container. Run again once its volumes exist, init makes them external.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -129,5 +129,16 @@ describe('Compose corpus stacks converted by init, on the real engine', () => {
     expect(refused.stderr).toMatch(
       /Error \[FILE_EXISTS\]: deployctl.yaml already exists and was left untouched/,
     );
+  });
+
+  it('--help shows examples; without --from it refuses and writes nothing', async () => {
+    const help = await deployctl(['init', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/\nExamples:\n {2}\S*.*deployctl init --from docker-compose.yml/);
+    const dir = mkdtempSync(join(tmpdir(), 'deployctl-e2e-init-none-'));
+    const run = await deployctl(['init'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Error \[BAD_ARGUMENT\]: name the Compose file to convert with --from/);
+    expect(existsSync(join(dir, 'deployctl.yaml'))).toBe(false);
   });
 });
