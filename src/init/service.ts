@@ -1,7 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Conversion } from './context.js';
 import { isObj, type Obj, type OutPath, type Role } from './model.js';
+import { deployResources, dedupeLimits } from './deploy-limits.js';
 import { convertMounts } from './mounts.js';
+import { expandPortRanges } from './port-ranges.js';
 import { relativePath } from './names.js';
 import { defaultNetwork } from './resources.js';
 import { CARRIED, NESTED_DROPPED, droppedReason } from './service-keys.js';
@@ -115,31 +117,6 @@ function dependsOn(value: unknown, path: OutPath, ctx: ServiceContext): unknown 
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function deployResources(value: unknown, at: OutPath, conv: Conversion): Obj | undefined {
-  if (!isObj(value)) return undefined;
-  const others = Object.keys(value).filter((k) => k !== 'resources');
-  if (others.length > 0)
-    conv.note(
-      'dropped',
-      at,
-      `deploy.${others.join(', deploy.')}: Swarm settings; deployctl runs one container per service`,
-    );
-  if (!isObj(value.resources)) return undefined;
-  const resources: Obj = {};
-  for (const [k, v] of Object.entries(value.resources)) {
-    if (!isObj(v)) continue;
-    const { devices, ...rest } = v;
-    if (devices !== undefined)
-      conv.note(
-        'attention',
-        [...at, 'deploy'],
-        `deploy.resources.${k}.devices dropped: device reservations (GPUs) are not supported; use devices:`,
-      );
-    if (Object.keys(rest).length > 0) resources[k] = rest;
-  }
-  return Object.keys(resources).length > 0 ? { resources } : undefined;
-}
-
 function fileRefs(kind: 'secrets' | 'configs', value: unknown, at: OutPath, conv: Conversion): unknown[] {
   if (!Array.isArray(value)) return [];
   return value
@@ -196,40 +173,4 @@ function stripNested(out: Obj, key: string, dropped: Set<string>, at: OutPath, c
   else if (key === 'healthcheck') out[key] = strip(value);
   else if (isObj(value) && key !== 'networks')
     out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
-}
-
-/** `"8000-8002:8000-8002"` → one entry per port, since deployctl takes no ranges. */
-function expandPortRanges(ports: unknown[], path: OutPath, conv: Conversion): unknown[] {
-  return ports.flatMap((p) => {
-    const m = typeof p === 'string' ? /^(.*?:)?(\d+)-(\d+):(\d+)-(\d+)(\/\w+)?$/.exec(p) : null;
-    if (!m) return [p];
-    const [, ip = '', a, b, c, d, proto = ''] = m;
-    const count = Number(b) - Number(a);
-    if (count !== Number(d) - Number(c) || count < 0 || count > 100) return [p];
-    conv.note('translated', path, `${String(p)} expanded to one entry per port`);
-    return Array.from({ length: count + 1 }, (_, i) => `${ip}${Number(a) + i}:${Number(c) + i}${proto}`);
-  });
-}
-
-/** Limits set twice (a top-level key and deploy.resources): Compose refuses distinct values. */
-const LIMIT_PAIRS: [string, 'limits' | 'reservations', string][] = [
-  ['cpus', 'limits', 'cpus'],
-  ['mem_limit', 'limits', 'memory'],
-  ['pids_limit', 'limits', 'pids'],
-  ['mem_reservation', 'reservations', 'memory'],
-];
-
-function dedupeLimits(out: Obj, at: OutPath, conv: Conversion): void {
-  const resources = isObj(out.deploy) && isObj(out.deploy.resources) ? out.deploy.resources : undefined;
-  if (!resources) return;
-  for (const [key, block, field] of LIMIT_PAIRS) {
-    const section = resources[block];
-    if (out[key] === undefined || !isObj(section) || section[field] === undefined) continue;
-    delete out[key];
-    conv.note(
-      'attention',
-      [...at, 'deploy'],
-      `${key} dropped: deploy.resources.${block}.${field} sets the same limit (Compose refuses two different values); check which one you meant`,
-    );
-  }
 }
