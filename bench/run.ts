@@ -17,6 +17,7 @@ const BENCHES = [
   'traffic.js',
   'hostile-input.js',
   'ssh.js',
+  'compose-corpus.js',
 ];
 
 function runBench(file: string): Promise<number> {

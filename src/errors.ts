@@ -5,6 +5,7 @@
  */
 export type ErrorCode =
   | 'SPEC_NOT_FOUND'
+  | 'FILE_EXISTS'
   | 'SPEC_INVALID'
   | 'BAD_ARGUMENT'
   | 'ENGINE_UNREACHABLE'

@@ -10,6 +10,7 @@ import { backupCommand } from './commands/backup.js';
 import { downCommand } from './commands/down.js';
 import { eventsCommand } from './commands/events.js';
 import { historyCommand } from './commands/history.js';
+import { initCommand } from './commands/init.js';
 import { planCommand } from './commands/plan.js';
 import { recoverCommand } from './commands/recover.js';
 import { restoreDbCommand } from './commands/restore-db.js';
@@ -59,9 +60,10 @@ void withGlobalOptions(yargs(followFlagArgv(hideBin(process.argv))))
   .command(recoverCommand)
   .command(statusCommand)
   .command(logsCommand)
+  .command(initCommand)
   .demandCommand(
     1,
-    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events, rollback, recover, down, status or logs (see --help).',
+    'Name a command: validate, plan, apply, unlock, backup, restore-db, history, events, rollback, recover, down, status, logs or init (see --help).',
   )
   .recommendCommands()
   .strict()

@@ -26,6 +26,8 @@ const CONCAT = new Set([
   'networks',
   'depends_on',
 ]);
+/** Sequences Compose merges by the path inside the container: an entry of the service replaces the base's at the same path. */
+const BY_TARGET = new Set(['volumes', 'devices']);
 /** Keys with a `KEY=value` list form, merged key by key as maps. */
 const KEYED_LISTS = new Set(['environment', 'labels', 'sysctls']);
 
@@ -46,8 +48,9 @@ export interface ExtendsContext {
 /**
  * Compose `extends:` (`extends: base`, `{service: base}` or `{service, file}`): each extending
  * service becomes the base service merged with its own keys, as Compose merges them: maps key by
- * key (`environment`, `labels`, `sysctls` also in list form), the sequences Compose concatenates
- * (`ports`, `volumes`, `cap_add`, …) appended without repeats, everything else overridden.
+ * key (`environment`, `labels`, `sysctls` also in list form), `volumes` and `devices` by the path
+ * inside the container (the service's entry wins), the other sequences Compose concatenates
+ * (`ports`, `cap_add`, …) appended without repeats, everything else overridden.
  * Chains resolve; cycles and missing bases are errors. A base in another file is looked up under
  * its `services:` (a Compose file) or `infra.services` / `apps.services` (a spec), interpolated
  * with the same variables; its relative `env_file` paths stay relative to that file.
@@ -202,6 +205,14 @@ function mergeKey(key: string, base: unknown, own: unknown): unknown {
   if (CONCAT.has(key)) {
     const b = typeof base === 'string' ? [base] : base;
     const o = typeof own === 'string' ? [own] : own;
+    if (BY_TARGET.has(key) && Array.isArray(b) && Array.isArray(o)) {
+      const replaced = new Set(o.map(targetOf).filter((t) => t !== undefined));
+      const kept = (b as unknown[]).filter((v) => {
+        const t = targetOf(v);
+        return t === undefined || !replaced.has(t);
+      });
+      return [...kept, ...(o as unknown[])];
+    }
     if (Array.isArray(b) && Array.isArray(o)) {
       const seen = new Set<string>();
       return [...(b as unknown[]), ...(o as unknown[])].filter((v) => {
@@ -228,4 +239,15 @@ function asMap(value: unknown): Obj | undefined {
     else out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+/**
+ * The path inside the container of a `volumes:` or `devices:` entry: `SOURCE:TARGET[:MODE]`,
+ * a lone `/path` (an anonymous volume, or a device at the same path), or `{target}`.
+ */
+function targetOf(entry: unknown): string | undefined {
+  if (isObj(entry)) return typeof entry.target === 'string' ? entry.target : undefined;
+  if (typeof entry !== 'string') return undefined;
+  const parts = entry.split(':');
+  return parts.length === 1 ? parts[0] : parts[1];
 }

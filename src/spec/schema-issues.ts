@@ -86,6 +86,8 @@ function report(
   const params = error.params as Record<string, unknown>;
   // ajv repeats a propertyNames failure as a summary error; the inner one is more precise.
   if (error.keyword === 'propertyNames') return;
+  // `if` only says its `then` failed (image required unless extends); that error says what.
+  if (error.keyword === 'if') return;
   if (error.propertyName !== undefined) {
     issues.error([...path, error.propertyName], messageFor(error, params), 'key');
     return;

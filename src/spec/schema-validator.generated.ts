@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name. At most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)","maxLength":63},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0,"maximum":100},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1,"maximum":10000}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"proxy":{"description":"Traffic switching through a reverse proxy deployctl drives (Caddy 2). The proxy is an infra service (protected: never recreated or restarted by a deploy); after each new app generation is healthy, deployctl loads routes to that generation's containers into it (atomic, in-flight requests finish), then waits each routed service's drain period before stopping the old generation.","type":"object","additionalProperties":false,"required":["service","routes"],"properties":{"service":{"description":"The infra service running Caddy 2 (e.g. deployctl-fixture/proxy:caddy or caddy:2 started with `caddy run --resume`). Its admin API must listen on localhost:2019 inside the container; deployctl writes /etc/caddy/deployctl.json there and runs `caddy reload`.","$ref":"#/$defs/serviceName"},"listen":{"description":"Port the proxy listens on inside its container (publish it with the service's ports:). Default 80.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Default drain period of every routed service: how long the old generation keeps running after the proxy stopped sending it new requests, so requests in flight finish; then it is stopped with its stop_grace_period. Default 5s.","$ref":"#/$defs/duration"},"routes":{"description":"Where requests go, checked in order: a route with host: takes requests for that Host; the route without host: (at most one, the last) takes every other host. Each targets an app service's live generation.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["service","port"],"properties":{"host":{"description":"Host header to match (e.g. api.sancho.localhost). Omit for the default route.","type":"string","pattern":"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$","patternErrorMessage":"must be a host name such as api.example.com (no scheme, port or path)"},"service":{"description":"The app service (a key of apps.services) that serves this route. It must share a network with the proxy service.","$ref":"#/$defs/serviceName"},"port":{"description":"Port the app listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Drain period of this route's service, overriding proxy.drain (a service in several routes uses the longest).","$ref":"#/$defs/duration"}}}}}},"secrets":{"description":"Either a list of names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...), masked as (sensitive) in every output; or Compose's file secrets, name: {file: ./path}, mounted read-only at /run/secrets/<name> by services that list them under secrets:.","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}},{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}}}]},"configs":{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}},"description":"Compose file configs, name: {file: ./path} (relative to the spec), mounted read-only at /<name> by services that list them under configs:."}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":63,"description":"A service name: also its network alias, which other containers resolve as a DNS label, so at most 63 characters."},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0,"maximum":1000},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0,"maximum":262144},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1,"maximum":9007199254740991},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1,"maximum":9007199254740991},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1,"maximum":9007199254740991},"hard":{"description":"Hard limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0,"maximum":9007199254740991},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://deployctl.dev/schemas/deployctl.schema.json","title":"deployctl.yaml (spec format version 1)","description":"Declarative deploy of one project on a Docker host: persistent, protected infra (fixed container names, volumes, host dirs) and disposable apps named <project>_<service>_<deploy id>. Service keys follow Docker Compose's names and forms; keys deployctl does not support are errors. ${VAR}, ${VAR:-default} and ${VAR:?message} interpolate from the environment and from .env beside this file.","type":"object","required":["version","project"],"additionalProperties":false,"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose). Use it to hold YAML anchors (&name) that services reuse with <<: *name."}},"properties":{"version":{"description":"Spec format version. Must be 1.","const":1,"errorMessage":"must be 1, the only spec format version"},"project":{"description":"Project name: lowercase letters, digits, _ and -, starting with a letter or digit. Prefixes app container names (<project>_<service>_<deploy id>) and is stored in the deployctl.project label of everything deployctl creates. Like Compose's top-level name. At most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","patternErrorMessage":"must be lowercase letters, digits, _ and -, starting with a letter or digit (e.g. sancho)","maxLength":63},"infra":{"description":"PERSISTENT and PROTECTED resources: created if missing, never removed by deployctl. Infra containers keep a fixed container_name and are recreated only with apply --replace SERVICE.","type":"object","additionalProperties":false,"properties":{"volumes":{"description":"Named volumes, keyed by their name in the engine (Compose's top-level volumes). Created if missing (never when external), never removed, even after leaving the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A named volume. Empty ({} or nothing) for a plain local volume.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the volume must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Volume driver, as in Compose. Default: the engine's (local).","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the volume when deployctl creates it (map or KEY=VALUE list, as in Compose). deployctl adds its own deployctl.* labels."}}}},"networks":{"description":"Networks, keyed by their name in the engine (Compose's top-level networks). Created if missing (never when external), never removed while in the spec.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A network. Empty ({} or nothing) for a bridge network.","type":["object","null"],"additionalProperties":false,"properties":{"external":{"description":"true: the network must already exist; deployctl never creates or removes it (Compose's external). Default false.","type":"boolean"},"driver":{"description":"Network driver, as in Compose. Default: bridge.","type":"string","minLength":1},"labels":{"$ref":"#/$defs/labels","description":"Labels set on the network when deployctl creates it (map or KEY=VALUE list)."}}}},"dirs":{"description":"Host directories bound into containers (deployctl's own key; Compose would use a relative bind mount). Mount one by name in a service's volumes: `letsencrypt:/letsencrypt`. Created if missing; never emptied or removed.","type":"object","propertyNames":{"$ref":"#/$defs/resourceName"},"additionalProperties":{"description":"A host directory.","type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The directory on the host; a relative path is relative to this file (not to where deployctl runs).","type":"string","minLength":1}}}},"services":{"description":"Persistent services (databases, proxies). Each needs a fixed container_name; deployctl creates it if missing and starts it if stopped, but recreates it only with apply --replace SERVICE.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"apps":{"description":"DISPOSABLE services: every deploy id creates a new generation named <project>_<service>_<deploy id>, waits until it is healthy, then retires older generations per cleanup.keep_generations.","type":"object","additionalProperties":false,"properties":{"services":{"description":"App services. Same keys as infra services, but no container_name (the name comes from the deploy id) and no database.","type":"object","propertyNames":{"$ref":"#/$defs/serviceName"},"additionalProperties":{"$ref":"#/$defs/service"}}}},"cleanup":{"description":"Retirement of old app generations. Infra, and anything matching protect, is never touched.","type":"object","additionalProperties":false,"properties":{"keep_generations":{"description":"Stopped app generations kept for rollback, besides the live one. Older ones are removed. Default 2.","type":"integer","minimum":0,"maximum":100},"max_age":{"$ref":"#/$defs/duration","description":"Kept generations retired longer ago than this (e.g. 14d) are removed by the next apply even within keep_generations. Never the live generation. Default: no limit."},"protect":{"description":"Extra container-name globs (* and ?) that cleanup never touches, for legacy containers deployctl did not create, e.g. sancho_*_persistent. Default [].","type":"array","items":{"type":"string","minLength":1}}}},"backups":{"description":"Where deployctl backup writes database dumps, and how many it keeps.","type":"object","additionalProperties":false,"properties":{"dir":{"description":"Backup directory; a relative path is relative to this file. Default ./backups.","type":"string","minLength":1},"keep":{"description":"Number of backups kept; older ones are deleted after a successful backup. Default 10.","type":"integer","minimum":1,"maximum":10000}}},"history":{"description":"The revision history deployctl keeps on the engine host (deployctl history, rollback, recover).","type":"object","additionalProperties":false,"properties":{"keep":{"description":"Number of revisions kept; the oldest is dropped when a new one is recorded. Default 100.","type":"integer","minimum":1,"maximum":10000}}},"notify":{"description":"Who hears about deploys. Delivery is best effort and never changes a command's result or exit code.","type":"object","additionalProperties":false,"properties":{"webhooks":{"description":"Each matching lifecycle event is POSTed to each webhook.","type":"array","maxItems":20,"items":{"type":"object","additionalProperties":false,"required":["url"],"properties":{"url":{"description":"http(s) URL. A webhook URL is a credential: it is masked in every output. Use ${VAR}.","type":"string","pattern":"^https?://","patternErrorMessage":"must be an http:// or https:// URL"},"events":{"description":"Globs over event names (apply.*, *.failed, container.ready). Default: the terminal events of every command.","type":"array","items":{"type":"string","minLength":1}},"format":{"description":"json: the event object as the body; slack: {\"text\": one readable line}. Default json.","enum":["json","slack"]}}}}}},"proxy":{"description":"Traffic switching through a reverse proxy deployctl drives (Caddy 2). The proxy is an infra service (protected: never recreated or restarted by a deploy); after each new app generation is healthy, deployctl loads routes to that generation's containers into it (atomic, in-flight requests finish), then waits each routed service's drain period before stopping the old generation.","type":"object","additionalProperties":false,"required":["service","routes"],"properties":{"service":{"description":"The infra service running Caddy 2 (e.g. deployctl-fixture/proxy:caddy or caddy:2 started with `caddy run --resume`). Its admin API must listen on localhost:2019 inside the container; deployctl writes /etc/caddy/deployctl.json there and runs `caddy reload`.","$ref":"#/$defs/serviceName"},"listen":{"description":"Port the proxy listens on inside its container (publish it with the service's ports:). Default 80.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Default drain period of every routed service: how long the old generation keeps running after the proxy stopped sending it new requests, so requests in flight finish; then it is stopped with its stop_grace_period. Default 5s.","$ref":"#/$defs/duration"},"routes":{"description":"Where requests go, checked in order: a route with host: takes requests for that Host; the route without host: (at most one, the last) takes every other host. Each targets an app service's live generation.","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["service","port"],"properties":{"host":{"description":"Host header to match (e.g. api.sancho.localhost). Omit for the default route.","type":"string","pattern":"^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$","patternErrorMessage":"must be a host name such as api.example.com (no scheme, port or path)"},"service":{"description":"The app service (a key of apps.services) that serves this route. It must share a network with the proxy service.","$ref":"#/$defs/serviceName"},"port":{"description":"Port the app listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"drain":{"description":"Drain period of this route's service, overriding proxy.drain (a service in several routes uses the longest).","$ref":"#/$defs/duration"}}}}}},"secrets":{"description":"Either a list of names of variables (and environment keys) whose values are secret, besides those whose names already look secret (PASSWORD, PASSWD, SECRET, TOKEN, KEY ...), masked as (sensitive) in every output; or Compose's file secrets, name: {file: ./path}, mounted read-only at /run/secrets/<name> by services that list them under secrets:.","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","patternErrorMessage":"must be a variable name (letters, digits and _, not starting with a digit)"}},{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}}}]},"configs":{"type":"object","additionalProperties":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","minLength":1,"description":"The file, relative to the spec (kept on the engine host)."}}},"description":"Compose file configs, name: {file: ./path} (relative to the spec), mounted read-only at /<name> by services that list them under configs:."}},"$defs":{"resourceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255},"serviceName":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":63,"description":"A service name: also its network alias, which other containers resolve as a DNS label, so at most 63 characters."},"duration":{"errorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)","oneOf":[{"type":"string","pattern":"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$","patternErrorMessage":"must be a duration like 30s, 1m30s, 500ms, 1h or 14d (a plain number means seconds)"},{"type":"number","minimum":0}]},"stringOrList":{"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"labels":{"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]},"service":{"description":"A service, with Docker Compose's keys and forms.","type":"object","if":{"properties":{"extends":false}},"then":{"properties":{"image":true},"required":["image"]},"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, volumes and devices by container path (this service's entry wins), ports/cap_add-like lists are appended, other keys are overridden by this service. With extends, image may come from the base.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0,"maximum":1000},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0,"maximum":262144},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1,"maximum":9007199254740991},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1,"maximum":9007199254740991},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1,"maximum":9007199254740991},"hard":{"description":"Hard limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}},"bytes":{"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0,"maximum":9007199254740991},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]},"cpus":{"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]}}};
 const schema32 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255};
 const schema33 = {"errorMessage":"must be a map of label: value or a list of label=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","minLength":1},"additionalProperties":{"type":["string","number","boolean"],"errorMessage":"must be a string, a number or true/false"}},{"type":"array","items":{"type":"string","minLength":1}}]};
 const schema37 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid service name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":63,"description":"A service name: also its network alias, which other containers resolve as a DNS label, so at most 63 characters."};
@@ -18,7 +18,7 @@ const pattern18 = new RegExp("^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9
 const pattern45 = new RegExp("^https?://", "u");
 const pattern48 = new RegExp("^[A-Za-z0-9*]([A-Za-z0-9*.-]*[A-Za-z0-9])?$", "u");
 const pattern51 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","required":["image"],"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, ports/volumes/cap_add-like lists are appended, other keys are overridden by this service.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0,"maximum":1000},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0,"maximum":262144},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1,"maximum":9007199254740991},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1,"maximum":9007199254740991},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1,"maximum":9007199254740991},"hard":{"description":"Hard limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
+const schema38 = {"description":"A service, with Docker Compose's keys and forms.","type":"object","if":{"properties":{"extends":false}},"then":{"properties":{"image":true},"required":["image"]},"additionalProperties":false,"properties":{"image":{"description":"Image to run, e.g. registry.example.com/team/api:${TAG}. Required: deployctl deploys images, it does not build them. Pulled per pull_policy.","type":"string","minLength":1},"profiles":{"description":"Compose profiles: the service is deployed only when one of these profiles is selected (--profile NAME, repeatable, or DEPLOYCTL_PROFILES=a,b). A service without profiles is always deployed.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","pattern":"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$","patternErrorMessage":"must be a profile name (letters, digits, _ . -)"}},"extends":{"description":"Compose extends: start from another service's keys, in this spec (a service name) or in another file ({service, file}, relative to the spec; a Compose file's services: or a spec's infra/apps services). Maps merge key by key, volumes and devices by container path (this service's entry wins), ports/cap_add-like lists are appended, other keys are overridden by this service. With extends, image may come from the base.","oneOf":[{"type":"string","minLength":1},{"type":"object","required":["service"],"additionalProperties":false,"properties":{"service":{"type":"string","minLength":1,"description":"Name of the base service."},"file":{"type":"string","minLength":1,"description":"File holding the base service, relative to the spec."}}}]},"secrets":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose secrets: names under the top-level secrets: map; each file is mounted read-only at /run/secrets/<name> (or target). Its content never appears in labels or plan output; an edit of the file replaces the container."},"configs":{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"type":"string","minLength":1,"description":"Name under the top-level key."},"target":{"type":"string","minLength":1,"description":"Mount path in the container (a relative secret target goes under /run/secrets)."}}}]},"description":"Compose configs: names under the top-level configs: map; each file is mounted read-only at /<name> (or target). An edit of the file replaces the container."},"container_name":{"description":"Infra: REQUIRED fixed container name, kept forever (e.g. sancho_db_v2). Apps: not allowed; apps are named <project>_<service>_<deploy id>.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","patternErrorMessage":"is not a valid container name: use letters, digits, _, . and -, starting with a letter or digit","maxLength":255},"command":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's CMD. A string is split like a shell would (quotes respected); a list is used as is. As in Compose."},"entrypoint":{"$ref":"#/$defs/stringOrList","description":"Overrides the image's ENTRYPOINT. A string is split like a shell would; a list is used as is. As in Compose."},"environment":{"description":"Environment variables: a map (KEY: value) or a list (KEY=value). KEY alone (or KEY: with no value) takes the value from deployctl's environment or .env, and is an error when unset. Values of keys that look secret or are listed in secrets: are masked in every output.","errorMessage":"must be a map of KEY: value or a list of KEY=value strings","oneOf":[{"type":"object","propertyNames":{"type":"string","pattern":"^[^=\\s]+$","patternErrorMessage":"is not a valid environment variable name (no spaces or =)"},"additionalProperties":{"type":["string","number","boolean","null"],"errorMessage":"must be a string, a number, true/false, or empty to take the value from the environment"}},{"type":"array","items":{"type":"string","pattern":"^[^=\\s]+(=[\\s\\S]*)?$","patternErrorMessage":"must be KEY=value, or KEY alone to take the value from the environment"}}]},"ports":{"description":"Published ports, Compose short form (\"80\", \"8080:80\", \"127.0.0.1:8080:80\", \"8080:80/udp\", 80) or long form ({target, published, host_ip, protocol}). Without a host port the engine picks a random one.","type":"array","items":{"errorMessage":"must be a port like \"8080:80\", \"127.0.0.1:8080:80\" or \"80/udp\", a port number, or a mapping with target","oneOf":[{"type":"string","pattern":"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$","patternErrorMessage":"must be a port like \"80\", \"8080:80\", \"127.0.0.1:8080:80\" or \"8080:80/udp\" (port ranges are not supported)"},{"type":"integer","minimum":1,"maximum":65535},{"type":"object","required":["target"],"additionalProperties":false,"properties":{"target":{"description":"Port inside the container.","type":"integer","minimum":1,"maximum":65535},"published":{"description":"Port on the host. Omit it for a random port.","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+$","patternErrorMessage":"must be a port number"}],"errorMessage":"must be a port number"},"host_ip":{"description":"Host address to bind, e.g. 127.0.0.1. Default: all interfaces.","type":"string","minLength":1},"protocol":{"description":"tcp (default) or udp.","enum":["tcp","udp"]}}}]}},"volumes":{"description":"Mounts, Compose short form (\"NAME:/path[:ro]\" where NAME is an infra.volumes or infra.dirs key, \"/abs/host/path:/path[:ro]\", or \"/path\" for an anonymous volume) or long form ({type: volume|bind, source, target, read_only}). Relative host paths are not allowed: declare the directory under infra.dirs.","type":"array","items":{"errorMessage":"must be a mount like \"data:/var/lib/data\", \"/srv/x:/x:ro\" or a mapping with type and target","oneOf":[{"type":"string","pattern":"^[^:]+(:[^:]+(:(ro|rw))?)?$","patternErrorMessage":"must be SOURCE:TARGET, SOURCE:TARGET:ro (or :rw) or /path (an anonymous volume)"},{"type":"object","required":["type","target"],"additionalProperties":false,"properties":{"type":{"description":"volume: a named volume (infra.volumes key) or, without source, an anonymous one; bind: an absolute host path or an infra.dirs key.","enum":["volume","bind"]},"source":{"description":"Volume name, infra.dirs key or absolute host path.","type":"string","minLength":1},"target":{"description":"Absolute path inside the container.","type":"string","minLength":1},"read_only":{"description":"Mount read-only. Default false.","type":"boolean"}}}]}},"networks":{"description":"Networks to join, each an infra.networks key: a list, or a map of name to {} / nothing (Compose forms). The service name is the container's alias on each.","errorMessage":"must be a list of network names or a map of network names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{}}}]},"labels":{"$ref":"#/$defs/labels","description":"Container labels (map or KEY=VALUE list, as in Compose), e.g. traefik routing rules. The deployctl.* prefix is reserved."},"restart":{"description":"Restart policy, as in Compose. Default: no.","enum":["no","always","unless-stopped","on-failure"]},"healthcheck":{"description":"Health check, as in Compose. apply waits until the container is healthy before retiring the previous generation (or, without a healthcheck, until it is running).","type":"object","additionalProperties":false,"properties":{"test":{"description":"A string runs through the shell (CMD-SHELL); a list starts with CMD, CMD-SHELL or NONE. Required unless disable is true.","errorMessage":"must be a shell command string or a list starting with CMD, CMD-SHELL or NONE","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]},"interval":{"$ref":"#/$defs/duration","description":"Time between checks. Engine default 30s."},"timeout":{"$ref":"#/$defs/duration","description":"Time one check may take. Engine default 30s."},"retries":{"description":"Consecutive failures before unhealthy. Engine default 3.","type":"integer","minimum":0,"maximum":1000},"start_period":{"$ref":"#/$defs/duration","description":"Start-up time during which failures do not count. Engine default 0s."},"disable":{"description":"true disables the image's own HEALTHCHECK (Compose's disable).","type":"boolean"}}},"depends_on":{"description":"Services started (and healthy, when they have a healthcheck) before this one: a list of names or a Compose map of name to {condition}. May name infra or app services.","errorMessage":"must be a list of service names or a map of service names","oneOf":[{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},{"type":"object","additionalProperties":{"type":["object","null"],"additionalProperties":false,"properties":{"condition":{"description":"Accepted for Compose compatibility; deployctl always waits for a dependency to be healthy (or running, without a healthcheck). service_completed_successfully is not supported.","enum":["service_started","service_healthy"]}}}}]},"init":{"description":"Run an init process (tini) as PID 1, as in Compose.","type":"boolean"},"user":{"description":"User (and group) the container runs as, e.g. 1000:1000, as in Compose.","type":"string","minLength":1},"working_dir":{"description":"Working directory inside the container, as in Compose.","type":"string","minLength":1},"stop_signal":{"description":"Signal that stops the container, e.g. SIGQUIT. Default: the image's (SIGTERM).","type":"string","minLength":1},"stop_grace_period":{"$ref":"#/$defs/duration","description":"Time between stop_signal and SIGKILL, as in Compose. Default 10s."},"pull_policy":{"description":"missing (default): pull only when the image is not on the host; always: pull on every apply; never: fail if it is not on the host. Compose's build / daily / weekly are not supported.","enum":["missing","always","never"]},"wait_timeout":{"$ref":"#/$defs/duration","description":"deployctl: how long apply waits for this service to become healthy (or running) before failing. Default: start_period + (interval + timeout) x retries + 10s from the healthcheck, or 60s without one."},"database":{"description":"deployctl, infra only: makes this service the target of backup and restore-db.","type":"object","required":["engine","name","user"],"additionalProperties":false,"properties":{"engine":{"description":"Database engine. Only postgres.","enum":["postgres"]},"name":{"description":"Database to back up and restore.","type":"string","minLength":1},"user":{"description":"Role that runs pg_dump / pg_restore inside the container.","type":"string","minLength":1}}},"env_file":{"description":"Files of KEY=VALUE lines (Compose's .env format) added to the environment, relative to this file; later files override earlier ones and environment: overrides them all. The file's content, not its name, is part of the service's configuration: editing it replaces the container. Values of keys that look secret are masked like environment values. A path, a list of paths, or {path, required: false} for an optional file.","errorMessage":"must be a path, a list of paths, or a list of {path, required}","oneOf":[{"type":"string","minLength":1},{"type":"array","items":{"oneOf":[{"type":"string","minLength":1},{"type":"object","required":["path"],"additionalProperties":false,"properties":{"path":{"description":"The file, relative to this spec.","type":"string","minLength":1},"required":{"description":"false: a missing file is skipped. Default true.","type":"boolean"},"format":{"description":"Accepted for Compose compatibility; only the .env format is read.","const":"raw"}}}]}}]},"logging":{"description":"Log driver and its options, as in Compose (e.g. driver: json-file, options: {max-size: 10m, max-file: \"3\"} for rotation). Without driver: the engine's default driver.","type":"object","additionalProperties":false,"properties":{"driver":{"description":"Log driver: json-file, local, journald, syslog, none ...","type":"string","minLength":1},"options":{"description":"Driver options; values are passed as strings.","type":"object","additionalProperties":{"type":["string","number","boolean","null"]}}}},"mem_limit":{"$ref":"#/$defs/bytes","description":"Memory limit (HostConfig.Memory), e.g. 512m or 1g (binary units, as in Compose)."},"mem_reservation":{"$ref":"#/$defs/bytes","description":"Soft memory limit (HostConfig.MemoryReservation), e.g. 256m."},"memswap_limit":{"description":"Memory + swap limit (HostConfig.MemorySwap), at least mem_limit; -1 for unlimited swap. Needs mem_limit.","errorMessage":"must be a size like 1g, a number of bytes, or -1","oneOf":[{"const":-1},{"$ref":"#/$defs/bytes"}]},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit in CPUs, e.g. 0.5 or 2 (HostConfig.NanoCpus)."},"cpu_shares":{"description":"Relative CPU weight (HostConfig.CpuShares); engine default 1024.","type":"integer","minimum":0,"maximum":262144},"pids_limit":{"description":"Maximum number of processes (HostConfig.PidsLimit); -1 for unlimited.","type":"integer","minimum":-1,"maximum":9007199254740991},"deploy":{"description":"Only deploy.resources is supported, mapped onto the container as Compose does outside Swarm: limits.memory, limits.cpus, limits.pids and reservations.memory (reservations.cpus is a Swarm scheduling hint and is ignored). Other deploy keys (replicas, placement, restart_policy ...) describe a Swarm stack and are errors.","type":"object","additionalProperties":false,"properties":{"resources":{"description":"Resource limits and reservations.","type":"object","additionalProperties":false,"properties":{"limits":{"description":"Limits: same as mem_limit, cpus and pids_limit.","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Memory limit, e.g. 512m."},"cpus":{"$ref":"#/$defs/cpus","description":"CPU limit, e.g. 0.5."},"pids":{"description":"Process limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}},"reservations":{"description":"Reservations: memory is mem_reservation; cpus is accepted and ignored (Swarm only).","type":"object","additionalProperties":false,"properties":{"memory":{"$ref":"#/$defs/bytes","description":"Soft memory limit, e.g. 256m."},"cpus":{"$ref":"#/$defs/cpus","description":"Ignored outside Swarm, as in Compose."}}}}}}},"shm_size":{"$ref":"#/$defs/bytes","description":"Size of /dev/shm (HostConfig.ShmSize), e.g. 256m; engine default 64m. Postgres needs more than the default for parallel queries."},"ulimits":{"description":"Resource limits (HostConfig.Ulimits): name: value (soft = hard) or name: {soft, hard}, e.g. nofile: {soft: 65536, hard: 65536}.","type":"object","propertyNames":{"pattern":"^[a-z]+$","patternErrorMessage":"must be a ulimit name like nofile or nproc"},"additionalProperties":{"errorMessage":"must be a number or {soft, hard}","oneOf":[{"type":"integer","minimum":-1,"maximum":9007199254740991},{"type":"object","required":["soft","hard"],"additionalProperties":false,"properties":{"soft":{"description":"Soft limit.","type":"integer","minimum":-1,"maximum":9007199254740991},"hard":{"description":"Hard limit.","type":"integer","minimum":-1,"maximum":9007199254740991}}}]}},"extra_hosts":{"description":"Extra /etc/hosts entries (HostConfig.ExtraHosts): a list of \"host:address\" or \"host=address\", or a map host: address. host-gateway as the address is the host's gateway IP.","errorMessage":"must be a list of \"host:address\" or a map of host: address","oneOf":[{"type":"array","items":{"type":"string","pattern":"^[^:=\\s]+[:=]\\S+$","patternErrorMessage":"must be host:address or host=address, e.g. host.docker.internal:host-gateway"}},{"type":"object","additionalProperties":{"type":"string","minLength":1}}]},"cap_add":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities added (HostConfig.CapAdd), e.g. NET_ADMIN."},"cap_drop":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_]+$","patternErrorMessage":"must be a capability name like NET_ADMIN (or ALL)"},"description":"Linux capabilities dropped (HostConfig.CapDrop), e.g. ALL."},"tmpfs":{"$ref":"#/$defs/stringOrList","description":"tmpfs mounts (HostConfig.Tmpfs): /path or /path:options, e.g. /tmp:size=64m,mode=1777."},"read_only":{"description":"Read-only root filesystem (HostConfig.ReadonlyRootfs).","type":"boolean"},"security_opt":{"description":"Security options (HostConfig.SecurityOpt), e.g. no-new-privileges:true.","type":"array","items":{"type":"string","minLength":1}},"sysctls":{"description":"Namespaced kernel parameters (HostConfig.Sysctls): a map or a list of key=value, e.g. net.core.somaxconn: 1024.","errorMessage":"must be a map of key: value or a list of key=value strings","oneOf":[{"type":"object","additionalProperties":{"type":["string","number"]}},{"type":"array","items":{"type":"string","pattern":"^[^=]+=.*$","patternErrorMessage":"must be key=value"}}]},"hostname":{"description":"Host name inside the container (Config.Hostname).","type":"string","minLength":1},"domainname":{"description":"Domain name inside the container (Config.Domainname).","type":"string","minLength":1},"dns":{"$ref":"#/$defs/stringOrList","description":"DNS servers (HostConfig.Dns): one address or a list."},"group_add":{"description":"Extra groups the container's user joins (HostConfig.GroupAdd), by name or id.","type":"array","items":{"type":["string","integer"]}},"privileged":{"description":"Run privileged (HostConfig.Privileged): full access to the host's devices. Avoid unless required.","type":"boolean"},"platform":{"description":"Platform of the image to run, os[/arch[/variant]], e.g. linux/amd64.","type":"string","pattern":"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$","patternErrorMessage":"must be os[/arch[/variant]], e.g. linux/amd64"},"stdin_open":{"description":"Keep stdin open (Config.OpenStdin), like docker run -i.","type":"boolean"},"tty":{"description":"Allocate a terminal (Config.Tty), like docker run -t.","type":"boolean"},"expose":{"description":"Ports exposed to other containers but not published on the host (Config.ExposedPorts): \"3000\", \"3000/udp\" or 3000. Containers on a shared network reach each other's ports without it; accepted for Compose files.","type":"array","items":{"errorMessage":"must be a port like 3000 or \"3000/udp\"","oneOf":[{"type":"integer","minimum":1,"maximum":65535},{"type":"string","pattern":"^[0-9]+(/(tcp|udp|sctp))?$","patternErrorMessage":"must be a port like \"3000\" or \"3000/udp\" (ranges are not supported)"}]}},"devices":{"description":"Host devices mapped into the container (HostConfig.Devices): \"/dev/host[:/dev/container[:rwm]]\" or {source, target, permissions}.","type":"array","items":{"errorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm","oneOf":[{"type":"string","pattern":"^/[^:]+(:/[^:]+(:[rwm]+)?)?$","patternErrorMessage":"must be /dev/host, /dev/host:/dev/container or /dev/host:/dev/container:rwm"},{"type":"object","required":["source"],"additionalProperties":false,"properties":{"source":{"description":"Device on the host.","type":"string","pattern":"^/"},"target":{"description":"Path in the container; default the same.","type":"string","pattern":"^/"},"permissions":{"description":"Cgroup permissions; default rwm.","type":"string","pattern":"^[rwm]+$"}}}]}}},"patternProperties":{"^x-":{"description":"Extension field, ignored by deployctl (as in Compose): a place for YAML anchors."}}};
 const schema39 = {"errorMessage":"must be a string (split like a shell would) or a list of strings","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]};
 const schema47 = {"errorMessage":"must be a size like 512m, 1g, 100k or a number of bytes","oneOf":[{"type":"integer","minimum":0,"maximum":9007199254740991},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$","patternErrorMessage":"must be a size like 512m, 1g, 100k or a number of bytes"}]};
 const schema50 = {"errorMessage":"must be a number of CPUs, e.g. 0.5 or 2","oneOf":[{"type":"number","minimum":0},{"type":"string","pattern":"^[0-9]+(\\.[0-9]+)?$","patternErrorMessage":"must be a number of CPUs, e.g. 0.5 or 2"}]};
@@ -50,9 +50,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.image === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema38.required,parentSchema:schema38,data};
+if(data.extends !== undefined){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -61,9 +64,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((func1.call(schema38.properties, key0)) || (pattern4.test(key0)))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.image === undefined){
+const err1 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema38.then.required,parentSchema:schema38.then,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -73,11 +89,16 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(data.image !== undefined){
-let data0 = data.image;
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-const err2 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.image,data:data0};
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+if(valid0){
+var props0 = {};
+props0.image = true;
+props0.extends = true;
+}
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema38.if,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -86,9 +107,10 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.image.type,parentSchema:schema38.properties.image,data:data0};
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((func1.call(schema38.properties, key0)) || (pattern4.test(key0)))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -98,11 +120,11 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.profiles !== undefined){
-let data1 = data.profiles;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err4 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.profiles,data:data1};
+if(data.image !== undefined){
+let data1 = data.image;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err4 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.image,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -111,12 +133,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-if(typeof data2 === "string"){
-if(!pattern11.test(data2)){
-const err5 = {instancePath:instancePath+"/profiles/" + i0,schemaPath:"#/properties/profiles/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$"},message:"must match pattern \""+"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$"+"\"",schema:"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$",parentSchema:schema38.properties.profiles.items,data:data2};
+}
+else {
+const err5 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.image.type,parentSchema:schema38.properties.image,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -126,8 +145,11 @@ vErrors.push(err5);
 errors++;
 }
 }
-else {
-const err6 = {instancePath:instancePath+"/profiles/" + i0,schemaPath:"#/properties/profiles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.profiles.items.type,parentSchema:schema38.properties.profiles.items,data:data2};
+if(data.profiles !== undefined){
+let data2 = data.profiles;
+if(Array.isArray(data2)){
+if(data2.length < 1){
+const err6 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.profiles,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -136,19 +158,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-let i1 = data1.length;
-let j0;
-if(i1 > 1){
-const indices0 = {};
-for(;i1--;){
-let item0 = data1[i1];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err7 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema38.properties.profiles,data:data1};
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(typeof data3 === "string"){
+if(!pattern11.test(data3)){
+const err7 = {instancePath:instancePath+"/profiles/" + i0,schemaPath:"#/properties/profiles/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$"},message:"must match pattern \""+"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$"+"\"",schema:"^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$",parentSchema:schema38.properties.profiles.items,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -156,14 +171,10 @@ else {
 vErrors.push(err7);
 }
 errors++;
-break;
-}
-indices0[item0] = i1;
-}
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.profiles.type,parentSchema:schema38.properties.profiles,data:data1};
+const err8 = {instancePath:instancePath+"/profiles/" + i0,schemaPath:"#/properties/profiles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.profiles.items.type,parentSchema:schema38.properties.profiles.items,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -173,15 +184,18 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.extends !== undefined){
-let data3 = data.extends;
-const _errs10 = errors;
-let valid4 = false;
-let passing0 = null;
-const _errs11 = errors;
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-const err9 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[0],data:data3};
+let i1 = data2.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data2[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err9 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema38.properties.profiles,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -189,10 +203,14 @@ else {
 vErrors.push(err9);
 }
 errors++;
+break;
+}
+indices0[item0] = i1;
+}
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[0].type,parentSchema:schema38.properties.extends.oneOf[0],data:data3};
+const err10 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.profiles.type,parentSchema:schema38.properties.profiles,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -201,15 +219,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-var _valid0 = _errs11 === errors;
-if(_valid0){
-valid4 = true;
-passing0 = 0;
 }
+if(data.extends !== undefined){
+let data4 = data.extends;
 const _errs13 = errors;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.service === undefined){
-const err11 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema38.properties.extends.oneOf[1].required,parentSchema:schema38.properties.extends.oneOf[1],data:data3};
+let valid6 = false;
+let passing0 = null;
+const _errs14 = errors;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err11 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -218,9 +237,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-for(const key1 in data3){
-if(!((key1 === "service") || (key1 === "file"))){
-const err12 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.extends.oneOf[1],data:data3};
+}
+else {
+const err12 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[0].type,parentSchema:schema38.properties.extends.oneOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -229,12 +248,15 @@ vErrors.push(err12);
 }
 errors++;
 }
+var _valid1 = _errs14 === errors;
+if(_valid1){
+valid6 = true;
+passing0 = 0;
 }
-if(data3.service !== undefined){
-let data4 = data3.service;
-if(typeof data4 === "string"){
-if(func2(data4) < 1){
-const err13 = {instancePath:instancePath+"/extends/service",schemaPath:"#/properties/extends/oneOf/1/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[1].properties.service,data:data4};
+const _errs16 = errors;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.service === undefined){
+const err13 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema38.properties.extends.oneOf[1].required,parentSchema:schema38.properties.extends.oneOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -243,9 +265,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/extends/service",schemaPath:"#/properties/extends/oneOf/1/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[1].properties.service.type,parentSchema:schema38.properties.extends.oneOf[1].properties.service,data:data4};
+for(const key1 in data4){
+if(!((key1 === "service") || (key1 === "file"))){
+const err14 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.extends.oneOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -255,11 +277,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data3.file !== undefined){
-let data5 = data3.file;
+if(data4.service !== undefined){
+let data5 = data4.service;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err15 = {instancePath:instancePath+"/extends/file",schemaPath:"#/properties/extends/oneOf/1/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[1].properties.file,data:data5};
+const err15 = {instancePath:instancePath+"/extends/service",schemaPath:"#/properties/extends/oneOf/1/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[1].properties.service,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -270,7 +292,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/extends/file",schemaPath:"#/properties/extends/oneOf/1/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[1].properties.file.type,parentSchema:schema38.properties.extends.oneOf[1].properties.file,data:data5};
+const err16 = {instancePath:instancePath+"/extends/service",schemaPath:"#/properties/extends/oneOf/1/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[1].properties.service.type,parentSchema:schema38.properties.extends.oneOf[1].properties.service,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -280,9 +302,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
-else {
-const err17 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extends.oneOf[1].type,parentSchema:schema38.properties.extends.oneOf[1],data:data3};
+if(data4.file !== undefined){
+let data6 = data4.file;
+if(typeof data6 === "string"){
+if(func2(data6) < 1){
+const err17 = {instancePath:instancePath+"/extends/file",schemaPath:"#/properties/extends/oneOf/1/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extends.oneOf[1].properties.file,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -291,19 +315,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-var _valid0 = _errs13 === errors;
-if(_valid0 && valid4){
-valid4 = false;
-passing0 = [passing0, 1];
 }
 else {
-if(_valid0){
-valid4 = true;
-passing0 = 1;
-}
-}
-if(!valid4){
-const err18 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema38.properties.extends.oneOf,parentSchema:schema38.properties.extends,data:data3};
+const err18 = {instancePath:instancePath+"/extends/file",schemaPath:"#/properties/extends/oneOf/1/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extends.oneOf[1].properties.file.type,parentSchema:schema38.properties.extends.oneOf[1].properties.file,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -312,31 +326,10 @@ vErrors.push(err18);
 }
 errors++;
 }
-else {
-errors = _errs10;
-if(vErrors !== null){
-if(_errs10){
-vErrors.length = _errs10;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.secrets !== undefined){
-let data6 = data.secrets;
-if(Array.isArray(data6)){
-const len1 = data6.length;
-for(let i2=0; i2<len1; i2++){
-let data7 = data6[i2];
-const _errs23 = errors;
-let valid8 = false;
-let passing1 = null;
-const _errs24 = errors;
-if(typeof data7 === "string"){
-if(func2(data7) < 1){
-const err19 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[0],data:data7};
+const err19 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extends.oneOf[1].type,parentSchema:schema38.properties.extends.oneOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -345,9 +338,19 @@ vErrors.push(err19);
 }
 errors++;
 }
+var _valid1 = _errs16 === errors;
+if(_valid1 && valid6){
+valid6 = false;
+passing0 = [passing0, 1];
 }
 else {
-const err20 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[0].type,parentSchema:schema38.properties.secrets.items.oneOf[0],data:data7};
+if(_valid1){
+valid6 = true;
+passing0 = 1;
+}
+}
+if(!valid6){
+const err20 = {instancePath:instancePath+"/extends",schemaPath:"#/properties/extends/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema38.properties.extends.oneOf,parentSchema:schema38.properties.extends,data:data4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -356,15 +359,31 @@ vErrors.push(err20);
 }
 errors++;
 }
-var _valid1 = _errs24 === errors;
-if(_valid1){
-valid8 = true;
-passing1 = 0;
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
 }
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.secrets !== undefined){
+let data7 = data.secrets;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i2=0; i2<len1; i2++){
+let data8 = data7[i2];
 const _errs26 = errors;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-if(data7.source === undefined){
-const err21 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.secrets.items.oneOf[1].required,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data7};
+let valid10 = false;
+let passing1 = null;
+const _errs27 = errors;
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err21 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -373,9 +392,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-for(const key2 in data7){
-if(!((key2 === "source") || (key2 === "target"))){
-const err22 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data7};
+}
+else {
+const err22 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[0].type,parentSchema:schema38.properties.secrets.items.oneOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -384,12 +403,15 @@ vErrors.push(err22);
 }
 errors++;
 }
+var _valid2 = _errs27 === errors;
+if(_valid2){
+valid10 = true;
+passing1 = 0;
 }
-if(data7.source !== undefined){
-let data8 = data7.source;
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err23 = {instancePath:instancePath+"/secrets/" + i2+"/source",schemaPath:"#/properties/secrets/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.source,data:data8};
+const _errs29 = errors;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.source === undefined){
+const err23 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.secrets.items.oneOf[1].required,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -398,9 +420,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/secrets/" + i2+"/source",schemaPath:"#/properties/secrets/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.source,data:data8};
+for(const key2 in data8){
+if(!((key2 === "source") || (key2 === "target"))){
+const err24 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -410,11 +432,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data7.target !== undefined){
-let data9 = data7.target;
+if(data8.source !== undefined){
+let data9 = data8.source;
 if(typeof data9 === "string"){
 if(func2(data9) < 1){
-const err25 = {instancePath:instancePath+"/secrets/" + i2+"/target",schemaPath:"#/properties/secrets/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.target,data:data9};
+const err25 = {instancePath:instancePath+"/secrets/" + i2+"/source",schemaPath:"#/properties/secrets/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.source,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -425,7 +447,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/secrets/" + i2+"/target",schemaPath:"#/properties/secrets/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.target,data:data9};
+const err26 = {instancePath:instancePath+"/secrets/" + i2+"/source",schemaPath:"#/properties/secrets/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.source,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -435,9 +457,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.secrets.items.oneOf[1].type,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data7};
+if(data8.target !== undefined){
+let data10 = data8.target;
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+const err27 = {instancePath:instancePath+"/secrets/" + i2+"/target",schemaPath:"#/properties/secrets/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.target,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -446,19 +470,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-var _valid1 = _errs26 === errors;
-if(_valid1 && valid8){
-valid8 = false;
-passing1 = [passing1, 1];
 }
 else {
-if(_valid1){
-valid8 = true;
-passing1 = 1;
-}
-}
-if(!valid8){
-const err28 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema38.properties.secrets.items.oneOf,parentSchema:schema38.properties.secrets.items,data:data7};
+const err28 = {instancePath:instancePath+"/secrets/" + i2+"/target",schemaPath:"#/properties/secrets/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.secrets.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.secrets.items.oneOf[1].properties.target,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -467,11 +481,44 @@ vErrors.push(err28);
 }
 errors++;
 }
+}
+}
 else {
-errors = _errs23;
+const err29 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.secrets.items.oneOf[1].type,parentSchema:schema38.properties.secrets.items.oneOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+var _valid2 = _errs29 === errors;
+if(_valid2 && valid10){
+valid10 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid2){
+valid10 = true;
+passing1 = 1;
+}
+}
+if(!valid10){
+const err30 = {instancePath:instancePath+"/secrets/" + i2,schemaPath:"#/properties/secrets/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema38.properties.secrets.items.oneOf,parentSchema:schema38.properties.secrets.items,data:data8};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+else {
+errors = _errs26;
 if(vErrors !== null){
-if(_errs23){
-vErrors.length = _errs23;
+if(_errs26){
+vErrors.length = _errs26;
 }
 else {
 vErrors = null;
@@ -481,40 +528,7 @@ vErrors = null;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.secrets.type,parentSchema:schema38.properties.secrets,data:data6};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data.configs !== undefined){
-let data10 = data.configs;
-if(Array.isArray(data10)){
-const len2 = data10.length;
-for(let i3=0; i3<len2; i3++){
-let data11 = data10[i3];
-const _errs36 = errors;
-let valid12 = false;
-let passing2 = null;
-const _errs37 = errors;
-if(typeof data11 === "string"){
-if(func2(data11) < 1){
-const err30 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[0],data:data11};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[0].type,parentSchema:schema38.properties.configs.items.oneOf[0],data:data11};
+const err31 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.secrets.type,parentSchema:schema38.properties.secrets,data:data7};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -523,15 +537,20 @@ vErrors.push(err31);
 }
 errors++;
 }
-var _valid2 = _errs37 === errors;
-if(_valid2){
-valid12 = true;
-passing2 = 0;
 }
+if(data.configs !== undefined){
+let data11 = data.configs;
+if(Array.isArray(data11)){
+const len2 = data11.length;
+for(let i3=0; i3<len2; i3++){
+let data12 = data11[i3];
 const _errs39 = errors;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.source === undefined){
-const err32 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.configs.items.oneOf[1].required,parentSchema:schema38.properties.configs.items.oneOf[1],data:data11};
+let valid14 = false;
+let passing2 = null;
+const _errs40 = errors;
+if(typeof data12 === "string"){
+if(func2(data12) < 1){
+const err32 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -540,9 +559,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-for(const key3 in data11){
-if(!((key3 === "source") || (key3 === "target"))){
-const err33 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.configs.items.oneOf[1],data:data11};
+}
+else {
+const err33 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[0].type,parentSchema:schema38.properties.configs.items.oneOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -551,12 +570,15 @@ vErrors.push(err33);
 }
 errors++;
 }
+var _valid3 = _errs40 === errors;
+if(_valid3){
+valid14 = true;
+passing2 = 0;
 }
-if(data11.source !== undefined){
-let data12 = data11.source;
-if(typeof data12 === "string"){
-if(func2(data12) < 1){
-const err34 = {instancePath:instancePath+"/configs/" + i3+"/source",schemaPath:"#/properties/configs/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[1].properties.source,data:data12};
+const _errs42 = errors;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.source === undefined){
+const err34 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.configs.items.oneOf[1].required,parentSchema:schema38.properties.configs.items.oneOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -565,9 +587,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/configs/" + i3+"/source",schemaPath:"#/properties/configs/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.configs.items.oneOf[1].properties.source,data:data12};
+for(const key3 in data12){
+if(!((key3 === "source") || (key3 === "target"))){
+const err35 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.configs.items.oneOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -577,11 +599,11 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data11.target !== undefined){
-let data13 = data11.target;
+if(data12.source !== undefined){
+let data13 = data12.source;
 if(typeof data13 === "string"){
 if(func2(data13) < 1){
-const err36 = {instancePath:instancePath+"/configs/" + i3+"/target",schemaPath:"#/properties/configs/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[1].properties.target,data:data13};
+const err36 = {instancePath:instancePath+"/configs/" + i3+"/source",schemaPath:"#/properties/configs/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[1].properties.source,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -592,7 +614,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/configs/" + i3+"/target",schemaPath:"#/properties/configs/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.configs.items.oneOf[1].properties.target,data:data13};
+const err37 = {instancePath:instancePath+"/configs/" + i3+"/source",schemaPath:"#/properties/configs/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.configs.items.oneOf[1].properties.source,data:data13};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -602,9 +624,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.configs.items.oneOf[1].type,parentSchema:schema38.properties.configs.items.oneOf[1],data:data11};
+if(data12.target !== undefined){
+let data14 = data12.target;
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err38 = {instancePath:instancePath+"/configs/" + i3+"/target",schemaPath:"#/properties/configs/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.configs.items.oneOf[1].properties.target,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -613,19 +637,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-var _valid2 = _errs39 === errors;
-if(_valid2 && valid12){
-valid12 = false;
-passing2 = [passing2, 1];
 }
 else {
-if(_valid2){
-valid12 = true;
-passing2 = 1;
-}
-}
-if(!valid12){
-const err39 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema38.properties.configs.items.oneOf,parentSchema:schema38.properties.configs.items,data:data11};
+const err39 = {instancePath:instancePath+"/configs/" + i3+"/target",schemaPath:"#/properties/configs/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.configs.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.configs.items.oneOf[1].properties.target,data:data14};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -634,11 +648,44 @@ vErrors.push(err39);
 }
 errors++;
 }
+}
+}
 else {
-errors = _errs36;
+const err40 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.configs.items.oneOf[1].type,parentSchema:schema38.properties.configs.items.oneOf[1],data:data12};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+var _valid3 = _errs42 === errors;
+if(_valid3 && valid14){
+valid14 = false;
+passing2 = [passing2, 1];
+}
+else {
+if(_valid3){
+valid14 = true;
+passing2 = 1;
+}
+}
+if(!valid14){
+const err41 = {instancePath:instancePath+"/configs/" + i3,schemaPath:"#/properties/configs/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema38.properties.configs.items.oneOf,parentSchema:schema38.properties.configs.items,data:data12};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+else {
+errors = _errs39;
 if(vErrors !== null){
-if(_errs36){
-vErrors.length = _errs36;
+if(_errs39){
+vErrors.length = _errs39;
 }
 else {
 vErrors = null;
@@ -648,31 +695,7 @@ vErrors = null;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/configs",schemaPath:"#/properties/configs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.configs.type,parentSchema:schema38.properties.configs,data:data10};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data.container_name !== undefined){
-let data14 = data.container_name;
-if(typeof data14 === "string"){
-if(func2(data14) > 255){
-const err41 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema38.properties.container_name,data:data14};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!pattern6.test(data14)){
-const err42 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data14};
+const err42 = {instancePath:instancePath+"/configs",schemaPath:"#/properties/configs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.configs.type,parentSchema:schema38.properties.configs,data:data11};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -682,8 +705,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-else {
-const err43 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data14};
+if(data.container_name !== undefined){
+let data15 = data.container_name;
+if(typeof data15 === "string"){
+if(func2(data15) > 255){
+const err43 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema38.properties.container_name,data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -692,15 +718,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data.command !== undefined){
-let data15 = data.command;
-const _errs51 = errors;
-let valid15 = false;
-let passing3 = null;
-const _errs52 = errors;
-if(typeof data15 !== "string"){
-const err44 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data15};
+if(!pattern6.test(data15)){
+const err44 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema38.properties.container_name,data:data15};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -709,18 +728,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-var _valid3 = _errs52 === errors;
-if(_valid3){
-valid15 = true;
-passing3 = 0;
 }
-const _errs54 = errors;
-if(Array.isArray(data15)){
-const len3 = data15.length;
-for(let i4=0; i4<len3; i4++){
-let data16 = data15[i4];
-if(typeof data16 !== "string"){
-const err45 = {instancePath:instancePath+"/command/" + i4,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data16};
+else {
+const err45 = {instancePath:instancePath+"/container_name",schemaPath:"#/properties/container_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.container_name.type,parentSchema:schema38.properties.container_name,data:data15};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -730,9 +740,14 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
-else {
-const err46 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data15};
+if(data.command !== undefined){
+let data16 = data.command;
+const _errs54 = errors;
+let valid17 = false;
+let passing3 = null;
+const _errs55 = errors;
+if(typeof data16 !== "string"){
+const err46 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data16};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -741,19 +756,18 @@ vErrors.push(err46);
 }
 errors++;
 }
-var _valid3 = _errs54 === errors;
-if(_valid3 && valid15){
-valid15 = false;
-passing3 = [passing3, 1];
+var _valid4 = _errs55 === errors;
+if(_valid4){
+valid17 = true;
+passing3 = 0;
 }
-else {
-if(_valid3){
-valid15 = true;
-passing3 = 1;
-}
-}
-if(!valid15){
-const err47 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data15};
+const _errs57 = errors;
+if(Array.isArray(data16)){
+const len3 = data16.length;
+for(let i4=0; i4<len3; i4++){
+let data17 = data16[i4];
+if(typeof data17 !== "string"){
+const err47 = {instancePath:instancePath+"/command/" + i4,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data17};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -762,26 +776,10 @@ vErrors.push(err47);
 }
 errors++;
 }
-else {
-errors = _errs51;
-if(vErrors !== null){
-if(_errs51){
-vErrors.length = _errs51;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.entrypoint !== undefined){
-let data17 = data.entrypoint;
-const _errs61 = errors;
-let valid19 = false;
-let passing4 = null;
-const _errs62 = errors;
-if(typeof data17 !== "string"){
-const err48 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data17};
+const err48 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -790,18 +788,19 @@ vErrors.push(err48);
 }
 errors++;
 }
-var _valid4 = _errs62 === errors;
-if(_valid4){
-valid19 = true;
-passing4 = 0;
+var _valid4 = _errs57 === errors;
+if(_valid4 && valid17){
+valid17 = false;
+passing3 = [passing3, 1];
 }
-const _errs64 = errors;
-if(Array.isArray(data17)){
-const len4 = data17.length;
-for(let i5=0; i5<len4; i5++){
-let data18 = data17[i5];
-if(typeof data18 !== "string"){
-const err49 = {instancePath:instancePath+"/entrypoint/" + i5,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data18};
+else {
+if(_valid4){
+valid17 = true;
+passing3 = 1;
+}
+}
+if(!valid17){
+const err49 = {instancePath:instancePath+"/command",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data16};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -810,10 +809,26 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
+else {
+errors = _errs54;
+if(vErrors !== null){
+if(_errs54){
+vErrors.length = _errs54;
 }
 else {
-const err50 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data17};
+vErrors = null;
+}
+}
+}
+}
+if(data.entrypoint !== undefined){
+let data18 = data.entrypoint;
+const _errs64 = errors;
+let valid21 = false;
+let passing4 = null;
+const _errs65 = errors;
+if(typeof data18 !== "string"){
+const err50 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data18};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -822,19 +837,18 @@ vErrors.push(err50);
 }
 errors++;
 }
-var _valid4 = _errs64 === errors;
-if(_valid4 && valid19){
-valid19 = false;
-passing4 = [passing4, 1];
+var _valid5 = _errs65 === errors;
+if(_valid5){
+valid21 = true;
+passing4 = 0;
 }
-else {
-if(_valid4){
-valid19 = true;
-passing4 = 1;
-}
-}
-if(!valid19){
-const err51 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data17};
+const _errs67 = errors;
+if(Array.isArray(data18)){
+const len4 = data18.length;
+for(let i5=0; i5<len4; i5++){
+let data19 = data18[i5];
+if(typeof data19 !== "string"){
+const err51 = {instancePath:instancePath+"/entrypoint/" + i5,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data19};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -843,30 +857,10 @@ vErrors.push(err51);
 }
 errors++;
 }
-else {
-errors = _errs61;
-if(vErrors !== null){
-if(_errs61){
-vErrors.length = _errs61;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.environment !== undefined){
-let data19 = data.environment;
-const _errs70 = errors;
-let valid22 = false;
-let passing5 = null;
-const _errs71 = errors;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key4 in data19){
-const _errs73 = errors;
-if(typeof key4 === "string"){
-if(!pattern13.test(key4)){
-const err52 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
+const err52 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data18};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -875,9 +869,19 @@ vErrors.push(err52);
 }
 errors++;
 }
+var _valid5 = _errs67 === errors;
+if(_valid5 && valid21){
+valid21 = false;
+passing4 = [passing4, 1];
 }
 else {
-const err53 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
+if(_valid5){
+valid21 = true;
+passing4 = 1;
+}
+}
+if(!valid21){
+const err53 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data18};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -886,9 +890,30 @@ vErrors.push(err53);
 }
 errors++;
 }
-var valid23 = _errs73 === errors;
-if(!valid23){
-const err54 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
+else {
+errors = _errs64;
+if(vErrors !== null){
+if(_errs64){
+vErrors.length = _errs64;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.environment !== undefined){
+let data20 = data.environment;
+const _errs73 = errors;
+let valid24 = false;
+let passing5 = null;
+const _errs74 = errors;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key4 in data20){
+const _errs76 = errors;
+if(typeof key4 === "string"){
+if(!pattern13.test(key4)){
+const err54 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+$"},message:"must match pattern \""+"^[^=\\s]+$"+"\"",schema:"^[^=\\s]+$",parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -898,10 +923,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-for(const key5 in data19){
-let data20 = data19[key5];
-if((((typeof data20 !== "string") && (!((typeof data20 == "number") && (isFinite(data20))))) && (typeof data20 !== "boolean")) && (data20 !== null)){
-const err55 = {instancePath:instancePath+"/environment/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data20};
+else {
+const err55 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[0].propertyNames.type,parentSchema:schema38.properties.environment.oneOf[0].propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -910,10 +933,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data19};
+var valid25 = _errs76 === errors;
+if(!valid25){
+const err56 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema38.properties.environment.oneOf[0].propertyNames,parentSchema:schema38.properties.environment.oneOf[0],data:data20};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -922,19 +944,11 @@ vErrors.push(err56);
 }
 errors++;
 }
-var _valid5 = _errs71 === errors;
-if(_valid5){
-valid22 = true;
-passing5 = 0;
 }
-const _errs80 = errors;
-if(Array.isArray(data19)){
-const len5 = data19.length;
-for(let i6=0; i6<len5; i6++){
-let data21 = data19[i6];
-if(typeof data21 === "string"){
-if(!pattern14.test(data21)){
-const err57 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
+for(const key5 in data20){
+let data21 = data20[key5];
+if((((typeof data21 !== "string") && (!((typeof data21 == "number") && (isFinite(data21))))) && (typeof data21 !== "boolean")) && (data21 !== null)){
+const err57 = {instancePath:instancePath+"/environment/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/environment/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.environment.oneOf[0].additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.environment.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.environment.oneOf[0].additionalProperties,data:data21};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -944,8 +958,9 @@ vErrors.push(err57);
 errors++;
 }
 }
+}
 else {
-const err58 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data21};
+const err58 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.environment.oneOf[0].type,parentSchema:schema38.properties.environment.oneOf[0],data:data20};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -954,10 +969,19 @@ vErrors.push(err58);
 }
 errors++;
 }
+var _valid6 = _errs74 === errors;
+if(_valid6){
+valid24 = true;
+passing5 = 0;
 }
-}
-else {
-const err59 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data19};
+const _errs83 = errors;
+if(Array.isArray(data20)){
+const len5 = data20.length;
+for(let i6=0; i6<len5; i6++){
+let data22 = data20[i6];
+if(typeof data22 === "string"){
+if(!pattern14.test(data22)){
+const err59 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=\\s]+(=[\\s\\S]*)?$"},message:"must match pattern \""+"^[^=\\s]+(=[\\s\\S]*)?$"+"\"",schema:"^[^=\\s]+(=[\\s\\S]*)?$",parentSchema:schema38.properties.environment.oneOf[1].items,data:data22};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -966,19 +990,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-var _valid5 = _errs80 === errors;
-if(_valid5 && valid22){
-valid22 = false;
-passing5 = [passing5, 1];
 }
 else {
-if(_valid5){
-valid22 = true;
-passing5 = 1;
-}
-}
-if(!valid22){
-const err60 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data19};
+const err60 = {instancePath:instancePath+"/environment/" + i6,schemaPath:"#/properties/environment/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.environment.oneOf[1].items.type,parentSchema:schema38.properties.environment.oneOf[1].items,data:data22};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -987,31 +1001,10 @@ vErrors.push(err60);
 }
 errors++;
 }
-else {
-errors = _errs70;
-if(vErrors !== null){
-if(_errs70){
-vErrors.length = _errs70;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.ports !== undefined){
-let data22 = data.ports;
-if(Array.isArray(data22)){
-const len6 = data22.length;
-for(let i7=0; i7<len6; i7++){
-let data23 = data22[i7];
-const _errs89 = errors;
-let valid29 = false;
-let passing6 = null;
-const _errs90 = errors;
-if(typeof data23 === "string"){
-if(!pattern15.test(data23)){
-const err61 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
+const err61 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.environment.oneOf[1].type,parentSchema:schema38.properties.environment.oneOf[1],data:data20};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1020,9 +1013,19 @@ vErrors.push(err61);
 }
 errors++;
 }
+var _valid6 = _errs83 === errors;
+if(_valid6 && valid24){
+valid24 = false;
+passing5 = [passing5, 1];
 }
 else {
-const err62 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data23};
+if(_valid6){
+valid24 = true;
+passing5 = 1;
+}
+}
+if(!valid24){
+const err62 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema38.properties.environment.oneOf,parentSchema:schema38.properties.environment,data:data20};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1031,14 +1034,31 @@ vErrors.push(err62);
 }
 errors++;
 }
-var _valid6 = _errs90 === errors;
-if(_valid6){
-valid29 = true;
-passing6 = 0;
+else {
+errors = _errs73;
+if(vErrors !== null){
+if(_errs73){
+vErrors.length = _errs73;
 }
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.ports !== undefined){
+let data23 = data.ports;
+if(Array.isArray(data23)){
+const len6 = data23.length;
+for(let i7=0; i7<len6; i7++){
+let data24 = data23[i7];
+const _errs92 = errors;
+let valid31 = false;
+let passing6 = null;
 const _errs93 = errors;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-const err63 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
+if(typeof data24 === "string"){
+if(!pattern15.test(data24)){
+const err63 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"},message:"must match pattern \""+"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$"+"\"",schema:"^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):)?(?:[0-9]*:)?[0-9]+(?:/(?:tcp|udp))?$",parentSchema:schema38.properties.ports.items.oneOf[0],data:data24};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1047,9 +1067,9 @@ vErrors.push(err63);
 }
 errors++;
 }
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 > 65535 || isNaN(data23)){
-const err64 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
+}
+else {
+const err64 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[0],data:data24};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1058,8 +1078,14 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(data23 < 1 || isNaN(data23)){
-const err65 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data23};
+var _valid7 = _errs93 === errors;
+if(_valid7){
+valid31 = true;
+passing6 = 0;
+}
+const _errs96 = errors;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err65 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[1],data:data24};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1068,21 +1094,9 @@ vErrors.push(err65);
 }
 errors++;
 }
-}
-var _valid6 = _errs93 === errors;
-if(_valid6 && valid29){
-valid29 = false;
-passing6 = [passing6, 1];
-}
-else {
-if(_valid6){
-valid29 = true;
-passing6 = 1;
-}
-const _errs95 = errors;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.target === undefined){
-const err66 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 65535 || isNaN(data24)){
+const err66 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[1],data:data24};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1091,9 +1105,8 @@ vErrors.push(err66);
 }
 errors++;
 }
-for(const key6 in data23){
-if(!((((key6 === "target") || (key6 === "published")) || (key6 === "host_ip")) || (key6 === "protocol"))){
-const err67 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
+if(data24 < 1 || isNaN(data24)){
+const err67 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[1],data:data24};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1103,10 +1116,20 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data23.target !== undefined){
-let data24 = data23.target;
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err68 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+var _valid7 = _errs96 === errors;
+if(_valid7 && valid31){
+valid31 = false;
+passing6 = [passing6, 1];
+}
+else {
+if(_valid7){
+valid31 = true;
+passing6 = 1;
+}
+const _errs98 = errors;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+if(data24.target === undefined){
+const err68 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.ports.items.oneOf[2].required,parentSchema:schema38.properties.ports.items.oneOf[2],data:data24};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1115,9 +1138,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 > 65535 || isNaN(data24)){
-const err69 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+for(const key6 in data24){
+if(!((((key6 === "target") || (key6 === "published")) || (key6 === "host_ip")) || (key6 === "protocol"))){
+const err69 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ports.items.oneOf[2],data:data24};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1126,8 +1149,11 @@ vErrors.push(err69);
 }
 errors++;
 }
-if(data24 < 1 || isNaN(data24)){
-const err70 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data24};
+}
+if(data24.target !== undefined){
+let data25 = data24.target;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err70 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.target.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data25};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1136,16 +1162,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-}
-if(data23.published !== undefined){
-let data25 = data23.published;
-const _errs101 = errors;
-let valid31 = false;
-let passing7 = null;
-const _errs102 = errors;
-if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err71 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 > 65535 || isNaN(data25)){
+const err71 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data25};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1154,9 +1173,8 @@ vErrors.push(err71);
 }
 errors++;
 }
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 > 65535 || isNaN(data25)){
-const err72 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
+if(data25 < 1 || isNaN(data25)){
+const err72 = {instancePath:instancePath+"/ports/" + i7+"/target",schemaPath:"#/properties/ports/items/oneOf/2/properties/target/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.target,data:data25};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1165,8 +1183,16 @@ vErrors.push(err72);
 }
 errors++;
 }
-if(data25 < 1 || isNaN(data25)){
-const err73 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data25};
+}
+}
+if(data24.published !== undefined){
+let data26 = data24.published;
+const _errs104 = errors;
+let valid33 = false;
+let passing7 = null;
+const _errs105 = errors;
+if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
+const err73 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data26};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1175,16 +1201,9 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-var _valid7 = _errs102 === errors;
-if(_valid7){
-valid31 = true;
-passing7 = 0;
-}
-const _errs104 = errors;
-if(typeof data25 === "string"){
-if(!pattern16.test(data25)){
-const err74 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 > 65535 || isNaN(data26)){
+const err74 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data26};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1193,9 +1212,8 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-else {
-const err75 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data25};
+if(data26 < 1 || isNaN(data26)){
+const err75 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[0],data:data26};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1204,19 +1222,16 @@ vErrors.push(err75);
 }
 errors++;
 }
-var _valid7 = _errs104 === errors;
-if(_valid7 && valid31){
-valid31 = false;
-passing7 = [passing7, 1];
 }
-else {
-if(_valid7){
-valid31 = true;
-passing7 = 1;
+var _valid8 = _errs105 === errors;
+if(_valid8){
+valid33 = true;
+passing7 = 0;
 }
-}
-if(!valid31){
-const err76 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data25};
+const _errs107 = errors;
+if(typeof data26 === "string"){
+if(!pattern16.test(data26)){
+const err76 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data26};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1225,23 +1240,9 @@ vErrors.push(err76);
 }
 errors++;
 }
-else {
-errors = _errs101;
-if(vErrors !== null){
-if(_errs101){
-vErrors.length = _errs101;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data23.host_ip !== undefined){
-let data26 = data23.host_ip;
-if(typeof data26 === "string"){
-if(func2(data26) < 1){
-const err77 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
+const err77 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1].type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf[1],data:data26};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1250,9 +1251,19 @@ vErrors.push(err77);
 }
 errors++;
 }
+var _valid8 = _errs107 === errors;
+if(_valid8 && valid33){
+valid33 = false;
+passing7 = [passing7, 1];
 }
 else {
-const err78 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data26};
+if(_valid8){
+valid33 = true;
+passing7 = 1;
+}
+}
+if(!valid33){
+const err78 = {instancePath:instancePath+"/ports/" + i7+"/published",schemaPath:"#/properties/ports/items/oneOf/2/properties/published/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf[2].properties.published.oneOf,parentSchema:schema38.properties.ports.items.oneOf[2].properties.published,data:data26};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1261,11 +1272,23 @@ vErrors.push(err78);
 }
 errors++;
 }
+else {
+errors = _errs104;
+if(vErrors !== null){
+if(_errs104){
+vErrors.length = _errs104;
 }
-if(data23.protocol !== undefined){
-let data27 = data23.protocol;
-if(!((data27 === "tcp") || (data27 === "udp"))){
-const err79 = {instancePath:instancePath+"/ports/" + i7+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data27};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data24.host_ip !== undefined){
+let data27 = data24.host_ip;
+if(typeof data27 === "string"){
+if(func2(data27) < 1){
+const err79 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data27};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1275,9 +1298,8 @@ vErrors.push(err79);
 errors++;
 }
 }
-}
 else {
-const err80 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data23};
+const err80 = {instancePath:instancePath+"/ports/" + i7+"/host_ip",schemaPath:"#/properties/ports/items/oneOf/2/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.ports.items.oneOf[2].properties.host_ip.type,parentSchema:schema38.properties.ports.items.oneOf[2].properties.host_ip,data:data27};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1286,20 +1308,11 @@ vErrors.push(err80);
 }
 errors++;
 }
-var _valid6 = _errs95 === errors;
-if(_valid6 && valid29){
-valid29 = false;
-passing6 = [passing6, 2];
 }
-else {
-if(_valid6){
-valid29 = true;
-passing6 = 2;
-}
-}
-}
-if(!valid29){
-const err81 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data23};
+if(data24.protocol !== undefined){
+let data28 = data24.protocol;
+if(!((data28 === "tcp") || (data28 === "udp"))){
+const err81 = {instancePath:instancePath+"/ports/" + i7+"/protocol",schemaPath:"#/properties/ports/items/oneOf/2/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema38.properties.ports.items.oneOf[2].properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.ports.items.oneOf[2].properties.protocol.enum,parentSchema:schema38.properties.ports.items.oneOf[2].properties.protocol,data:data28};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1308,11 +1321,45 @@ vErrors.push(err81);
 }
 errors++;
 }
+}
+}
 else {
-errors = _errs89;
+const err82 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ports.items.oneOf[2].type,parentSchema:schema38.properties.ports.items.oneOf[2],data:data24};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+var _valid7 = _errs98 === errors;
+if(_valid7 && valid31){
+valid31 = false;
+passing6 = [passing6, 2];
+}
+else {
+if(_valid7){
+valid31 = true;
+passing6 = 2;
+}
+}
+}
+if(!valid31){
+const err83 = {instancePath:instancePath+"/ports/" + i7,schemaPath:"#/properties/ports/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema38.properties.ports.items.oneOf,parentSchema:schema38.properties.ports.items,data:data24};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+else {
+errors = _errs92;
 if(vErrors !== null){
-if(_errs89){
-vErrors.length = _errs89;
+if(_errs92){
+vErrors.length = _errs92;
 }
 else {
 vErrors = null;
@@ -1322,40 +1369,7 @@ vErrors = null;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data22};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-if(data.volumes !== undefined){
-let data28 = data.volumes;
-if(Array.isArray(data28)){
-const len7 = data28.length;
-for(let i8=0; i8<len7; i8++){
-let data29 = data28[i8];
-const _errs115 = errors;
-let valid34 = false;
-let passing8 = null;
-const _errs116 = errors;
-if(typeof data29 === "string"){
-if(!pattern17.test(data29)){
-const err83 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-else {
-const err84 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data29};
+const err84 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.ports.type,parentSchema:schema38.properties.ports,data:data23};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1364,15 +1378,20 @@ vErrors.push(err84);
 }
 errors++;
 }
-var _valid8 = _errs116 === errors;
-if(_valid8){
-valid34 = true;
-passing8 = 0;
 }
+if(data.volumes !== undefined){
+let data29 = data.volumes;
+if(Array.isArray(data29)){
+const len7 = data29.length;
+for(let i8=0; i8<len7; i8++){
+let data30 = data29[i8];
+const _errs118 = errors;
+let valid36 = false;
+let passing8 = null;
 const _errs119 = errors;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.type === undefined){
-const err85 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
+if(typeof data30 === "string"){
+if(!pattern17.test(data30)){
+const err85 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[^:]+(:[^:]+(:(ro|rw))?)?$"},message:"must match pattern \""+"^[^:]+(:[^:]+(:(ro|rw))?)?$"+"\"",schema:"^[^:]+(:[^:]+(:(ro|rw))?)?$",parentSchema:schema38.properties.volumes.items.oneOf[0],data:data30};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1381,8 +1400,9 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(data29.target === undefined){
-const err86 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
+}
+else {
+const err86 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[0].type,parentSchema:schema38.properties.volumes.items.oneOf[0],data:data30};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1391,9 +1411,15 @@ vErrors.push(err86);
 }
 errors++;
 }
-for(const key7 in data29){
-if(!((((key7 === "type") || (key7 === "source")) || (key7 === "target")) || (key7 === "read_only"))){
-const err87 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
+var _valid9 = _errs119 === errors;
+if(_valid9){
+valid36 = true;
+passing8 = 0;
+}
+const _errs122 = errors;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.type === undefined){
+const err87 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data30};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1402,11 +1428,8 @@ vErrors.push(err87);
 }
 errors++;
 }
-}
-if(data29.type !== undefined){
-let data30 = data29.type;
-if(!((data30 === "volume") || (data30 === "bind"))){
-const err88 = {instancePath:instancePath+"/volumes/" + i8+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data30};
+if(data30.target === undefined){
+const err88 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'",schema:schema38.properties.volumes.items.oneOf[1].required,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data30};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1415,12 +1438,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-if(data29.source !== undefined){
-let data31 = data29.source;
-if(typeof data31 === "string"){
-if(func2(data31) < 1){
-const err89 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
+for(const key7 in data30){
+if(!((((key7 === "type") || (key7 === "source")) || (key7 === "target")) || (key7 === "read_only"))){
+const err89 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data30};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1430,8 +1450,10 @@ vErrors.push(err89);
 errors++;
 }
 }
-else {
-const err90 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data31};
+if(data30.type !== undefined){
+let data31 = data30.type;
+if(!((data31 === "volume") || (data31 === "bind"))){
+const err90 = {instancePath:instancePath+"/volumes/" + i8+"/type",schemaPath:"#/properties/volumes/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.volumes.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.volumes.items.oneOf[1].properties.type.enum,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.type,data:data31};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1441,11 +1463,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data29.target !== undefined){
-let data32 = data29.target;
+if(data30.source !== undefined){
+let data32 = data30.source;
 if(typeof data32 === "string"){
 if(func2(data32) < 1){
-const err91 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
+const err91 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data32};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1456,7 +1478,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data32};
+const err92 = {instancePath:instancePath+"/volumes/" + i8+"/source",schemaPath:"#/properties/volumes/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.source,data:data32};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1466,10 +1488,11 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data29.read_only !== undefined){
-let data33 = data29.read_only;
-if(typeof data33 !== "boolean"){
-const err93 = {instancePath:instancePath+"/volumes/" + i8+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data33};
+if(data30.target !== undefined){
+let data33 = data30.target;
+if(typeof data33 === "string"){
+if(func2(data33) < 1){
+const err93 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data33};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1479,9 +1502,8 @@ vErrors.push(err93);
 errors++;
 }
 }
-}
 else {
-const err94 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data29};
+const err94 = {instancePath:instancePath+"/volumes/" + i8+"/target",schemaPath:"#/properties/volumes/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.volumes.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.target,data:data33};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1490,19 +1512,11 @@ vErrors.push(err94);
 }
 errors++;
 }
-var _valid8 = _errs119 === errors;
-if(_valid8 && valid34){
-valid34 = false;
-passing8 = [passing8, 1];
 }
-else {
-if(_valid8){
-valid34 = true;
-passing8 = 1;
-}
-}
-if(!valid34){
-const err95 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data29};
+if(data30.read_only !== undefined){
+let data34 = data30.read_only;
+if(typeof data34 !== "boolean"){
+const err95 = {instancePath:instancePath+"/volumes/" + i8+"/read_only",schemaPath:"#/properties/volumes/items/oneOf/1/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.volumes.items.oneOf[1].properties.read_only.type,parentSchema:schema38.properties.volumes.items.oneOf[1].properties.read_only,data:data34};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1511,11 +1525,44 @@ vErrors.push(err95);
 }
 errors++;
 }
+}
+}
 else {
-errors = _errs115;
+const err96 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.volumes.items.oneOf[1].type,parentSchema:schema38.properties.volumes.items.oneOf[1],data:data30};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+var _valid9 = _errs122 === errors;
+if(_valid9 && valid36){
+valid36 = false;
+passing8 = [passing8, 1];
+}
+else {
+if(_valid9){
+valid36 = true;
+passing8 = 1;
+}
+}
+if(!valid36){
+const err97 = {instancePath:instancePath+"/volumes/" + i8,schemaPath:"#/properties/volumes/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema38.properties.volumes.items.oneOf,parentSchema:schema38.properties.volumes.items,data:data30};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+else {
+errors = _errs118;
 if(vErrors !== null){
-if(_errs115){
-vErrors.length = _errs115;
+if(_errs118){
+vErrors.length = _errs118;
 }
 else {
 vErrors = null;
@@ -1525,40 +1572,7 @@ vErrors = null;
 }
 }
 else {
-const err96 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data28};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-if(data.networks !== undefined){
-let data34 = data.networks;
-const _errs131 = errors;
-let valid36 = false;
-let passing9 = null;
-const _errs132 = errors;
-if(Array.isArray(data34)){
-const len8 = data34.length;
-for(let i9=0; i9<len8; i9++){
-let data35 = data34[i9];
-if(typeof data35 === "string"){
-if(func2(data35) < 1){
-const err97 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-else {
-const err98 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data35};
+const err98 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.volumes.type,parentSchema:schema38.properties.volumes,data:data29};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1568,23 +1582,56 @@ vErrors.push(err98);
 errors++;
 }
 }
-let i10 = data34.length;
-let j1;
-if(i10 > 1){
-const indices1 = {};
-for(;i10--;){
-let item1 = data34[i10];
-if(typeof item1 !== "string"){
-continue;
-}
-if(typeof indices1[item1] == "number"){
-j1 = indices1[item1];
-const err99 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
+if(data.networks !== undefined){
+let data35 = data.networks;
+const _errs134 = errors;
+let valid38 = false;
+let passing9 = null;
+const _errs135 = errors;
+if(Array.isArray(data35)){
+const len8 = data35.length;
+for(let i9=0; i9<len8; i9++){
+let data36 = data35[i9];
+if(typeof data36 === "string"){
+if(func2(data36) < 1){
+const err99 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.networks.oneOf[0].items,data:data36};
 if(vErrors === null){
 vErrors = [err99];
 }
 else {
 vErrors.push(err99);
+}
+errors++;
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/networks/" + i9,schemaPath:"#/properties/networks/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.networks.oneOf[0].items.type,parentSchema:schema38.properties.networks.oneOf[0].items,data:data36};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+let i10 = data35.length;
+let j1;
+if(i10 > 1){
+const indices1 = {};
+for(;i10--;){
+let item1 = data35[i10];
+if(typeof item1 !== "string"){
+continue;
+}
+if(typeof indices1[item1] == "number"){
+j1 = indices1[item1];
+const err101 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema38.properties.networks.oneOf[0],data:data35};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
 }
 errors++;
 break;
@@ -1594,37 +1641,7 @@ indices1[item1] = i10;
 }
 }
 else {
-const err100 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data34};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-var _valid9 = _errs132 === errors;
-if(_valid9){
-valid36 = true;
-passing9 = 0;
-}
-const _errs136 = errors;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key8 in data34){
-let data36 = data34[key8];
-if((!(data36 && typeof data36 == "object" && !Array.isArray(data36))) && (data36 !== null)){
-const err101 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-for(const key9 in data36){
-const err102 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data36};
+const err102 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.networks.oneOf[0].type,parentSchema:schema38.properties.networks.oneOf[0],data:data35};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1633,11 +1650,17 @@ vErrors.push(err102);
 }
 errors++;
 }
+var _valid10 = _errs135 === errors;
+if(_valid10){
+valid38 = true;
+passing9 = 0;
 }
-}
-}
-else {
-const err103 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data34};
+const _errs139 = errors;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key8 in data35){
+let data37 = data35[key8];
+if((!(data37 && typeof data37 == "object" && !Array.isArray(data37))) && (data37 !== null)){
+const err103 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.networks.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.networks.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data37};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1646,19 +1669,9 @@ vErrors.push(err103);
 }
 errors++;
 }
-var _valid9 = _errs136 === errors;
-if(_valid9 && valid36){
-valid36 = false;
-passing9 = [passing9, 1];
-}
-else {
-if(_valid9){
-valid36 = true;
-passing9 = 1;
-}
-}
-if(!valid36){
-const err104 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data34};
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key9 in data37){
+const err104 = {instancePath:instancePath+"/networks/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.networks.oneOf[1].additionalProperties,data:data37};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1667,30 +1680,11 @@ vErrors.push(err104);
 }
 errors++;
 }
-else {
-errors = _errs131;
-if(vErrors !== null){
-if(_errs131){
-vErrors.length = _errs131;
+}
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.labels !== undefined){
-let data37 = data.labels;
-const _errs145 = errors;
-let valid42 = false;
-let passing10 = null;
-const _errs146 = errors;
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-for(const key10 in data37){
-const _errs148 = errors;
-if(typeof key10 === "string"){
-if(func2(key10) < 1){
-const err105 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
+const err105 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.networks.oneOf[1].type,parentSchema:schema38.properties.networks.oneOf[1],data:data35};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1699,9 +1693,19 @@ vErrors.push(err105);
 }
 errors++;
 }
+var _valid10 = _errs139 === errors;
+if(_valid10 && valid38){
+valid38 = false;
+passing9 = [passing9, 1];
 }
 else {
-const err106 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
+if(_valid10){
+valid38 = true;
+passing9 = 1;
+}
+}
+if(!valid38){
+const err106 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema38.properties.networks.oneOf,parentSchema:schema38.properties.networks,data:data35};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1710,9 +1714,30 @@ vErrors.push(err106);
 }
 errors++;
 }
-var valid43 = _errs148 === errors;
-if(!valid43){
-const err107 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data37};
+else {
+errors = _errs134;
+if(vErrors !== null){
+if(_errs134){
+vErrors.length = _errs134;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.labels !== undefined){
+let data38 = data.labels;
+const _errs148 = errors;
+let valid44 = false;
+let passing10 = null;
+const _errs149 = errors;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+for(const key10 in data38){
+const _errs151 = errors;
+if(typeof key10 === "string"){
+if(func2(key10) < 1){
+const err107 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1722,10 +1747,8 @@ vErrors.push(err107);
 errors++;
 }
 }
-for(const key11 in data37){
-let data38 = data37[key11];
-if(((typeof data38 !== "string") && (!((typeof data38 == "number") && (isFinite(data38))))) && (typeof data38 !== "boolean")){
-const err108 = {instancePath:instancePath+"/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data38};
+else {
+const err108 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[0].propertyNames.type,parentSchema:schema33.oneOf[0].propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1734,10 +1757,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-}
-}
-else {
-const err109 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data37};
+var valid45 = _errs151 === errors;
+if(!valid45){
+const err109 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema33.oneOf[0].propertyNames,parentSchema:schema33.oneOf[0],data:data38};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1746,19 +1768,11 @@ vErrors.push(err109);
 }
 errors++;
 }
-var _valid10 = _errs146 === errors;
-if(_valid10){
-valid42 = true;
-passing10 = 0;
 }
-const _errs154 = errors;
-if(Array.isArray(data37)){
-const len9 = data37.length;
-for(let i11=0; i11<len9; i11++){
-let data39 = data37[i11];
-if(typeof data39 === "string"){
-if(func2(data39) < 1){
-const err110 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data39};
+for(const key11 in data38){
+let data39 = data38[key11];
+if(((typeof data39 !== "string") && (!((typeof data39 == "number") && (isFinite(data39))))) && (typeof data39 !== "boolean")){
+const err110 = {instancePath:instancePath+"/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labels/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema33.oneOf[0].additionalProperties.type},message:"must be string,number,boolean",schema:schema33.oneOf[0].additionalProperties.type,parentSchema:schema33.oneOf[0].additionalProperties,data:data39};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1768,8 +1782,9 @@ vErrors.push(err110);
 errors++;
 }
 }
+}
 else {
-const err111 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data39};
+const err111 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.oneOf[0].type,parentSchema:schema33.oneOf[0],data:data38};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1778,10 +1793,19 @@ vErrors.push(err111);
 }
 errors++;
 }
+var _valid11 = _errs149 === errors;
+if(_valid11){
+valid44 = true;
+passing10 = 0;
 }
-}
-else {
-const err112 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data37};
+const _errs157 = errors;
+if(Array.isArray(data38)){
+const len9 = data38.length;
+for(let i11=0; i11<len9; i11++){
+let data40 = data38[i11];
+if(typeof data40 === "string"){
+if(func2(data40) < 1){
+const err112 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.oneOf[1].items,data:data40};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1790,19 +1814,9 @@ vErrors.push(err112);
 }
 errors++;
 }
-var _valid10 = _errs154 === errors;
-if(_valid10 && valid42){
-valid42 = false;
-passing10 = [passing10, 1];
 }
 else {
-if(_valid10){
-valid42 = true;
-passing10 = 1;
-}
-}
-if(!valid42){
-const err113 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data37};
+const err113 = {instancePath:instancePath+"/labels/" + i11,schemaPath:"#/$defs/labels/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.oneOf[1].items.type,parentSchema:schema33.oneOf[1].items,data:data40};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1811,22 +1825,10 @@ vErrors.push(err113);
 }
 errors++;
 }
-else {
-errors = _errs145;
-if(vErrors !== null){
-if(_errs145){
-vErrors.length = _errs145;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.restart !== undefined){
-let data40 = data.restart;
-if(!((((data40 === "no") || (data40 === "always")) || (data40 === "unless-stopped")) || (data40 === "on-failure"))){
-const err114 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data40};
+const err114 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.oneOf[1].type,parentSchema:schema33.oneOf[1],data:data38};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1835,13 +1837,19 @@ vErrors.push(err114);
 }
 errors++;
 }
+var _valid11 = _errs157 === errors;
+if(_valid11 && valid44){
+valid44 = false;
+passing10 = [passing10, 1];
 }
-if(data.healthcheck !== undefined){
-let data41 = data.healthcheck;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-for(const key12 in data41){
-if(!((((((key12 === "test") || (key12 === "interval")) || (key12 === "timeout")) || (key12 === "retries")) || (key12 === "start_period")) || (key12 === "disable"))){
-const err115 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data41};
+else {
+if(_valid11){
+valid44 = true;
+passing10 = 1;
+}
+}
+if(!valid44){
+const err115 = {instancePath:instancePath+"/labels",schemaPath:"#/$defs/labels/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema33.oneOf,parentSchema:schema33,data:data38};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1850,16 +1858,22 @@ vErrors.push(err115);
 }
 errors++;
 }
+else {
+errors = _errs148;
+if(vErrors !== null){
+if(_errs148){
+vErrors.length = _errs148;
 }
-if(data41.test !== undefined){
-let data42 = data41.test;
-const _errs164 = errors;
-let valid48 = false;
-let passing11 = null;
-const _errs165 = errors;
-if(typeof data42 === "string"){
-if(func2(data42) < 1){
-const err116 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.restart !== undefined){
+let data41 = data.restart;
+if(!((((data41 === "no") || (data41 === "always")) || (data41 === "unless-stopped")) || (data41 === "on-failure"))){
+const err116 = {instancePath:instancePath+"/restart",schemaPath:"#/properties/restart/enum",keyword:"enum",params:{allowedValues: schema38.properties.restart.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.restart.enum,parentSchema:schema38.properties.restart,data:data41};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1869,8 +1883,12 @@ vErrors.push(err116);
 errors++;
 }
 }
-else {
-const err117 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data42};
+if(data.healthcheck !== undefined){
+let data42 = data.healthcheck;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key12 in data42){
+if(!((((((key12 === "test") || (key12 === "interval")) || (key12 === "timeout")) || (key12 === "retries")) || (key12 === "start_period")) || (key12 === "disable"))){
+const err117 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.healthcheck,data:data42};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1879,15 +1897,16 @@ vErrors.push(err117);
 }
 errors++;
 }
-var _valid11 = _errs165 === errors;
-if(_valid11){
-valid48 = true;
-passing11 = 0;
 }
+if(data42.test !== undefined){
+let data43 = data42.test;
 const _errs167 = errors;
-if(Array.isArray(data42)){
-if(data42.length < 1){
-const err118 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
+let valid50 = false;
+let passing11 = null;
+const _errs168 = errors;
+if(typeof data43 === "string"){
+if(func2(data43) < 1){
+const err118 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data43};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1896,11 +1915,9 @@ vErrors.push(err118);
 }
 errors++;
 }
-const len10 = data42.length;
-for(let i12=0; i12<len10; i12++){
-let data43 = data42[i12];
-if(typeof data43 !== "string"){
-const err119 = {instancePath:instancePath+"/healthcheck/test/" + i12,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data43};
+}
+else {
+const err119 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[0].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[0],data:data43};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1909,10 +1926,15 @@ vErrors.push(err119);
 }
 errors++;
 }
+var _valid12 = _errs168 === errors;
+if(_valid12){
+valid50 = true;
+passing11 = 0;
 }
-}
-else {
-const err120 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data42};
+const _errs170 = errors;
+if(Array.isArray(data43)){
+if(data43.length < 1){
+const err120 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data43};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1921,19 +1943,11 @@ vErrors.push(err120);
 }
 errors++;
 }
-var _valid11 = _errs167 === errors;
-if(_valid11 && valid48){
-valid48 = false;
-passing11 = [passing11, 1];
-}
-else {
-if(_valid11){
-valid48 = true;
-passing11 = 1;
-}
-}
-if(!valid48){
-const err121 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data42};
+const len10 = data43.length;
+for(let i12=0; i12<len10; i12++){
+let data44 = data43[i12];
+if(typeof data44 !== "string"){
+const err121 = {instancePath:instancePath+"/healthcheck/test/" + i12,schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.healthcheck.properties.test.oneOf[1].items.type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1].items,data:data44};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1942,27 +1956,10 @@ vErrors.push(err121);
 }
 errors++;
 }
-else {
-errors = _errs164;
-if(vErrors !== null){
-if(_errs164){
-vErrors.length = _errs164;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data41.interval !== undefined){
-let data44 = data41.interval;
-const _errs174 = errors;
-let valid52 = false;
-let passing12 = null;
-const _errs175 = errors;
-if(typeof data44 === "string"){
-if(!pattern18.test(data44)){
-const err122 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data44};
+const err122 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.healthcheck.properties.test.oneOf[1].type,parentSchema:schema38.properties.healthcheck.properties.test.oneOf[1],data:data43};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1971,9 +1968,19 @@ vErrors.push(err122);
 }
 errors++;
 }
+var _valid12 = _errs170 === errors;
+if(_valid12 && valid50){
+valid50 = false;
+passing11 = [passing11, 1];
 }
 else {
-const err123 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data44};
+if(_valid12){
+valid50 = true;
+passing11 = 1;
+}
+}
+if(!valid50){
+const err123 = {instancePath:instancePath+"/healthcheck/test",schemaPath:"#/properties/healthcheck/properties/test/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema38.properties.healthcheck.properties.test.oneOf,parentSchema:schema38.properties.healthcheck.properties.test,data:data43};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1982,15 +1989,27 @@ vErrors.push(err123);
 }
 errors++;
 }
-var _valid12 = _errs175 === errors;
-if(_valid12){
-valid52 = true;
-passing12 = 0;
+else {
+errors = _errs167;
+if(vErrors !== null){
+if(_errs167){
+vErrors.length = _errs167;
 }
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data42.interval !== undefined){
+let data45 = data42.interval;
+const _errs177 = errors;
+let valid54 = false;
+let passing12 = null;
 const _errs178 = errors;
-if((typeof data44 == "number") && (isFinite(data44))){
-if(data44 < 0 || isNaN(data44)){
-const err124 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data44};
+if(typeof data45 === "string"){
+if(!pattern18.test(data45)){
+const err124 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -2001,7 +2020,7 @@ errors++;
 }
 }
 else {
-const err125 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data44};
+const err125 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data45};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -2010,19 +2029,15 @@ vErrors.push(err125);
 }
 errors++;
 }
-var _valid12 = _errs178 === errors;
-if(_valid12 && valid52){
-valid52 = false;
-passing12 = [passing12, 1];
+var _valid13 = _errs178 === errors;
+if(_valid13){
+valid54 = true;
+passing12 = 0;
 }
-else {
-if(_valid12){
-valid52 = true;
-passing12 = 1;
-}
-}
-if(!valid52){
-const err126 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data44};
+const _errs181 = errors;
+if((typeof data45 == "number") && (isFinite(data45))){
+if(data45 < 0 || isNaN(data45)){
+const err126 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -2031,27 +2046,9 @@ vErrors.push(err126);
 }
 errors++;
 }
-else {
-errors = _errs174;
-if(vErrors !== null){
-if(_errs174){
-vErrors.length = _errs174;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data41.timeout !== undefined){
-let data45 = data41.timeout;
-const _errs183 = errors;
-let valid54 = false;
-let passing13 = null;
-const _errs184 = errors;
-if(typeof data45 === "string"){
-if(!pattern18.test(data45)){
-const err127 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data45};
+const err127 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data45};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -2060,9 +2057,19 @@ vErrors.push(err127);
 }
 errors++;
 }
+var _valid13 = _errs181 === errors;
+if(_valid13 && valid54){
+valid54 = false;
+passing12 = [passing12, 1];
 }
 else {
-const err128 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data45};
+if(_valid13){
+valid54 = true;
+passing12 = 1;
+}
+}
+if(!valid54){
+const err128 = {instancePath:instancePath+"/healthcheck/interval",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data45};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -2071,15 +2078,27 @@ vErrors.push(err128);
 }
 errors++;
 }
-var _valid13 = _errs184 === errors;
-if(_valid13){
-valid54 = true;
-passing13 = 0;
+else {
+errors = _errs177;
+if(vErrors !== null){
+if(_errs177){
+vErrors.length = _errs177;
 }
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data42.timeout !== undefined){
+let data46 = data42.timeout;
+const _errs186 = errors;
+let valid56 = false;
+let passing13 = null;
 const _errs187 = errors;
-if((typeof data45 == "number") && (isFinite(data45))){
-if(data45 < 0 || isNaN(data45)){
-const err129 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data45};
+if(typeof data46 === "string"){
+if(!pattern18.test(data46)){
+const err129 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data46};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -2090,7 +2109,7 @@ errors++;
 }
 }
 else {
-const err130 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data45};
+const err130 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data46};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -2099,19 +2118,15 @@ vErrors.push(err130);
 }
 errors++;
 }
-var _valid13 = _errs187 === errors;
-if(_valid13 && valid54){
-valid54 = false;
-passing13 = [passing13, 1];
+var _valid14 = _errs187 === errors;
+if(_valid14){
+valid56 = true;
+passing13 = 0;
 }
-else {
-if(_valid13){
-valid54 = true;
-passing13 = 1;
-}
-}
-if(!valid54){
-const err131 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data45};
+const _errs190 = errors;
+if((typeof data46 == "number") && (isFinite(data46))){
+if(data46 < 0 || isNaN(data46)){
+const err131 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data46};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -2120,22 +2135,9 @@ vErrors.push(err131);
 }
 errors++;
 }
-else {
-errors = _errs183;
-if(vErrors !== null){
-if(_errs183){
-vErrors.length = _errs183;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data41.retries !== undefined){
-let data46 = data41.retries;
-if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err132 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
+const err132 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data46};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -2144,9 +2146,19 @@ vErrors.push(err132);
 }
 errors++;
 }
-if((typeof data46 == "number") && (isFinite(data46))){
-if(data46 > 1000 || isNaN(data46)){
-const err133 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
+var _valid14 = _errs190 === errors;
+if(_valid14 && valid56){
+valid56 = false;
+passing13 = [passing13, 1];
+}
+else {
+if(_valid14){
+valid56 = true;
+passing13 = 1;
+}
+}
+if(!valid56){
+const err133 = {instancePath:instancePath+"/healthcheck/timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data46};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -2155,8 +2167,22 @@ vErrors.push(err133);
 }
 errors++;
 }
-if(data46 < 0 || isNaN(data46)){
-const err134 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data46};
+else {
+errors = _errs186;
+if(vErrors !== null){
+if(_errs186){
+vErrors.length = _errs186;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data42.retries !== undefined){
+let data47 = data42.retries;
+if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
+const err134 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.healthcheck.properties.retries.type,parentSchema:schema38.properties.healthcheck.properties.retries,data:data47};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -2165,17 +2191,9 @@ vErrors.push(err134);
 }
 errors++;
 }
-}
-}
-if(data41.start_period !== undefined){
-let data47 = data41.start_period;
-const _errs194 = errors;
-let valid56 = false;
-let passing14 = null;
-const _errs195 = errors;
-if(typeof data47 === "string"){
-if(!pattern18.test(data47)){
-const err135 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data47};
+if((typeof data47 == "number") && (isFinite(data47))){
+if(data47 > 1000 || isNaN(data47)){
+const err135 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema38.properties.healthcheck.properties.retries,data:data47};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -2184,9 +2202,8 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-else {
-const err136 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data47};
+if(data47 < 0 || isNaN(data47)){
+const err136 = {instancePath:instancePath+"/healthcheck/retries",schemaPath:"#/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.healthcheck.properties.retries,data:data47};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -2195,15 +2212,17 @@ vErrors.push(err136);
 }
 errors++;
 }
-var _valid14 = _errs195 === errors;
-if(_valid14){
-valid56 = true;
-passing14 = 0;
 }
+}
+if(data42.start_period !== undefined){
+let data48 = data42.start_period;
+const _errs197 = errors;
+let valid58 = false;
+let passing14 = null;
 const _errs198 = errors;
-if((typeof data47 == "number") && (isFinite(data47))){
-if(data47 < 0 || isNaN(data47)){
-const err137 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data47};
+if(typeof data48 === "string"){
+if(!pattern18.test(data48)){
+const err137 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data48};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -2214,7 +2233,7 @@ errors++;
 }
 }
 else {
-const err138 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data47};
+const err138 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data48};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -2223,19 +2242,15 @@ vErrors.push(err138);
 }
 errors++;
 }
-var _valid14 = _errs198 === errors;
-if(_valid14 && valid56){
-valid56 = false;
-passing14 = [passing14, 1];
+var _valid15 = _errs198 === errors;
+if(_valid15){
+valid58 = true;
+passing14 = 0;
 }
-else {
-if(_valid14){
-valid56 = true;
-passing14 = 1;
-}
-}
-if(!valid56){
-const err139 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data47};
+const _errs201 = errors;
+if((typeof data48 == "number") && (isFinite(data48))){
+if(data48 < 0 || isNaN(data48)){
+const err139 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data48};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -2244,22 +2259,9 @@ vErrors.push(err139);
 }
 errors++;
 }
-else {
-errors = _errs194;
-if(vErrors !== null){
-if(_errs194){
-vErrors.length = _errs194;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data41.disable !== undefined){
-let data48 = data41.disable;
-if(typeof data48 !== "boolean"){
-const err140 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data48};
+const err140 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data48};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -2268,10 +2270,19 @@ vErrors.push(err140);
 }
 errors++;
 }
-}
+var _valid15 = _errs201 === errors;
+if(_valid15 && valid58){
+valid58 = false;
+passing14 = [passing14, 1];
 }
 else {
-const err141 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data41};
+if(_valid15){
+valid58 = true;
+passing14 = 1;
+}
+}
+if(!valid58){
+const err141 = {instancePath:instancePath+"/healthcheck/start_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data48};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -2280,20 +2291,22 @@ vErrors.push(err141);
 }
 errors++;
 }
+else {
+errors = _errs197;
+if(vErrors !== null){
+if(_errs197){
+vErrors.length = _errs197;
 }
-if(data.depends_on !== undefined){
-let data49 = data.depends_on;
-const _errs204 = errors;
-let valid57 = false;
-let passing15 = null;
-const _errs205 = errors;
-if(Array.isArray(data49)){
-const len11 = data49.length;
-for(let i13=0; i13<len11; i13++){
-let data50 = data49[i13];
-if(typeof data50 === "string"){
-if(func2(data50) < 1){
-const err142 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data42.disable !== undefined){
+let data49 = data42.disable;
+if(typeof data49 !== "boolean"){
+const err142 = {instancePath:instancePath+"/healthcheck/disable",schemaPath:"#/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.healthcheck.properties.disable.type,parentSchema:schema38.properties.healthcheck.properties.disable,data:data49};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -2303,8 +2316,9 @@ vErrors.push(err142);
 errors++;
 }
 }
+}
 else {
-const err143 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data50};
+const err143 = {instancePath:instancePath+"/healthcheck",schemaPath:"#/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.healthcheck.type,parentSchema:schema38.properties.healthcheck,data:data42};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -2314,23 +2328,56 @@ vErrors.push(err143);
 errors++;
 }
 }
-let i14 = data49.length;
-let j2;
-if(i14 > 1){
-const indices2 = {};
-for(;i14--;){
-let item2 = data49[i14];
-if(typeof item2 !== "string"){
-continue;
-}
-if(typeof indices2[item2] == "number"){
-j2 = indices2[item2];
-const err144 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
+if(data.depends_on !== undefined){
+let data50 = data.depends_on;
+const _errs207 = errors;
+let valid59 = false;
+let passing15 = null;
+const _errs208 = errors;
+if(Array.isArray(data50)){
+const len11 = data50.length;
+for(let i13=0; i13<len11; i13++){
+let data51 = data50[i13];
+if(typeof data51 === "string"){
+if(func2(data51) < 1){
+const err144 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data51};
 if(vErrors === null){
 vErrors = [err144];
 }
 else {
 vErrors.push(err144);
+}
+errors++;
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/depends_on/" + i13,schemaPath:"#/properties/depends_on/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.depends_on.oneOf[0].items.type,parentSchema:schema38.properties.depends_on.oneOf[0].items,data:data51};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+let i14 = data50.length;
+let j2;
+if(i14 > 1){
+const indices2 = {};
+for(;i14--;){
+let item2 = data50[i14];
+if(typeof item2 !== "string"){
+continue;
+}
+if(typeof indices2[item2] == "number"){
+j2 = indices2[item2];
+const err146 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema38.properties.depends_on.oneOf[0],data:data50};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
 }
 errors++;
 break;
@@ -2340,38 +2387,7 @@ indices2[item2] = i14;
 }
 }
 else {
-const err145 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data49};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-var _valid15 = _errs205 === errors;
-if(_valid15){
-valid57 = true;
-passing15 = 0;
-}
-const _errs209 = errors;
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-for(const key13 in data49){
-let data51 = data49[key13];
-if((!(data51 && typeof data51 == "object" && !Array.isArray(data51))) && (data51 !== null)){
-const err146 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
-}
-errors++;
-}
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-for(const key14 in data51){
-if(!(key14 === "condition")){
-const err147 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data51};
+const err147 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.depends_on.oneOf[0].type,parentSchema:schema38.properties.depends_on.oneOf[0],data:data50};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2380,11 +2396,17 @@ vErrors.push(err147);
 }
 errors++;
 }
+var _valid16 = _errs208 === errors;
+if(_valid16){
+valid59 = true;
+passing15 = 0;
 }
-if(data51.condition !== undefined){
-let data52 = data51.condition;
-if(!((data52 === "service_started") || (data52 === "service_healthy"))){
-const err148 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data52};
+const _errs212 = errors;
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+for(const key13 in data50){
+let data52 = data50[key13];
+if((!(data52 && typeof data52 == "object" && !Array.isArray(data52))) && (data52 !== null)){
+const err148 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/type",keyword:"type",params:{type: schema38.properties.depends_on.oneOf[1].additionalProperties.type},message:"must be object,null",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data52};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2393,12 +2415,10 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-}
-}
-}
-else {
-const err149 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data49};
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+for(const key14 in data52){
+if(!(key14 === "condition")){
+const err149 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties,data:data52};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2407,19 +2427,11 @@ vErrors.push(err149);
 }
 errors++;
 }
-var _valid15 = _errs209 === errors;
-if(_valid15 && valid57){
-valid57 = false;
-passing15 = [passing15, 1];
 }
-else {
-if(_valid15){
-valid57 = true;
-passing15 = 1;
-}
-}
-if(!valid57){
-const err150 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data49};
+if(data52.condition !== undefined){
+let data53 = data52.condition;
+if(!((data53 === "service_started") || (data53 === "service_healthy"))){
+const err150 = {instancePath:instancePath+"/depends_on/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/condition",schemaPath:"#/properties/depends_on/oneOf/1/additionalProperties/properties/condition/enum",keyword:"enum",params:{allowedValues: schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition.enum,parentSchema:schema38.properties.depends_on.oneOf[1].additionalProperties.properties.condition,data:data53};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2428,22 +2440,12 @@ vErrors.push(err150);
 }
 errors++;
 }
-else {
-errors = _errs204;
-if(vErrors !== null){
-if(_errs204){
-vErrors.length = _errs204;
+}
+}
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.init !== undefined){
-let data53 = data.init;
-if(typeof data53 !== "boolean"){
-const err151 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data53};
+const err151 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.depends_on.oneOf[1].type,parentSchema:schema38.properties.depends_on.oneOf[1],data:data50};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2452,12 +2454,19 @@ vErrors.push(err151);
 }
 errors++;
 }
+var _valid16 = _errs212 === errors;
+if(_valid16 && valid59){
+valid59 = false;
+passing15 = [passing15, 1];
 }
-if(data.user !== undefined){
-let data54 = data.user;
-if(typeof data54 === "string"){
-if(func2(data54) < 1){
-const err152 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data54};
+else {
+if(_valid16){
+valid59 = true;
+passing15 = 1;
+}
+}
+if(!valid59){
+const err152 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema38.properties.depends_on.oneOf,parentSchema:schema38.properties.depends_on,data:data50};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2466,9 +2475,22 @@ vErrors.push(err152);
 }
 errors++;
 }
+else {
+errors = _errs207;
+if(vErrors !== null){
+if(_errs207){
+vErrors.length = _errs207;
 }
 else {
-const err153 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data54};
+vErrors = null;
+}
+}
+}
+}
+if(data.init !== undefined){
+let data54 = data.init;
+if(typeof data54 !== "boolean"){
+const err153 = {instancePath:instancePath+"/init",schemaPath:"#/properties/init/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.init.type,parentSchema:schema38.properties.init,data:data54};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2478,11 +2500,11 @@ vErrors.push(err153);
 errors++;
 }
 }
-if(data.working_dir !== undefined){
-let data55 = data.working_dir;
+if(data.user !== undefined){
+let data55 = data.user;
 if(typeof data55 === "string"){
 if(func2(data55) < 1){
-const err154 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data55};
+const err154 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.user,data:data55};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2493,7 +2515,7 @@ errors++;
 }
 }
 else {
-const err155 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data55};
+const err155 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.user.type,parentSchema:schema38.properties.user,data:data55};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2503,11 +2525,11 @@ vErrors.push(err155);
 errors++;
 }
 }
-if(data.stop_signal !== undefined){
-let data56 = data.stop_signal;
+if(data.working_dir !== undefined){
+let data56 = data.working_dir;
 if(typeof data56 === "string"){
 if(func2(data56) < 1){
-const err156 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data56};
+const err156 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.working_dir,data:data56};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2518,7 +2540,7 @@ errors++;
 }
 }
 else {
-const err157 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data56};
+const err157 = {instancePath:instancePath+"/working_dir",schemaPath:"#/properties/working_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.working_dir.type,parentSchema:schema38.properties.working_dir,data:data56};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2528,15 +2550,11 @@ vErrors.push(err157);
 errors++;
 }
 }
-if(data.stop_grace_period !== undefined){
-let data57 = data.stop_grace_period;
-const _errs227 = errors;
-let valid64 = false;
-let passing16 = null;
-const _errs228 = errors;
+if(data.stop_signal !== undefined){
+let data57 = data.stop_signal;
 if(typeof data57 === "string"){
-if(!pattern18.test(data57)){
-const err158 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data57};
+if(func2(data57) < 1){
+const err158 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.stop_signal,data:data57};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2547,7 +2565,7 @@ errors++;
 }
 }
 else {
-const err159 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data57};
+const err159 = {instancePath:instancePath+"/stop_signal",schemaPath:"#/properties/stop_signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.stop_signal.type,parentSchema:schema38.properties.stop_signal,data:data57};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2556,15 +2574,16 @@ vErrors.push(err159);
 }
 errors++;
 }
-var _valid16 = _errs228 === errors;
-if(_valid16){
-valid64 = true;
-passing16 = 0;
 }
+if(data.stop_grace_period !== undefined){
+let data58 = data.stop_grace_period;
+const _errs230 = errors;
+let valid66 = false;
+let passing16 = null;
 const _errs231 = errors;
-if((typeof data57 == "number") && (isFinite(data57))){
-if(data57 < 0 || isNaN(data57)){
-const err160 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data57};
+if(typeof data58 === "string"){
+if(!pattern18.test(data58)){
+const err160 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data58};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2575,7 +2594,7 @@ errors++;
 }
 }
 else {
-const err161 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data57};
+const err161 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data58};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2584,19 +2603,15 @@ vErrors.push(err161);
 }
 errors++;
 }
-var _valid16 = _errs231 === errors;
-if(_valid16 && valid64){
-valid64 = false;
-passing16 = [passing16, 1];
+var _valid17 = _errs231 === errors;
+if(_valid17){
+valid66 = true;
+passing16 = 0;
 }
-else {
-if(_valid16){
-valid64 = true;
-passing16 = 1;
-}
-}
-if(!valid64){
-const err162 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data57};
+const _errs234 = errors;
+if((typeof data58 == "number") && (isFinite(data58))){
+if(data58 < 0 || isNaN(data58)){
+const err162 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2605,22 +2620,9 @@ vErrors.push(err162);
 }
 errors++;
 }
-else {
-errors = _errs227;
-if(vErrors !== null){
-if(_errs227){
-vErrors.length = _errs227;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.pull_policy !== undefined){
-let data58 = data.pull_policy;
-if(!(((data58 === "missing") || (data58 === "always")) || (data58 === "never"))){
-const err163 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data58};
+const err163 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2629,16 +2631,19 @@ vErrors.push(err163);
 }
 errors++;
 }
+var _valid17 = _errs234 === errors;
+if(_valid17 && valid66){
+valid66 = false;
+passing16 = [passing16, 1];
 }
-if(data.wait_timeout !== undefined){
-let data59 = data.wait_timeout;
-const _errs237 = errors;
-let valid66 = false;
-let passing17 = null;
-const _errs238 = errors;
-if(typeof data59 === "string"){
-if(!pattern18.test(data59)){
-const err164 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data59};
+else {
+if(_valid17){
+valid66 = true;
+passing16 = 1;
+}
+}
+if(!valid66){
+const err164 = {instancePath:instancePath+"/stop_grace_period",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data58};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2647,9 +2652,22 @@ vErrors.push(err164);
 }
 errors++;
 }
+else {
+errors = _errs230;
+if(vErrors !== null){
+if(_errs230){
+vErrors.length = _errs230;
 }
 else {
-const err165 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data59};
+vErrors = null;
+}
+}
+}
+}
+if(data.pull_policy !== undefined){
+let data59 = data.pull_policy;
+if(!(((data59 === "missing") || (data59 === "always")) || (data59 === "never"))){
+const err165 = {instancePath:instancePath+"/pull_policy",schemaPath:"#/properties/pull_policy/enum",keyword:"enum",params:{allowedValues: schema38.properties.pull_policy.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.pull_policy.enum,parentSchema:schema38.properties.pull_policy,data:data59};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2658,15 +2676,16 @@ vErrors.push(err165);
 }
 errors++;
 }
-var _valid17 = _errs238 === errors;
-if(_valid17){
-valid66 = true;
-passing17 = 0;
 }
+if(data.wait_timeout !== undefined){
+let data60 = data.wait_timeout;
+const _errs240 = errors;
+let valid68 = false;
+let passing17 = null;
 const _errs241 = errors;
-if((typeof data59 == "number") && (isFinite(data59))){
-if(data59 < 0 || isNaN(data59)){
-const err166 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data59};
+if(typeof data60 === "string"){
+if(!pattern18.test(data60)){
+const err166 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"},message:"must match pattern \""+"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$"+"\"",schema:"^(([0-9]+(\\.[0-9]+)?(ms|d|h|m|s))+|[0-9]+(\\.[0-9]+)?)$",parentSchema:schema42.oneOf[0],data:data60};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2677,7 +2696,7 @@ errors++;
 }
 }
 else {
-const err167 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data59};
+const err167 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.oneOf[0].type,parentSchema:schema42.oneOf[0],data:data60};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2686,19 +2705,15 @@ vErrors.push(err167);
 }
 errors++;
 }
-var _valid17 = _errs241 === errors;
-if(_valid17 && valid66){
-valid66 = false;
-passing17 = [passing17, 1];
+var _valid18 = _errs241 === errors;
+if(_valid18){
+valid68 = true;
+passing17 = 0;
 }
-else {
-if(_valid17){
-valid66 = true;
-passing17 = 1;
-}
-}
-if(!valid66){
-const err168 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data59};
+const _errs244 = errors;
+if((typeof data60 == "number") && (isFinite(data60))){
+if(data60 < 0 || isNaN(data60)){
+const err168 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42.oneOf[1],data:data60};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2707,23 +2722,9 @@ vErrors.push(err168);
 }
 errors++;
 }
-else {
-errors = _errs237;
-if(vErrors !== null){
-if(_errs237){
-vErrors.length = _errs237;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.database !== undefined){
-let data60 = data.database;
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.engine === undefined){
-const err169 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
+const err169 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema42.oneOf[1].type,parentSchema:schema42.oneOf[1],data:data60};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2732,8 +2733,19 @@ vErrors.push(err169);
 }
 errors++;
 }
-if(data60.name === undefined){
-const err170 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
+var _valid18 = _errs244 === errors;
+if(_valid18 && valid68){
+valid68 = false;
+passing17 = [passing17, 1];
+}
+else {
+if(_valid18){
+valid68 = true;
+passing17 = 1;
+}
+}
+if(!valid68){
+const err170 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema42.oneOf,parentSchema:schema42,data:data60};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2742,8 +2754,23 @@ vErrors.push(err170);
 }
 errors++;
 }
-if(data60.user === undefined){
-const err171 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data60};
+else {
+errors = _errs240;
+if(vErrors !== null){
+if(_errs240){
+vErrors.length = _errs240;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.database !== undefined){
+let data61 = data.database;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.engine === undefined){
+const err171 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data61};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2752,9 +2779,8 @@ vErrors.push(err171);
 }
 errors++;
 }
-for(const key15 in data60){
-if(!(((key15 === "engine") || (key15 === "name")) || (key15 === "user"))){
-const err172 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data60};
+if(data61.name === undefined){
+const err172 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data61};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2763,11 +2789,8 @@ vErrors.push(err172);
 }
 errors++;
 }
-}
-if(data60.engine !== undefined){
-let data61 = data60.engine;
-if(!(data61 === "postgres")){
-const err173 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data61};
+if(data61.user === undefined){
+const err173 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema38.properties.database.required,parentSchema:schema38.properties.database,data:data61};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2776,12 +2799,9 @@ vErrors.push(err173);
 }
 errors++;
 }
-}
-if(data60.name !== undefined){
-let data62 = data60.name;
-if(typeof data62 === "string"){
-if(func2(data62) < 1){
-const err174 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data62};
+for(const key15 in data61){
+if(!(((key15 === "engine") || (key15 === "name")) || (key15 === "user"))){
+const err174 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.database,data:data61};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2791,8 +2811,10 @@ vErrors.push(err174);
 errors++;
 }
 }
-else {
-const err175 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data62};
+if(data61.engine !== undefined){
+let data62 = data61.engine;
+if(!(data62 === "postgres")){
+const err175 = {instancePath:instancePath+"/database/engine",schemaPath:"#/properties/database/properties/engine/enum",keyword:"enum",params:{allowedValues: schema38.properties.database.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.database.properties.engine.enum,parentSchema:schema38.properties.database.properties.engine,data:data62};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2802,11 +2824,11 @@ vErrors.push(err175);
 errors++;
 }
 }
-if(data60.user !== undefined){
-let data63 = data60.user;
+if(data61.name !== undefined){
+let data63 = data61.name;
 if(typeof data63 === "string"){
 if(func2(data63) < 1){
-const err176 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data63};
+const err176 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.name,data:data63};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2817,7 +2839,7 @@ errors++;
 }
 }
 else {
-const err177 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data63};
+const err177 = {instancePath:instancePath+"/database/name",schemaPath:"#/properties/database/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.name.type,parentSchema:schema38.properties.database.properties.name,data:data63};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2827,9 +2849,11 @@ vErrors.push(err177);
 errors++;
 }
 }
-}
-else {
-const err178 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data60};
+if(data61.user !== undefined){
+let data64 = data61.user;
+if(typeof data64 === "string"){
+if(func2(data64) < 1){
+const err178 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.database.properties.user,data:data64};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2839,15 +2863,8 @@ vErrors.push(err178);
 errors++;
 }
 }
-if(data.env_file !== undefined){
-let data64 = data.env_file;
-const _errs253 = errors;
-let valid68 = false;
-let passing18 = null;
-const _errs254 = errors;
-if(typeof data64 === "string"){
-if(func2(data64) < 1){
-const err179 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
+else {
+const err179 = {instancePath:instancePath+"/database/user",schemaPath:"#/properties/database/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.database.properties.user.type,parentSchema:schema38.properties.database.properties.user,data:data64};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2857,8 +2874,9 @@ vErrors.push(err179);
 errors++;
 }
 }
+}
 else {
-const err180 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data64};
+const err180 = {instancePath:instancePath+"/database",schemaPath:"#/properties/database/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.database.type,parentSchema:schema38.properties.database,data:data61};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2867,23 +2885,16 @@ vErrors.push(err180);
 }
 errors++;
 }
-var _valid18 = _errs254 === errors;
-if(_valid18){
-valid68 = true;
-passing18 = 0;
 }
+if(data.env_file !== undefined){
+let data65 = data.env_file;
 const _errs256 = errors;
-if(Array.isArray(data64)){
-const len12 = data64.length;
-for(let i15=0; i15<len12; i15++){
-let data65 = data64[i15];
-const _errs259 = errors;
-let valid71 = false;
-let passing19 = null;
-const _errs260 = errors;
+let valid70 = false;
+let passing18 = null;
+const _errs257 = errors;
 if(typeof data65 === "string"){
 if(func2(data65) < 1){
-const err181 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
+const err181 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[0],data:data65};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2894,7 +2905,7 @@ errors++;
 }
 }
 else {
-const err182 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data65};
+const err182 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[0],data:data65};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2903,15 +2914,23 @@ vErrors.push(err182);
 }
 errors++;
 }
-var _valid19 = _errs260 === errors;
+var _valid19 = _errs257 === errors;
 if(_valid19){
-valid71 = true;
-passing19 = 0;
+valid70 = true;
+passing18 = 0;
 }
+const _errs259 = errors;
+if(Array.isArray(data65)){
+const len12 = data65.length;
+for(let i15=0; i15<len12; i15++){
+let data66 = data65[i15];
 const _errs262 = errors;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-if(data65.path === undefined){
-const err183 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+let valid73 = false;
+let passing19 = null;
+const _errs263 = errors;
+if(typeof data66 === "string"){
+if(func2(data66) < 1){
+const err183 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data66};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2920,9 +2939,9 @@ vErrors.push(err183);
 }
 errors++;
 }
-for(const key16 in data65){
-if(!(((key16 === "path") || (key16 === "required")) || (key16 === "format"))){
-const err184 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+}
+else {
+const err184 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[0].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[0],data:data66};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2931,12 +2950,15 @@ vErrors.push(err184);
 }
 errors++;
 }
+var _valid20 = _errs263 === errors;
+if(_valid20){
+valid73 = true;
+passing19 = 0;
 }
-if(data65.path !== undefined){
-let data66 = data65.path;
-if(typeof data66 === "string"){
-if(func2(data66) < 1){
-const err185 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
+const _errs265 = errors;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+if(data66.path === undefined){
+const err185 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].required,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data66};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2945,9 +2967,9 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-else {
-const err186 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data66};
+for(const key16 in data66){
+if(!(((key16 === "path") || (key16 === "required")) || (key16 === "format"))){
+const err186 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data66};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2957,10 +2979,11 @@ vErrors.push(err186);
 errors++;
 }
 }
-if(data65.required !== undefined){
-let data67 = data65.required;
-if(typeof data67 !== "boolean"){
-const err187 = {instancePath:instancePath+"/env_file/" + i15+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data67};
+if(data66.path !== undefined){
+let data67 = data66.path;
+if(typeof data67 === "string"){
+if(func2(data67) < 1){
+const err187 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data67};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2970,10 +2993,8 @@ vErrors.push(err187);
 errors++;
 }
 }
-if(data65.format !== undefined){
-let data68 = data65.format;
-if("raw" !== data68){
-const err188 = {instancePath:instancePath+"/env_file/" + i15+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data68};
+else {
+const err188 = {instancePath:instancePath+"/env_file/" + i15+"/path",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.path,data:data67};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2983,9 +3004,10 @@ vErrors.push(err188);
 errors++;
 }
 }
-}
-else {
-const err189 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data65};
+if(data66.required !== undefined){
+let data68 = data66.required;
+if(typeof data68 !== "boolean"){
+const err189 = {instancePath:instancePath+"/env_file/" + i15+"/required",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required.type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.required,data:data68};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2994,19 +3016,11 @@ vErrors.push(err189);
 }
 errors++;
 }
-var _valid19 = _errs262 === errors;
-if(_valid19 && valid71){
-valid71 = false;
-passing19 = [passing19, 1];
 }
-else {
-if(_valid19){
-valid71 = true;
-passing19 = 1;
-}
-}
-if(!valid71){
-const err190 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data65};
+if(data66.format !== undefined){
+let data69 = data66.format;
+if("raw" !== data69){
+const err190 = {instancePath:instancePath+"/env_file/" + i15+"/format",schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/properties/format/const",keyword:"const",params:{allowedValue: "raw"},message:"must be equal to constant",schema:"raw",parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1].properties.format,data:data69};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -3015,21 +3029,10 @@ vErrors.push(err190);
 }
 errors++;
 }
-else {
-errors = _errs259;
-if(vErrors !== null){
-if(_errs259){
-vErrors.length = _errs259;
-}
-else {
-vErrors = null;
-}
-}
-}
 }
 }
 else {
-const err191 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data64};
+const err191 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.env_file.oneOf[1].items.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1].items.oneOf[1],data:data66};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -3038,19 +3041,19 @@ vErrors.push(err191);
 }
 errors++;
 }
-var _valid18 = _errs256 === errors;
-if(_valid18 && valid68){
-valid68 = false;
-passing18 = [passing18, 1];
+var _valid20 = _errs265 === errors;
+if(_valid20 && valid73){
+valid73 = false;
+passing19 = [passing19, 1];
 }
 else {
-if(_valid18){
-valid68 = true;
-passing18 = 1;
+if(_valid20){
+valid73 = true;
+passing19 = 1;
 }
 }
-if(!valid68){
-const err192 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data64};
+if(!valid73){
+const err192 = {instancePath:instancePath+"/env_file/" + i15,schemaPath:"#/properties/env_file/oneOf/1/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf[1].items.oneOf,parentSchema:schema38.properties.env_file.oneOf[1].items,data:data66};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -3060,10 +3063,10 @@ vErrors.push(err192);
 errors++;
 }
 else {
-errors = _errs253;
+errors = _errs262;
 if(vErrors !== null){
-if(_errs253){
-vErrors.length = _errs253;
+if(_errs262){
+vErrors.length = _errs262;
 }
 else {
 vErrors = null;
@@ -3071,12 +3074,9 @@ vErrors = null;
 }
 }
 }
-if(data.logging !== undefined){
-let data69 = data.logging;
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
-for(const key17 in data69){
-if(!((key17 === "driver") || (key17 === "options"))){
-const err193 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data69};
+}
+else {
+const err193 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.env_file.oneOf[1].type,parentSchema:schema38.properties.env_file.oneOf[1],data:data65};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -3085,12 +3085,19 @@ vErrors.push(err193);
 }
 errors++;
 }
+var _valid19 = _errs259 === errors;
+if(_valid19 && valid70){
+valid70 = false;
+passing18 = [passing18, 1];
 }
-if(data69.driver !== undefined){
-let data70 = data69.driver;
-if(typeof data70 === "string"){
-if(func2(data70) < 1){
-const err194 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data70};
+else {
+if(_valid19){
+valid70 = true;
+passing18 = 1;
+}
+}
+if(!valid70){
+const err194 = {instancePath:instancePath+"/env_file",schemaPath:"#/properties/env_file/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema38.properties.env_file.oneOf,parentSchema:schema38.properties.env_file,data:data65};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -3099,9 +3106,24 @@ vErrors.push(err194);
 }
 errors++;
 }
+else {
+errors = _errs256;
+if(vErrors !== null){
+if(_errs256){
+vErrors.length = _errs256;
 }
 else {
-const err195 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data70};
+vErrors = null;
+}
+}
+}
+}
+if(data.logging !== undefined){
+let data70 = data.logging;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+for(const key17 in data70){
+if(!((key17 === "driver") || (key17 === "options"))){
+const err195 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.logging,data:data70};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -3111,13 +3133,11 @@ vErrors.push(err195);
 errors++;
 }
 }
-if(data69.options !== undefined){
-let data71 = data69.options;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-for(const key18 in data71){
-let data72 = data71[key18];
-if((((typeof data72 !== "string") && (!((typeof data72 == "number") && (isFinite(data72))))) && (typeof data72 !== "boolean")) && (data72 !== null)){
-const err196 = {instancePath:instancePath+"/logging/options/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data72};
+if(data70.driver !== undefined){
+let data71 = data70.driver;
+if(typeof data71 === "string"){
+if(func2(data71) < 1){
+const err196 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.logging.properties.driver,data:data71};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -3127,9 +3147,8 @@ vErrors.push(err196);
 errors++;
 }
 }
-}
 else {
-const err197 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data71};
+const err197 = {instancePath:instancePath+"/logging/driver",schemaPath:"#/properties/logging/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.logging.properties.driver.type,parentSchema:schema38.properties.logging.properties.driver,data:data71};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -3139,9 +3158,13 @@ vErrors.push(err197);
 errors++;
 }
 }
-}
-else {
-const err198 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data69};
+if(data70.options !== undefined){
+let data72 = data70.options;
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+for(const key18 in data72){
+let data73 = data72[key18];
+if((((typeof data73 !== "string") && (!((typeof data73 == "number") && (isFinite(data73))))) && (typeof data73 !== "boolean")) && (data73 !== null)){
+const err198 = {instancePath:instancePath+"/logging/options/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/logging/properties/options/additionalProperties/type",keyword:"type",params:{type: schema38.properties.logging.properties.options.additionalProperties.type},message:"must be string,number,boolean,null",schema:schema38.properties.logging.properties.options.additionalProperties.type,parentSchema:schema38.properties.logging.properties.options.additionalProperties,data:data73};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -3151,14 +3174,9 @@ vErrors.push(err198);
 errors++;
 }
 }
-if(data.mem_limit !== undefined){
-let data73 = data.mem_limit;
-const _errs283 = errors;
-let valid76 = false;
-let passing20 = null;
-const _errs284 = errors;
-if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-const err199 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data73};
+}
+else {
+const err199 = {instancePath:instancePath+"/logging/options",schemaPath:"#/properties/logging/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.properties.options.type,parentSchema:schema38.properties.logging.properties.options,data:data72};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -3167,9 +3185,10 @@ vErrors.push(err199);
 }
 errors++;
 }
-if((typeof data73 == "number") && (isFinite(data73))){
-if(data73 > 9007199254740991 || isNaN(data73)){
-const err200 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data73};
+}
+}
+else {
+const err200 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.logging.type,parentSchema:schema38.properties.logging,data:data70};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -3178,8 +3197,15 @@ vErrors.push(err200);
 }
 errors++;
 }
-if(data73 < 0 || isNaN(data73)){
-const err201 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data73};
+}
+if(data.mem_limit !== undefined){
+let data74 = data.mem_limit;
+const _errs286 = errors;
+let valid78 = false;
+let passing20 = null;
+const _errs287 = errors;
+if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
+const err201 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data74};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -3188,16 +3214,9 @@ vErrors.push(err201);
 }
 errors++;
 }
-}
-var _valid20 = _errs284 === errors;
-if(_valid20){
-valid76 = true;
-passing20 = 0;
-}
-const _errs286 = errors;
-if(typeof data73 === "string"){
-if(!pattern23.test(data73)){
-const err202 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data73};
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 > 9007199254740991 || isNaN(data74)){
+const err202 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data74};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -3206,9 +3225,8 @@ vErrors.push(err202);
 }
 errors++;
 }
-}
-else {
-const err203 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data73};
+if(data74 < 0 || isNaN(data74)){
+const err203 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data74};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -3217,19 +3235,16 @@ vErrors.push(err203);
 }
 errors++;
 }
-var _valid20 = _errs286 === errors;
-if(_valid20 && valid76){
-valid76 = false;
-passing20 = [passing20, 1];
 }
-else {
-if(_valid20){
-valid76 = true;
-passing20 = 1;
+var _valid21 = _errs287 === errors;
+if(_valid21){
+valid78 = true;
+passing20 = 0;
 }
-}
-if(!valid76){
-const err204 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data73};
+const _errs289 = errors;
+if(typeof data74 === "string"){
+if(!pattern23.test(data74)){
+const err204 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data74};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -3238,26 +3253,9 @@ vErrors.push(err204);
 }
 errors++;
 }
-else {
-errors = _errs283;
-if(vErrors !== null){
-if(_errs283){
-vErrors.length = _errs283;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.mem_reservation !== undefined){
-let data74 = data.mem_reservation;
-const _errs292 = errors;
-let valid78 = false;
-let passing21 = null;
-const _errs293 = errors;
-if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
-const err205 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data74};
+const err205 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data74};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -3266,9 +3264,19 @@ vErrors.push(err205);
 }
 errors++;
 }
-if((typeof data74 == "number") && (isFinite(data74))){
-if(data74 > 9007199254740991 || isNaN(data74)){
-const err206 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data74};
+var _valid21 = _errs289 === errors;
+if(_valid21 && valid78){
+valid78 = false;
+passing20 = [passing20, 1];
+}
+else {
+if(_valid21){
+valid78 = true;
+passing20 = 1;
+}
+}
+if(!valid78){
+const err206 = {instancePath:instancePath+"/mem_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data74};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -3277,8 +3285,26 @@ vErrors.push(err206);
 }
 errors++;
 }
-if(data74 < 0 || isNaN(data74)){
-const err207 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data74};
+else {
+errors = _errs286;
+if(vErrors !== null){
+if(_errs286){
+vErrors.length = _errs286;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.mem_reservation !== undefined){
+let data75 = data.mem_reservation;
+const _errs295 = errors;
+let valid80 = false;
+let passing21 = null;
+const _errs296 = errors;
+if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
+const err207 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data75};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -3287,16 +3313,9 @@ vErrors.push(err207);
 }
 errors++;
 }
-}
-var _valid21 = _errs293 === errors;
-if(_valid21){
-valid78 = true;
-passing21 = 0;
-}
-const _errs295 = errors;
-if(typeof data74 === "string"){
-if(!pattern23.test(data74)){
-const err208 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data74};
+if((typeof data75 == "number") && (isFinite(data75))){
+if(data75 > 9007199254740991 || isNaN(data75)){
+const err208 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data75};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -3305,9 +3324,8 @@ vErrors.push(err208);
 }
 errors++;
 }
-}
-else {
-const err209 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data74};
+if(data75 < 0 || isNaN(data75)){
+const err209 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data75};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -3316,19 +3334,16 @@ vErrors.push(err209);
 }
 errors++;
 }
-var _valid21 = _errs295 === errors;
-if(_valid21 && valid78){
-valid78 = false;
-passing21 = [passing21, 1];
 }
-else {
-if(_valid21){
-valid78 = true;
-passing21 = 1;
+var _valid22 = _errs296 === errors;
+if(_valid22){
+valid80 = true;
+passing21 = 0;
 }
-}
-if(!valid78){
-const err210 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data74};
+const _errs298 = errors;
+if(typeof data75 === "string"){
+if(!pattern23.test(data75)){
+const err210 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data75};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -3337,26 +3352,9 @@ vErrors.push(err210);
 }
 errors++;
 }
-else {
-errors = _errs292;
-if(vErrors !== null){
-if(_errs292){
-vErrors.length = _errs292;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.memswap_limit !== undefined){
-let data75 = data.memswap_limit;
-const _errs300 = errors;
-let valid79 = false;
-let passing22 = null;
-const _errs301 = errors;
-if(-1 !== data75){
-const err211 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data75};
+const err211 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data75};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -3365,18 +3363,19 @@ vErrors.push(err211);
 }
 errors++;
 }
-var _valid22 = _errs301 === errors;
-if(_valid22){
-valid79 = true;
-passing22 = 0;
+var _valid22 = _errs298 === errors;
+if(_valid22 && valid80){
+valid80 = false;
+passing21 = [passing21, 1];
 }
-const _errs302 = errors;
-const _errs304 = errors;
-let valid81 = false;
-let passing23 = null;
-const _errs305 = errors;
-if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
-const err212 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data75};
+else {
+if(_valid22){
+valid80 = true;
+passing21 = 1;
+}
+}
+if(!valid80){
+const err212 = {instancePath:instancePath+"/mem_reservation",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data75};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -3385,9 +3384,26 @@ vErrors.push(err212);
 }
 errors++;
 }
-if((typeof data75 == "number") && (isFinite(data75))){
-if(data75 > 9007199254740991 || isNaN(data75)){
-const err213 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data75};
+else {
+errors = _errs295;
+if(vErrors !== null){
+if(_errs295){
+vErrors.length = _errs295;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.memswap_limit !== undefined){
+let data76 = data.memswap_limit;
+const _errs303 = errors;
+let valid81 = false;
+let passing22 = null;
+const _errs304 = errors;
+if(-1 !== data76){
+const err213 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf/0/const",keyword:"const",params:{allowedValue: -1},message:"must be equal to constant",schema:-1,parentSchema:schema38.properties.memswap_limit.oneOf[0],data:data76};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -3396,8 +3412,18 @@ vErrors.push(err213);
 }
 errors++;
 }
-if(data75 < 0 || isNaN(data75)){
-const err214 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data75};
+var _valid23 = _errs304 === errors;
+if(_valid23){
+valid81 = true;
+passing22 = 0;
+}
+const _errs305 = errors;
+const _errs307 = errors;
+let valid83 = false;
+let passing23 = null;
+const _errs308 = errors;
+if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
+const err214 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data76};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -3406,16 +3432,9 @@ vErrors.push(err214);
 }
 errors++;
 }
-}
-var _valid23 = _errs305 === errors;
-if(_valid23){
-valid81 = true;
-passing23 = 0;
-}
-const _errs307 = errors;
-if(typeof data75 === "string"){
-if(!pattern23.test(data75)){
-const err215 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data75};
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 > 9007199254740991 || isNaN(data76)){
+const err215 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data76};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -3424,9 +3443,8 @@ vErrors.push(err215);
 }
 errors++;
 }
-}
-else {
-const err216 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data75};
+if(data76 < 0 || isNaN(data76)){
+const err216 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data76};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -3435,19 +3453,16 @@ vErrors.push(err216);
 }
 errors++;
 }
-var _valid23 = _errs307 === errors;
-if(_valid23 && valid81){
-valid81 = false;
-passing23 = [passing23, 1];
 }
-else {
-if(_valid23){
-valid81 = true;
-passing23 = 1;
+var _valid24 = _errs308 === errors;
+if(_valid24){
+valid83 = true;
+passing23 = 0;
 }
-}
-if(!valid81){
-const err217 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data75};
+const _errs310 = errors;
+if(typeof data76 === "string"){
+if(!pattern23.test(data76)){
+const err217 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data76};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -3456,30 +3471,9 @@ vErrors.push(err217);
 }
 errors++;
 }
-else {
-errors = _errs304;
-if(vErrors !== null){
-if(_errs304){
-vErrors.length = _errs304;
 }
 else {
-vErrors = null;
-}
-}
-}
-var _valid22 = _errs302 === errors;
-if(_valid22 && valid79){
-valid79 = false;
-passing22 = [passing22, 1];
-}
-else {
-if(_valid22){
-valid79 = true;
-passing22 = 1;
-}
-}
-if(!valid79){
-const err218 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data75};
+const err218 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data76};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -3488,27 +3482,19 @@ vErrors.push(err218);
 }
 errors++;
 }
-else {
-errors = _errs300;
-if(vErrors !== null){
-if(_errs300){
-vErrors.length = _errs300;
+var _valid24 = _errs310 === errors;
+if(_valid24 && valid83){
+valid83 = false;
+passing23 = [passing23, 1];
 }
 else {
-vErrors = null;
+if(_valid24){
+valid83 = true;
+passing23 = 1;
 }
 }
-}
-}
-if(data.cpus !== undefined){
-let data76 = data.cpus;
-const _errs314 = errors;
-let valid83 = false;
-let passing24 = null;
-const _errs315 = errors;
-if((typeof data76 == "number") && (isFinite(data76))){
-if(data76 < 0 || isNaN(data76)){
-const err219 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data76};
+if(!valid83){
+const err219 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data76};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -3517,9 +3503,30 @@ vErrors.push(err219);
 }
 errors++;
 }
+else {
+errors = _errs307;
+if(vErrors !== null){
+if(_errs307){
+vErrors.length = _errs307;
 }
 else {
-const err220 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data76};
+vErrors = null;
+}
+}
+}
+var _valid23 = _errs305 === errors;
+if(_valid23 && valid81){
+valid81 = false;
+passing22 = [passing22, 1];
+}
+else {
+if(_valid23){
+valid81 = true;
+passing22 = 1;
+}
+}
+if(!valid81){
+const err220 = {instancePath:instancePath+"/memswap_limit",schemaPath:"#/properties/memswap_limit/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema38.properties.memswap_limit.oneOf,parentSchema:schema38.properties.memswap_limit,data:data76};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -3528,15 +3535,27 @@ vErrors.push(err220);
 }
 errors++;
 }
-var _valid24 = _errs315 === errors;
-if(_valid24){
-valid83 = true;
-passing24 = 0;
+else {
+errors = _errs303;
+if(vErrors !== null){
+if(_errs303){
+vErrors.length = _errs303;
 }
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cpus !== undefined){
+let data77 = data.cpus;
 const _errs317 = errors;
-if(typeof data76 === "string"){
-if(!pattern26.test(data76)){
-const err221 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data76};
+let valid85 = false;
+let passing24 = null;
+const _errs318 = errors;
+if((typeof data77 == "number") && (isFinite(data77))){
+if(data77 < 0 || isNaN(data77)){
+const err221 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data77};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -3547,7 +3566,7 @@ errors++;
 }
 }
 else {
-const err222 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data76};
+const err222 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data77};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3556,19 +3575,15 @@ vErrors.push(err222);
 }
 errors++;
 }
-var _valid24 = _errs317 === errors;
-if(_valid24 && valid83){
-valid83 = false;
-passing24 = [passing24, 1];
+var _valid25 = _errs318 === errors;
+if(_valid25){
+valid85 = true;
+passing24 = 0;
 }
-else {
-if(_valid24){
-valid83 = true;
-passing24 = 1;
-}
-}
-if(!valid83){
-const err223 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data76};
+const _errs320 = errors;
+if(typeof data77 === "string"){
+if(!pattern26.test(data77)){
+const err223 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data77};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3577,22 +3592,9 @@ vErrors.push(err223);
 }
 errors++;
 }
-else {
-errors = _errs314;
-if(vErrors !== null){
-if(_errs314){
-vErrors.length = _errs314;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.cpu_shares !== undefined){
-let data77 = data.cpu_shares;
-if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){
-const err224 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data77};
+const err224 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data77};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3601,9 +3603,19 @@ vErrors.push(err224);
 }
 errors++;
 }
-if((typeof data77 == "number") && (isFinite(data77))){
-if(data77 > 262144 || isNaN(data77)){
-const err225 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/maximum",keyword:"maximum",params:{comparison: "<=", limit: 262144},message:"must be <= 262144",schema:262144,parentSchema:schema38.properties.cpu_shares,data:data77};
+var _valid25 = _errs320 === errors;
+if(_valid25 && valid85){
+valid85 = false;
+passing24 = [passing24, 1];
+}
+else {
+if(_valid25){
+valid85 = true;
+passing24 = 1;
+}
+}
+if(!valid85){
+const err225 = {instancePath:instancePath+"/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data77};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3612,8 +3624,22 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data77 < 0 || isNaN(data77)){
-const err226 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data77};
+else {
+errors = _errs317;
+if(vErrors !== null){
+if(_errs317){
+vErrors.length = _errs317;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.cpu_shares !== undefined){
+let data78 = data.cpu_shares;
+if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
+const err226 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.cpu_shares.type,parentSchema:schema38.properties.cpu_shares,data:data78};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3622,12 +3648,9 @@ vErrors.push(err226);
 }
 errors++;
 }
-}
-}
-if(data.pids_limit !== undefined){
-let data78 = data.pids_limit;
-if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
-const err227 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data78};
+if((typeof data78 == "number") && (isFinite(data78))){
+if(data78 > 262144 || isNaN(data78)){
+const err227 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/maximum",keyword:"maximum",params:{comparison: "<=", limit: 262144},message:"must be <= 262144",schema:262144,parentSchema:schema38.properties.cpu_shares,data:data78};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3636,9 +3659,8 @@ vErrors.push(err227);
 }
 errors++;
 }
-if((typeof data78 == "number") && (isFinite(data78))){
-if(data78 > 9007199254740991 || isNaN(data78)){
-const err228 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.pids_limit,data:data78};
+if(data78 < 0 || isNaN(data78)){
+const err228 = {instancePath:instancePath+"/cpu_shares",schemaPath:"#/properties/cpu_shares/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema38.properties.cpu_shares,data:data78};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3647,8 +3669,12 @@ vErrors.push(err228);
 }
 errors++;
 }
-if(data78 < -1 || isNaN(data78)){
-const err229 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data78};
+}
+}
+if(data.pids_limit !== undefined){
+let data79 = data.pids_limit;
+if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){
+const err229 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.pids_limit.type,parentSchema:schema38.properties.pids_limit,data:data79};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3657,14 +3683,9 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
-}
-if(data.deploy !== undefined){
-let data79 = data.deploy;
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-for(const key19 in data79){
-if(!(key19 === "resources")){
-const err230 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data79};
+if((typeof data79 == "number") && (isFinite(data79))){
+if(data79 > 9007199254740991 || isNaN(data79)){
+const err230 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.pids_limit,data:data79};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3673,13 +3694,8 @@ vErrors.push(err230);
 }
 errors++;
 }
-}
-if(data79.resources !== undefined){
-let data80 = data79.resources;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-for(const key20 in data80){
-if(!((key20 === "limits") || (key20 === "reservations"))){
-const err231 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
+if(data79 < -1 || isNaN(data79)){
+const err231 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.pids_limit,data:data79};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3689,12 +3705,13 @@ vErrors.push(err231);
 errors++;
 }
 }
-if(data80.limits !== undefined){
-let data81 = data80.limits;
-if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
-for(const key21 in data81){
-if(!(((key21 === "memory") || (key21 === "cpus")) || (key21 === "pids"))){
-const err232 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
+}
+if(data.deploy !== undefined){
+let data80 = data.deploy;
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+for(const key19 in data80){
+if(!(key19 === "resources")){
+const err232 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy,data:data80};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3704,14 +3721,12 @@ vErrors.push(err232);
 errors++;
 }
 }
-if(data81.memory !== undefined){
-let data82 = data81.memory;
-const _errs336 = errors;
-let valid88 = false;
-let passing25 = null;
-const _errs337 = errors;
-if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
-const err233 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data82};
+if(data80.resources !== undefined){
+let data81 = data80.resources;
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+for(const key20 in data81){
+if(!((key20 === "limits") || (key20 === "reservations"))){
+const err233 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources,data:data81};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3720,9 +3735,13 @@ vErrors.push(err233);
 }
 errors++;
 }
-if((typeof data82 == "number") && (isFinite(data82))){
-if(data82 > 9007199254740991 || isNaN(data82)){
-const err234 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data82};
+}
+if(data81.limits !== undefined){
+let data82 = data81.limits;
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+for(const key21 in data82){
+if(!(((key21 === "memory") || (key21 === "cpus")) || (key21 === "pids"))){
+const err234 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data82};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3731,8 +3750,15 @@ vErrors.push(err234);
 }
 errors++;
 }
-if(data82 < 0 || isNaN(data82)){
-const err235 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data82};
+}
+if(data82.memory !== undefined){
+let data83 = data82.memory;
+const _errs339 = errors;
+let valid90 = false;
+let passing25 = null;
+const _errs340 = errors;
+if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
+const err235 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data83};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3741,16 +3767,9 @@ vErrors.push(err235);
 }
 errors++;
 }
-}
-var _valid25 = _errs337 === errors;
-if(_valid25){
-valid88 = true;
-passing25 = 0;
-}
-const _errs339 = errors;
-if(typeof data82 === "string"){
-if(!pattern23.test(data82)){
-const err236 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data82};
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 > 9007199254740991 || isNaN(data83)){
+const err236 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data83};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3759,9 +3778,8 @@ vErrors.push(err236);
 }
 errors++;
 }
-}
-else {
-const err237 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data82};
+if(data83 < 0 || isNaN(data83)){
+const err237 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data83};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3770,19 +3788,16 @@ vErrors.push(err237);
 }
 errors++;
 }
-var _valid25 = _errs339 === errors;
-if(_valid25 && valid88){
-valid88 = false;
-passing25 = [passing25, 1];
 }
-else {
-if(_valid25){
-valid88 = true;
-passing25 = 1;
+var _valid26 = _errs340 === errors;
+if(_valid26){
+valid90 = true;
+passing25 = 0;
 }
-}
-if(!valid88){
-const err238 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data82};
+const _errs342 = errors;
+if(typeof data83 === "string"){
+if(!pattern23.test(data83)){
+const err238 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data83};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3791,27 +3806,9 @@ vErrors.push(err238);
 }
 errors++;
 }
-else {
-errors = _errs336;
-if(vErrors !== null){
-if(_errs336){
-vErrors.length = _errs336;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data81.cpus !== undefined){
-let data83 = data81.cpus;
-const _errs345 = errors;
-let valid90 = false;
-let passing26 = null;
-const _errs346 = errors;
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 < 0 || isNaN(data83)){
-const err239 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data83};
+const err239 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data83};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3820,9 +3817,19 @@ vErrors.push(err239);
 }
 errors++;
 }
+var _valid26 = _errs342 === errors;
+if(_valid26 && valid90){
+valid90 = false;
+passing25 = [passing25, 1];
 }
 else {
-const err240 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data83};
+if(_valid26){
+valid90 = true;
+passing25 = 1;
+}
+}
+if(!valid90){
+const err240 = {instancePath:instancePath+"/deploy/resources/limits/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing25},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data83};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3831,15 +3838,27 @@ vErrors.push(err240);
 }
 errors++;
 }
-var _valid26 = _errs346 === errors;
-if(_valid26){
-valid90 = true;
-passing26 = 0;
+else {
+errors = _errs339;
+if(vErrors !== null){
+if(_errs339){
+vErrors.length = _errs339;
 }
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data82.cpus !== undefined){
+let data84 = data82.cpus;
 const _errs348 = errors;
-if(typeof data83 === "string"){
-if(!pattern26.test(data83)){
-const err241 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data83};
+let valid92 = false;
+let passing26 = null;
+const _errs349 = errors;
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 < 0 || isNaN(data84)){
+const err241 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data84};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3850,7 +3869,7 @@ errors++;
 }
 }
 else {
-const err242 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data83};
+const err242 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data84};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3859,19 +3878,15 @@ vErrors.push(err242);
 }
 errors++;
 }
-var _valid26 = _errs348 === errors;
-if(_valid26 && valid90){
-valid90 = false;
-passing26 = [passing26, 1];
+var _valid27 = _errs349 === errors;
+if(_valid27){
+valid92 = true;
+passing26 = 0;
 }
-else {
-if(_valid26){
-valid90 = true;
-passing26 = 1;
-}
-}
-if(!valid90){
-const err243 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data83};
+const _errs351 = errors;
+if(typeof data84 === "string"){
+if(!pattern26.test(data84)){
+const err243 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data84};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3880,22 +3895,9 @@ vErrors.push(err243);
 }
 errors++;
 }
-else {
-errors = _errs345;
-if(vErrors !== null){
-if(_errs345){
-vErrors.length = _errs345;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data81.pids !== undefined){
-let data84 = data81.pids;
-if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
-const err244 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
+const err244 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data84};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3904,9 +3906,19 @@ vErrors.push(err244);
 }
 errors++;
 }
-if((typeof data84 == "number") && (isFinite(data84))){
-if(data84 > 9007199254740991 || isNaN(data84)){
-const err245 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
+var _valid27 = _errs351 === errors;
+if(_valid27 && valid92){
+valid92 = false;
+passing26 = [passing26, 1];
+}
+else {
+if(_valid27){
+valid92 = true;
+passing26 = 1;
+}
+}
+if(!valid92){
+const err245 = {instancePath:instancePath+"/deploy/resources/limits/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing26},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data84};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3915,8 +3927,22 @@ vErrors.push(err245);
 }
 errors++;
 }
-if(data84 < -1 || isNaN(data84)){
-const err246 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data84};
+else {
+errors = _errs348;
+if(vErrors !== null){
+if(_errs348){
+vErrors.length = _errs348;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data82.pids !== undefined){
+let data85 = data82.pids;
+if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
+const err246 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data85};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3925,11 +3951,9 @@ vErrors.push(err246);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err247 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data81};
+if((typeof data85 == "number") && (isFinite(data85))){
+if(data85 > 9007199254740991 || isNaN(data85)){
+const err247 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data85};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3938,13 +3962,8 @@ vErrors.push(err247);
 }
 errors++;
 }
-}
-if(data80.reservations !== undefined){
-let data85 = data80.reservations;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-for(const key22 in data85){
-if(!((key22 === "memory") || (key22 === "cpus"))){
-const err248 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
+if(data85 < -1 || isNaN(data85)){
+const err248 = {instancePath:instancePath+"/deploy/resources/limits/pids",schemaPath:"#/properties/deploy/properties/resources/properties/limits/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.deploy.properties.resources.properties.limits.properties.pids,data:data85};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3954,14 +3973,10 @@ vErrors.push(err248);
 errors++;
 }
 }
-if(data85.memory !== undefined){
-let data86 = data85.memory;
-const _errs359 = errors;
-let valid93 = false;
-let passing27 = null;
-const _errs360 = errors;
-if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
-const err249 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data86};
+}
+}
+else {
+const err249 = {instancePath:instancePath+"/deploy/resources/limits",schemaPath:"#/properties/deploy/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.limits.type,parentSchema:schema38.properties.deploy.properties.resources.properties.limits,data:data82};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3970,9 +3985,13 @@ vErrors.push(err249);
 }
 errors++;
 }
-if((typeof data86 == "number") && (isFinite(data86))){
-if(data86 > 9007199254740991 || isNaN(data86)){
-const err250 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data86};
+}
+if(data81.reservations !== undefined){
+let data86 = data81.reservations;
+if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
+for(const key22 in data86){
+if(!((key22 === "memory") || (key22 === "cpus"))){
+const err250 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data86};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3981,8 +4000,15 @@ vErrors.push(err250);
 }
 errors++;
 }
-if(data86 < 0 || isNaN(data86)){
-const err251 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data86};
+}
+if(data86.memory !== undefined){
+let data87 = data86.memory;
+const _errs362 = errors;
+let valid95 = false;
+let passing27 = null;
+const _errs363 = errors;
+if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
+const err251 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data87};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3991,16 +4017,9 @@ vErrors.push(err251);
 }
 errors++;
 }
-}
-var _valid27 = _errs360 === errors;
-if(_valid27){
-valid93 = true;
-passing27 = 0;
-}
-const _errs362 = errors;
-if(typeof data86 === "string"){
-if(!pattern23.test(data86)){
-const err252 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data86};
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 > 9007199254740991 || isNaN(data87)){
+const err252 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data87};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -4009,9 +4028,8 @@ vErrors.push(err252);
 }
 errors++;
 }
-}
-else {
-const err253 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data86};
+if(data87 < 0 || isNaN(data87)){
+const err253 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data87};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -4020,19 +4038,16 @@ vErrors.push(err253);
 }
 errors++;
 }
-var _valid27 = _errs362 === errors;
-if(_valid27 && valid93){
-valid93 = false;
-passing27 = [passing27, 1];
 }
-else {
-if(_valid27){
-valid93 = true;
-passing27 = 1;
+var _valid28 = _errs363 === errors;
+if(_valid28){
+valid95 = true;
+passing27 = 0;
 }
-}
-if(!valid93){
-const err254 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data86};
+const _errs365 = errors;
+if(typeof data87 === "string"){
+if(!pattern23.test(data87)){
+const err254 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data87};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -4041,27 +4056,9 @@ vErrors.push(err254);
 }
 errors++;
 }
-else {
-errors = _errs359;
-if(vErrors !== null){
-if(_errs359){
-vErrors.length = _errs359;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data85.cpus !== undefined){
-let data87 = data85.cpus;
-const _errs368 = errors;
-let valid95 = false;
-let passing28 = null;
-const _errs369 = errors;
-if((typeof data87 == "number") && (isFinite(data87))){
-if(data87 < 0 || isNaN(data87)){
-const err255 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data87};
+const err255 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data87};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -4070,9 +4067,19 @@ vErrors.push(err255);
 }
 errors++;
 }
+var _valid28 = _errs365 === errors;
+if(_valid28 && valid95){
+valid95 = false;
+passing27 = [passing27, 1];
 }
 else {
-const err256 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data87};
+if(_valid28){
+valid95 = true;
+passing27 = 1;
+}
+}
+if(!valid95){
+const err256 = {instancePath:instancePath+"/deploy/resources/reservations/memory",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing27},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data87};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -4081,15 +4088,27 @@ vErrors.push(err256);
 }
 errors++;
 }
-var _valid28 = _errs369 === errors;
-if(_valid28){
-valid95 = true;
-passing28 = 0;
+else {
+errors = _errs362;
+if(vErrors !== null){
+if(_errs362){
+vErrors.length = _errs362;
 }
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data86.cpus !== undefined){
+let data88 = data86.cpus;
 const _errs371 = errors;
-if(typeof data87 === "string"){
-if(!pattern26.test(data87)){
-const err257 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data87};
+let valid97 = false;
+let passing28 = null;
+const _errs372 = errors;
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 < 0 || isNaN(data88)){
+const err257 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.oneOf[0],data:data88};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -4100,7 +4119,7 @@ errors++;
 }
 }
 else {
-const err258 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data87};
+const err258 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema50.oneOf[0].type,parentSchema:schema50.oneOf[0],data:data88};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -4109,19 +4128,15 @@ vErrors.push(err258);
 }
 errors++;
 }
-var _valid28 = _errs371 === errors;
-if(_valid28 && valid95){
-valid95 = false;
-passing28 = [passing28, 1];
+var _valid29 = _errs372 === errors;
+if(_valid29){
+valid97 = true;
+passing28 = 0;
 }
-else {
-if(_valid28){
-valid95 = true;
-passing28 = 1;
-}
-}
-if(!valid95){
-const err259 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data87};
+const _errs374 = errors;
+if(typeof data88 === "string"){
+if(!pattern26.test(data88)){
+const err259 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?$",parentSchema:schema50.oneOf[1],data:data88};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -4130,11 +4145,43 @@ vErrors.push(err259);
 }
 errors++;
 }
+}
 else {
-errors = _errs368;
+const err260 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.oneOf[1].type,parentSchema:schema50.oneOf[1],data:data88};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+var _valid29 = _errs374 === errors;
+if(_valid29 && valid97){
+valid97 = false;
+passing28 = [passing28, 1];
+}
+else {
+if(_valid29){
+valid97 = true;
+passing28 = 1;
+}
+}
+if(!valid97){
+const err261 = {instancePath:instancePath+"/deploy/resources/reservations/cpus",schemaPath:"#/$defs/cpus/oneOf",keyword:"oneOf",params:{passingSchemas: passing28},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data88};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+else {
+errors = _errs371;
 if(vErrors !== null){
-if(_errs368){
-vErrors.length = _errs368;
+if(_errs371){
+vErrors.length = _errs371;
 }
 else {
 vErrors = null;
@@ -4144,31 +4191,7 @@ vErrors = null;
 }
 }
 else {
-const err260 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data85};
-if(vErrors === null){
-vErrors = [err260];
-}
-else {
-vErrors.push(err260);
-}
-errors++;
-}
-}
-}
-else {
-const err261 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data80};
-if(vErrors === null){
-vErrors = [err261];
-}
-else {
-vErrors.push(err261);
-}
-errors++;
-}
-}
-}
-else {
-const err262 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data79};
+const err262 = {instancePath:instancePath+"/deploy/resources/reservations",schemaPath:"#/properties/deploy/properties/resources/properties/reservations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.properties.reservations.type,parentSchema:schema38.properties.deploy.properties.resources.properties.reservations,data:data86};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -4178,14 +4201,9 @@ vErrors.push(err262);
 errors++;
 }
 }
-if(data.shm_size !== undefined){
-let data88 = data.shm_size;
-const _errs377 = errors;
-let valid97 = false;
-let passing29 = null;
-const _errs378 = errors;
-if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
-const err263 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data88};
+}
+else {
+const err263 = {instancePath:instancePath+"/deploy/resources",schemaPath:"#/properties/deploy/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.properties.resources.type,parentSchema:schema38.properties.deploy.properties.resources,data:data81};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -4194,9 +4212,10 @@ vErrors.push(err263);
 }
 errors++;
 }
-if((typeof data88 == "number") && (isFinite(data88))){
-if(data88 > 9007199254740991 || isNaN(data88)){
-const err264 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data88};
+}
+}
+else {
+const err264 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.deploy.type,parentSchema:schema38.properties.deploy,data:data80};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -4205,8 +4224,15 @@ vErrors.push(err264);
 }
 errors++;
 }
-if(data88 < 0 || isNaN(data88)){
-const err265 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data88};
+}
+if(data.shm_size !== undefined){
+let data89 = data.shm_size;
+const _errs380 = errors;
+let valid99 = false;
+let passing29 = null;
+const _errs381 = errors;
+if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
+const err265 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.oneOf[0].type,parentSchema:schema47.oneOf[0],data:data89};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -4215,16 +4241,9 @@ vErrors.push(err265);
 }
 errors++;
 }
-}
-var _valid29 = _errs378 === errors;
-if(_valid29){
-valid97 = true;
-passing29 = 0;
-}
-const _errs380 = errors;
-if(typeof data88 === "string"){
-if(!pattern23.test(data88)){
-const err266 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data88};
+if((typeof data89 == "number") && (isFinite(data89))){
+if(data89 > 9007199254740991 || isNaN(data89)){
+const err266 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema47.oneOf[0],data:data89};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -4233,9 +4252,8 @@ vErrors.push(err266);
 }
 errors++;
 }
-}
-else {
-const err267 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data88};
+if(data89 < 0 || isNaN(data89)){
+const err267 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema47.oneOf[0],data:data89};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -4244,19 +4262,16 @@ vErrors.push(err267);
 }
 errors++;
 }
-var _valid29 = _errs380 === errors;
-if(_valid29 && valid97){
-valid97 = false;
-passing29 = [passing29, 1];
 }
-else {
-if(_valid29){
-valid97 = true;
-passing29 = 1;
+var _valid30 = _errs381 === errors;
+if(_valid30){
+valid99 = true;
+passing29 = 0;
 }
-}
-if(!valid97){
-const err268 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data88};
+const _errs383 = errors;
+if(typeof data89 === "string"){
+if(!pattern23.test(data89)){
+const err268 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)? ?[kKmMgGtTpP]?[iI]?[bB]?$",parentSchema:schema47.oneOf[1],data:data89};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -4265,26 +4280,9 @@ vErrors.push(err268);
 }
 errors++;
 }
-else {
-errors = _errs377;
-if(vErrors !== null){
-if(_errs377){
-vErrors.length = _errs377;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.ulimits !== undefined){
-let data89 = data.ulimits;
-if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
-for(const key23 in data89){
-const _errs386 = errors;
-if(typeof key23 === "string"){
-if(!pattern32.test(key23)){
-const err269 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key23,propertyName:key23};
+const err269 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.oneOf[1].type,parentSchema:schema47.oneOf[1],data:data89};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -4293,10 +4291,19 @@ vErrors.push(err269);
 }
 errors++;
 }
+var _valid30 = _errs383 === errors;
+if(_valid30 && valid99){
+valid99 = false;
+passing29 = [passing29, 1];
 }
-var valid98 = _errs386 === errors;
-if(!valid98){
-const err270 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data89};
+else {
+if(_valid30){
+valid99 = true;
+passing29 = 1;
+}
+}
+if(!valid99){
+const err270 = {instancePath:instancePath+"/shm_size",schemaPath:"#/$defs/bytes/oneOf",keyword:"oneOf",params:{passingSchemas: passing29},message:"must match exactly one schema in oneOf",schema:schema47.oneOf,parentSchema:schema47,data:data89};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -4305,15 +4312,26 @@ vErrors.push(err270);
 }
 errors++;
 }
+else {
+errors = _errs380;
+if(vErrors !== null){
+if(_errs380){
+vErrors.length = _errs380;
 }
-for(const key24 in data89){
-let data90 = data89[key24];
-const _errs390 = errors;
-let valid100 = false;
-let passing30 = null;
-const _errs391 = errors;
-if(!(((typeof data90 == "number") && (!(data90 % 1) && !isNaN(data90))) && (isFinite(data90)))){
-const err271 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.ulimits !== undefined){
+let data90 = data.ulimits;
+if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
+for(const key23 in data90){
+const _errs389 = errors;
+if(typeof key23 === "string"){
+if(!pattern32.test(key23)){
+const err271 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]+$"},message:"must match pattern \""+"^[a-z]+$"+"\"",schema:"^[a-z]+$",parentSchema:schema38.properties.ulimits.propertyNames,data:key23,propertyName:key23};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -4322,9 +4340,10 @@ vErrors.push(err271);
 }
 errors++;
 }
-if((typeof data90 == "number") && (isFinite(data90))){
-if(data90 > 9007199254740991 || isNaN(data90)){
-const err272 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
+}
+var valid100 = _errs389 === errors;
+if(!valid100){
+const err272 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid",schema:schema38.properties.ulimits.propertyNames,parentSchema:schema38.properties.ulimits,data:data90};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -4333,8 +4352,15 @@ vErrors.push(err272);
 }
 errors++;
 }
-if(data90 < -1 || isNaN(data90)){
-const err273 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data90};
+}
+for(const key24 in data90){
+let data91 = data90[key24];
+const _errs393 = errors;
+let valid102 = false;
+let passing30 = null;
+const _errs394 = errors;
+if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){
+const err273 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[0].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data91};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -4343,16 +4369,9 @@ vErrors.push(err273);
 }
 errors++;
 }
-}
-var _valid30 = _errs391 === errors;
-if(_valid30){
-valid100 = true;
-passing30 = 0;
-}
-const _errs393 = errors;
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.soft === undefined){
-const err274 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+if((typeof data91 == "number") && (isFinite(data91))){
+if(data91 > 9007199254740991 || isNaN(data91)){
+const err274 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data91};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -4361,8 +4380,8 @@ vErrors.push(err274);
 }
 errors++;
 }
-if(data90.hard === undefined){
-const err275 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+if(data91 < -1 || isNaN(data91)){
+const err275 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[0],data:data91};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -4371,9 +4390,16 @@ vErrors.push(err275);
 }
 errors++;
 }
-for(const key25 in data90){
-if(!((key25 === "soft") || (key25 === "hard"))){
-const err276 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+}
+var _valid31 = _errs394 === errors;
+if(_valid31){
+valid102 = true;
+passing30 = 0;
+}
+const _errs396 = errors;
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+if(data91.soft === undefined){
+const err276 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data91};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -4382,11 +4408,8 @@ vErrors.push(err276);
 }
 errors++;
 }
-}
-if(data90.soft !== undefined){
-let data91 = data90.soft;
-if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){
-const err277 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
+if(data91.hard === undefined){
+const err277 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].required,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data91};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -4395,9 +4418,9 @@ vErrors.push(err277);
 }
 errors++;
 }
-if((typeof data91 == "number") && (isFinite(data91))){
-if(data91 > 9007199254740991 || isNaN(data91)){
-const err278 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
+for(const key25 in data91){
+if(!((key25 === "soft") || (key25 === "hard"))){
+const err278 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data91};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -4406,8 +4429,11 @@ vErrors.push(err278);
 }
 errors++;
 }
-if(data91 < -1 || isNaN(data91)){
-const err279 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data91};
+}
+if(data91.soft !== undefined){
+let data92 = data91.soft;
+if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
+const err279 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data92};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -4416,12 +4442,9 @@ vErrors.push(err279);
 }
 errors++;
 }
-}
-}
-if(data90.hard !== undefined){
-let data92 = data90.hard;
-if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
-const err280 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
+if((typeof data92 == "number") && (isFinite(data92))){
+if(data92 > 9007199254740991 || isNaN(data92)){
+const err280 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data92};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -4430,9 +4453,8 @@ vErrors.push(err280);
 }
 errors++;
 }
-if((typeof data92 == "number") && (isFinite(data92))){
-if(data92 > 9007199254740991 || isNaN(data92)){
-const err281 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
+if(data92 < -1 || isNaN(data92)){
+const err281 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.soft,data:data92};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -4441,8 +4463,12 @@ vErrors.push(err281);
 }
 errors++;
 }
-if(data92 < -1 || isNaN(data92)){
-const err282 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data92};
+}
+}
+if(data91.hard !== undefined){
+let data93 = data91.hard;
+if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
+const err282 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard.type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data93};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -4451,11 +4477,9 @@ vErrors.push(err282);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err283 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data90};
+if((typeof data93 == "number") && (isFinite(data93))){
+if(data93 > 9007199254740991 || isNaN(data93)){
+const err283 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data93};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -4464,19 +4488,8 @@ vErrors.push(err283);
 }
 errors++;
 }
-var _valid30 = _errs393 === errors;
-if(_valid30 && valid100){
-valid100 = false;
-passing30 = [passing30, 1];
-}
-else {
-if(_valid30){
-valid100 = true;
-passing30 = 1;
-}
-}
-if(!valid100){
-const err284 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data90};
+if(data93 < -1 || isNaN(data93)){
+const err284 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1].properties.hard,data:data93};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -4485,11 +4498,45 @@ vErrors.push(err284);
 }
 errors++;
 }
+}
+}
+}
 else {
-errors = _errs390;
+const err285 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.additionalProperties.oneOf[1].type,parentSchema:schema38.properties.ulimits.additionalProperties.oneOf[1],data:data91};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+var _valid31 = _errs396 === errors;
+if(_valid31 && valid102){
+valid102 = false;
+passing30 = [passing30, 1];
+}
+else {
+if(_valid31){
+valid102 = true;
+passing30 = 1;
+}
+}
+if(!valid102){
+const err286 = {instancePath:instancePath+"/ulimits/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ulimits/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing30},message:"must match exactly one schema in oneOf",schema:schema38.properties.ulimits.additionalProperties.oneOf,parentSchema:schema38.properties.ulimits.additionalProperties,data:data91};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+else {
+errors = _errs393;
 if(vErrors !== null){
-if(_errs390){
-vErrors.length = _errs390;
+if(_errs393){
+vErrors.length = _errs393;
 }
 else {
 vErrors = null;
@@ -4499,40 +4546,7 @@ vErrors = null;
 }
 }
 else {
-const err285 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data89};
-if(vErrors === null){
-vErrors = [err285];
-}
-else {
-vErrors.push(err285);
-}
-errors++;
-}
-}
-if(data.extra_hosts !== undefined){
-let data93 = data.extra_hosts;
-const _errs402 = errors;
-let valid102 = false;
-let passing31 = null;
-const _errs403 = errors;
-if(Array.isArray(data93)){
-const len13 = data93.length;
-for(let i16=0; i16<len13; i16++){
-let data94 = data93[i16];
-if(typeof data94 === "string"){
-if(!pattern33.test(data94)){
-const err286 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
-if(vErrors === null){
-vErrors = [err286];
-}
-else {
-vErrors.push(err286);
-}
-errors++;
-}
-}
-else {
-const err287 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data94};
+const err287 = {instancePath:instancePath+"/ulimits",schemaPath:"#/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.ulimits.type,parentSchema:schema38.properties.ulimits,data:data90};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -4542,9 +4556,19 @@ vErrors.push(err287);
 errors++;
 }
 }
-}
-else {
-const err288 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data93};
+if(data.extra_hosts !== undefined){
+let data94 = data.extra_hosts;
+const _errs405 = errors;
+let valid104 = false;
+let passing31 = null;
+const _errs406 = errors;
+if(Array.isArray(data94)){
+const len13 = data94.length;
+for(let i16=0; i16<len13; i16++){
+let data95 = data94[i16];
+if(typeof data95 === "string"){
+if(!pattern33.test(data95)){
+const err288 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/pattern",keyword:"pattern",params:{pattern: "^[^:=\\s]+[:=]\\S+$"},message:"must match pattern \""+"^[^:=\\s]+[:=]\\S+$"+"\"",schema:"^[^:=\\s]+[:=]\\S+$",parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data95};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -4553,18 +4577,9 @@ vErrors.push(err288);
 }
 errors++;
 }
-var _valid31 = _errs403 === errors;
-if(_valid31){
-valid102 = true;
-passing31 = 0;
 }
-const _errs408 = errors;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-for(const key26 in data93){
-let data95 = data93[key26];
-if(typeof data95 === "string"){
-if(func2(data95) < 1){
-const err289 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
+else {
+const err289 = {instancePath:instancePath+"/extra_hosts/" + i16,schemaPath:"#/properties/extra_hosts/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[0].items.type,parentSchema:schema38.properties.extra_hosts.oneOf[0].items,data:data95};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -4574,8 +4589,9 @@ vErrors.push(err289);
 errors++;
 }
 }
+}
 else {
-const err290 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data95};
+const err290 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.extra_hosts.oneOf[0].type,parentSchema:schema38.properties.extra_hosts.oneOf[0],data:data94};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -4584,10 +4600,18 @@ vErrors.push(err290);
 }
 errors++;
 }
+var _valid32 = _errs406 === errors;
+if(_valid32){
+valid104 = true;
+passing31 = 0;
 }
-}
-else {
-const err291 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data93};
+const _errs411 = errors;
+if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
+for(const key26 in data94){
+let data96 = data94[key26];
+if(typeof data96 === "string"){
+if(func2(data96) < 1){
+const err291 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data96};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -4596,19 +4620,9 @@ vErrors.push(err291);
 }
 errors++;
 }
-var _valid31 = _errs408 === errors;
-if(_valid31 && valid102){
-valid102 = false;
-passing31 = [passing31, 1];
 }
 else {
-if(_valid31){
-valid102 = true;
-passing31 = 1;
-}
-}
-if(!valid102){
-const err292 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data93};
+const err292 = {instancePath:instancePath+"/extra_hosts/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/extra_hosts/oneOf/1/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.extra_hosts.oneOf[1].additionalProperties.type,parentSchema:schema38.properties.extra_hosts.oneOf[1].additionalProperties,data:data96};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -4617,27 +4631,10 @@ vErrors.push(err292);
 }
 errors++;
 }
-else {
-errors = _errs402;
-if(vErrors !== null){
-if(_errs402){
-vErrors.length = _errs402;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.cap_add !== undefined){
-let data96 = data.cap_add;
-if(Array.isArray(data96)){
-const len14 = data96.length;
-for(let i17=0; i17<len14; i17++){
-let data97 = data96[i17];
-if(typeof data97 === "string"){
-if(!pattern34.test(data97)){
-const err293 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data97};
+const err293 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.extra_hosts.oneOf[1].type,parentSchema:schema38.properties.extra_hosts.oneOf[1],data:data94};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -4646,9 +4643,19 @@ vErrors.push(err293);
 }
 errors++;
 }
+var _valid32 = _errs411 === errors;
+if(_valid32 && valid104){
+valid104 = false;
+passing31 = [passing31, 1];
 }
 else {
-const err294 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data97};
+if(_valid32){
+valid104 = true;
+passing31 = 1;
+}
+}
+if(!valid104){
+const err294 = {instancePath:instancePath+"/extra_hosts",schemaPath:"#/properties/extra_hosts/oneOf",keyword:"oneOf",params:{passingSchemas: passing31},message:"must match exactly one schema in oneOf",schema:schema38.properties.extra_hosts.oneOf,parentSchema:schema38.properties.extra_hosts,data:data94};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -4657,10 +4664,27 @@ vErrors.push(err294);
 }
 errors++;
 }
-}
+else {
+errors = _errs405;
+if(vErrors !== null){
+if(_errs405){
+vErrors.length = _errs405;
 }
 else {
-const err295 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data96};
+vErrors = null;
+}
+}
+}
+}
+if(data.cap_add !== undefined){
+let data97 = data.cap_add;
+if(Array.isArray(data97)){
+const len14 = data97.length;
+for(let i17=0; i17<len14; i17++){
+let data98 = data97[i17];
+if(typeof data98 === "string"){
+if(!pattern34.test(data98)){
+const err295 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_add.items,data:data98};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -4670,15 +4694,8 @@ vErrors.push(err295);
 errors++;
 }
 }
-if(data.cap_drop !== undefined){
-let data98 = data.cap_drop;
-if(Array.isArray(data98)){
-const len15 = data98.length;
-for(let i18=0; i18<len15; i18++){
-let data99 = data98[i18];
-if(typeof data99 === "string"){
-if(!pattern34.test(data99)){
-const err296 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data99};
+else {
+const err296 = {instancePath:instancePath+"/cap_add/" + i17,schemaPath:"#/properties/cap_add/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_add.items.type,parentSchema:schema38.properties.cap_add.items,data:data98};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -4688,8 +4705,9 @@ vErrors.push(err296);
 errors++;
 }
 }
+}
 else {
-const err297 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data99};
+const err297 = {instancePath:instancePath+"/cap_add",schemaPath:"#/properties/cap_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_add.type,parentSchema:schema38.properties.cap_add,data:data97};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -4699,9 +4717,15 @@ vErrors.push(err297);
 errors++;
 }
 }
-}
-else {
-const err298 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data98};
+if(data.cap_drop !== undefined){
+let data99 = data.cap_drop;
+if(Array.isArray(data99)){
+const len15 = data99.length;
+for(let i18=0; i18<len15; i18++){
+let data100 = data99[i18];
+if(typeof data100 === "string"){
+if(!pattern34.test(data100)){
+const err298 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_]+$"},message:"must match pattern \""+"^[A-Za-z_]+$"+"\"",schema:"^[A-Za-z_]+$",parentSchema:schema38.properties.cap_drop.items,data:data100};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -4711,14 +4735,8 @@ vErrors.push(err298);
 errors++;
 }
 }
-if(data.tmpfs !== undefined){
-let data100 = data.tmpfs;
-const _errs426 = errors;
-let valid111 = false;
-let passing32 = null;
-const _errs427 = errors;
-if(typeof data100 !== "string"){
-const err299 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data100};
+else {
+const err299 = {instancePath:instancePath+"/cap_drop/" + i18,schemaPath:"#/properties/cap_drop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.cap_drop.items.type,parentSchema:schema38.properties.cap_drop.items,data:data100};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -4727,18 +4745,10 @@ vErrors.push(err299);
 }
 errors++;
 }
-var _valid32 = _errs427 === errors;
-if(_valid32){
-valid111 = true;
-passing32 = 0;
 }
-const _errs429 = errors;
-if(Array.isArray(data100)){
-const len16 = data100.length;
-for(let i19=0; i19<len16; i19++){
-let data101 = data100[i19];
-if(typeof data101 !== "string"){
-const err300 = {instancePath:instancePath+"/tmpfs/" + i19,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data101};
+}
+else {
+const err300 = {instancePath:instancePath+"/cap_drop",schemaPath:"#/properties/cap_drop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.cap_drop.type,parentSchema:schema38.properties.cap_drop,data:data99};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -4748,9 +4758,14 @@ vErrors.push(err300);
 errors++;
 }
 }
-}
-else {
-const err301 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data100};
+if(data.tmpfs !== undefined){
+let data101 = data.tmpfs;
+const _errs429 = errors;
+let valid113 = false;
+let passing32 = null;
+const _errs430 = errors;
+if(typeof data101 !== "string"){
+const err301 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data101};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -4759,19 +4774,18 @@ vErrors.push(err301);
 }
 errors++;
 }
-var _valid32 = _errs429 === errors;
-if(_valid32 && valid111){
-valid111 = false;
-passing32 = [passing32, 1];
+var _valid33 = _errs430 === errors;
+if(_valid33){
+valid113 = true;
+passing32 = 0;
 }
-else {
-if(_valid32){
-valid111 = true;
-passing32 = 1;
-}
-}
-if(!valid111){
-const err302 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data100};
+const _errs432 = errors;
+if(Array.isArray(data101)){
+const len16 = data101.length;
+for(let i19=0; i19<len16; i19++){
+let data102 = data101[i19];
+if(typeof data102 !== "string"){
+const err302 = {instancePath:instancePath+"/tmpfs/" + i19,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data102};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -4780,22 +4794,10 @@ vErrors.push(err302);
 }
 errors++;
 }
-else {
-errors = _errs426;
-if(vErrors !== null){
-if(_errs426){
-vErrors.length = _errs426;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.read_only !== undefined){
-let data102 = data.read_only;
-if(typeof data102 !== "boolean"){
-const err303 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data102};
+const err303 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data101};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -4804,16 +4806,19 @@ vErrors.push(err303);
 }
 errors++;
 }
+var _valid33 = _errs432 === errors;
+if(_valid33 && valid113){
+valid113 = false;
+passing32 = [passing32, 1];
 }
-if(data.security_opt !== undefined){
-let data103 = data.security_opt;
-if(Array.isArray(data103)){
-const len17 = data103.length;
-for(let i20=0; i20<len17; i20++){
-let data104 = data103[i20];
-if(typeof data104 === "string"){
-if(func2(data104) < 1){
-const err304 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data104};
+else {
+if(_valid33){
+valid113 = true;
+passing32 = 1;
+}
+}
+if(!valid113){
+const err304 = {instancePath:instancePath+"/tmpfs",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing32},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data101};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -4822,9 +4827,22 @@ vErrors.push(err304);
 }
 errors++;
 }
+else {
+errors = _errs429;
+if(vErrors !== null){
+if(_errs429){
+vErrors.length = _errs429;
 }
 else {
-const err305 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data104};
+vErrors = null;
+}
+}
+}
+}
+if(data.read_only !== undefined){
+let data103 = data.read_only;
+if(typeof data103 !== "boolean"){
+const err305 = {instancePath:instancePath+"/read_only",schemaPath:"#/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.read_only.type,parentSchema:schema38.properties.read_only,data:data103};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -4834,9 +4852,15 @@ vErrors.push(err305);
 errors++;
 }
 }
-}
-else {
-const err306 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data103};
+if(data.security_opt !== undefined){
+let data104 = data.security_opt;
+if(Array.isArray(data104)){
+const len17 = data104.length;
+for(let i20=0; i20<len17; i20++){
+let data105 = data104[i20];
+if(typeof data105 === "string"){
+if(func2(data105) < 1){
+const err306 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.security_opt.items,data:data105};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4846,17 +4870,8 @@ vErrors.push(err306);
 errors++;
 }
 }
-if(data.sysctls !== undefined){
-let data105 = data.sysctls;
-const _errs441 = errors;
-let valid116 = false;
-let passing33 = null;
-const _errs442 = errors;
-if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
-for(const key27 in data105){
-let data106 = data105[key27];
-if((typeof data106 !== "string") && (!((typeof data106 == "number") && (isFinite(data106))))){
-const err307 = {instancePath:instancePath+"/sysctls/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data106};
+else {
+const err307 = {instancePath:instancePath+"/security_opt/" + i20,schemaPath:"#/properties/security_opt/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.security_opt.items.type,parentSchema:schema38.properties.security_opt.items,data:data105};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4868,7 +4883,7 @@ errors++;
 }
 }
 else {
-const err308 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data105};
+const err308 = {instancePath:instancePath+"/security_opt",schemaPath:"#/properties/security_opt/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.security_opt.type,parentSchema:schema38.properties.security_opt,data:data104};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4877,19 +4892,18 @@ vErrors.push(err308);
 }
 errors++;
 }
-var _valid33 = _errs442 === errors;
-if(_valid33){
-valid116 = true;
-passing33 = 0;
 }
-const _errs447 = errors;
-if(Array.isArray(data105)){
-const len18 = data105.length;
-for(let i21=0; i21<len18; i21++){
-let data107 = data105[i21];
-if(typeof data107 === "string"){
-if(!pattern36.test(data107)){
-const err309 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
+if(data.sysctls !== undefined){
+let data106 = data.sysctls;
+const _errs444 = errors;
+let valid118 = false;
+let passing33 = null;
+const _errs445 = errors;
+if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
+for(const key27 in data106){
+let data107 = data106[key27];
+if((typeof data107 !== "string") && (!((typeof data107 == "number") && (isFinite(data107))))){
+const err309 = {instancePath:instancePath+"/sysctls/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/oneOf/0/additionalProperties/type",keyword:"type",params:{type: schema38.properties.sysctls.oneOf[0].additionalProperties.type},message:"must be string,number",schema:schema38.properties.sysctls.oneOf[0].additionalProperties.type,parentSchema:schema38.properties.sysctls.oneOf[0].additionalProperties,data:data107};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4899,8 +4913,9 @@ vErrors.push(err309);
 errors++;
 }
 }
+}
 else {
-const err310 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data107};
+const err310 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sysctls.oneOf[0].type,parentSchema:schema38.properties.sysctls.oneOf[0],data:data106};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4909,10 +4924,19 @@ vErrors.push(err310);
 }
 errors++;
 }
+var _valid34 = _errs445 === errors;
+if(_valid34){
+valid118 = true;
+passing33 = 0;
 }
-}
-else {
-const err311 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data105};
+const _errs450 = errors;
+if(Array.isArray(data106)){
+const len18 = data106.length;
+for(let i21=0; i21<len18; i21++){
+let data108 = data106[i21];
+if(typeof data108 === "string"){
+if(!pattern36.test(data108)){
+const err311 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[^=]+=.*$"},message:"must match pattern \""+"^[^=]+=.*$"+"\"",schema:"^[^=]+=.*$",parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data108};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -4921,19 +4945,9 @@ vErrors.push(err311);
 }
 errors++;
 }
-var _valid33 = _errs447 === errors;
-if(_valid33 && valid116){
-valid116 = false;
-passing33 = [passing33, 1];
 }
 else {
-if(_valid33){
-valid116 = true;
-passing33 = 1;
-}
-}
-if(!valid116){
-const err312 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data105};
+const err312 = {instancePath:instancePath+"/sysctls/" + i21,schemaPath:"#/properties/sysctls/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.sysctls.oneOf[1].items.type,parentSchema:schema38.properties.sysctls.oneOf[1].items,data:data108};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -4942,23 +4956,10 @@ vErrors.push(err312);
 }
 errors++;
 }
-else {
-errors = _errs441;
-if(vErrors !== null){
-if(_errs441){
-vErrors.length = _errs441;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.hostname !== undefined){
-let data108 = data.hostname;
-if(typeof data108 === "string"){
-if(func2(data108) < 1){
-const err313 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data108};
+const err313 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.sysctls.oneOf[1].type,parentSchema:schema38.properties.sysctls.oneOf[1],data:data106};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -4967,9 +4968,19 @@ vErrors.push(err313);
 }
 errors++;
 }
+var _valid34 = _errs450 === errors;
+if(_valid34 && valid118){
+valid118 = false;
+passing33 = [passing33, 1];
 }
 else {
-const err314 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data108};
+if(_valid34){
+valid118 = true;
+passing33 = 1;
+}
+}
+if(!valid118){
+const err314 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/oneOf",keyword:"oneOf",params:{passingSchemas: passing33},message:"must match exactly one schema in oneOf",schema:schema38.properties.sysctls.oneOf,parentSchema:schema38.properties.sysctls,data:data106};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -4978,12 +4989,23 @@ vErrors.push(err314);
 }
 errors++;
 }
+else {
+errors = _errs444;
+if(vErrors !== null){
+if(_errs444){
+vErrors.length = _errs444;
 }
-if(data.domainname !== undefined){
-let data109 = data.domainname;
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.hostname !== undefined){
+let data109 = data.hostname;
 if(typeof data109 === "string"){
 if(func2(data109) < 1){
-const err315 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data109};
+const err315 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.hostname,data:data109};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -4994,7 +5016,7 @@ errors++;
 }
 }
 else {
-const err316 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data109};
+const err316 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.hostname.type,parentSchema:schema38.properties.hostname,data:data109};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -5004,14 +5026,11 @@ vErrors.push(err316);
 errors++;
 }
 }
-if(data.dns !== undefined){
-let data110 = data.dns;
-const _errs459 = errors;
-let valid121 = false;
-let passing34 = null;
-const _errs460 = errors;
-if(typeof data110 !== "string"){
-const err317 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data110};
+if(data.domainname !== undefined){
+let data110 = data.domainname;
+if(typeof data110 === "string"){
+if(func2(data110) < 1){
+const err317 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.domainname,data:data110};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -5020,18 +5039,9 @@ vErrors.push(err317);
 }
 errors++;
 }
-var _valid34 = _errs460 === errors;
-if(_valid34){
-valid121 = true;
-passing34 = 0;
 }
-const _errs462 = errors;
-if(Array.isArray(data110)){
-const len19 = data110.length;
-for(let i22=0; i22<len19; i22++){
-let data111 = data110[i22];
-if(typeof data111 !== "string"){
-const err318 = {instancePath:instancePath+"/dns/" + i22,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data111};
+else {
+const err318 = {instancePath:instancePath+"/domainname",schemaPath:"#/properties/domainname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.domainname.type,parentSchema:schema38.properties.domainname,data:data110};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -5041,9 +5051,14 @@ vErrors.push(err318);
 errors++;
 }
 }
-}
-else {
-const err319 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data110};
+if(data.dns !== undefined){
+let data111 = data.dns;
+const _errs462 = errors;
+let valid123 = false;
+let passing34 = null;
+const _errs463 = errors;
+if(typeof data111 !== "string"){
+const err319 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[0].type,parentSchema:schema39.oneOf[0],data:data111};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -5052,19 +5067,18 @@ vErrors.push(err319);
 }
 errors++;
 }
-var _valid34 = _errs462 === errors;
-if(_valid34 && valid121){
-valid121 = false;
-passing34 = [passing34, 1];
+var _valid35 = _errs463 === errors;
+if(_valid35){
+valid123 = true;
+passing34 = 0;
 }
-else {
-if(_valid34){
-valid121 = true;
-passing34 = 1;
-}
-}
-if(!valid121){
-const err320 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing34},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data110};
+const _errs465 = errors;
+if(Array.isArray(data111)){
+const len19 = data111.length;
+for(let i22=0; i22<len19; i22++){
+let data112 = data111[i22];
+if(typeof data112 !== "string"){
+const err320 = {instancePath:instancePath+"/dns/" + i22,schemaPath:"#/$defs/stringOrList/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.oneOf[1].items.type,parentSchema:schema39.oneOf[1].items,data:data112};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -5073,26 +5087,10 @@ vErrors.push(err320);
 }
 errors++;
 }
-else {
-errors = _errs459;
-if(vErrors !== null){
-if(_errs459){
-vErrors.length = _errs459;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.group_add !== undefined){
-let data112 = data.group_add;
-if(Array.isArray(data112)){
-const len20 = data112.length;
-for(let i23=0; i23<len20; i23++){
-let data113 = data112[i23];
-if((typeof data113 !== "string") && (!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113))))){
-const err321 = {instancePath:instancePath+"/group_add/" + i23,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data113};
+const err321 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.oneOf[1].type,parentSchema:schema39.oneOf[1],data:data111};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -5101,10 +5099,19 @@ vErrors.push(err321);
 }
 errors++;
 }
-}
+var _valid35 = _errs465 === errors;
+if(_valid35 && valid123){
+valid123 = false;
+passing34 = [passing34, 1];
 }
 else {
-const err322 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data112};
+if(_valid35){
+valid123 = true;
+passing34 = 1;
+}
+}
+if(!valid123){
+const err322 = {instancePath:instancePath+"/dns",schemaPath:"#/$defs/stringOrList/oneOf",keyword:"oneOf",params:{passingSchemas: passing34},message:"must match exactly one schema in oneOf",schema:schema39.oneOf,parentSchema:schema39,data:data111};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -5113,11 +5120,26 @@ vErrors.push(err322);
 }
 errors++;
 }
+else {
+errors = _errs462;
+if(vErrors !== null){
+if(_errs462){
+vErrors.length = _errs462;
 }
-if(data.privileged !== undefined){
-let data114 = data.privileged;
-if(typeof data114 !== "boolean"){
-const err323 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data114};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.group_add !== undefined){
+let data113 = data.group_add;
+if(Array.isArray(data113)){
+const len20 = data113.length;
+for(let i23=0; i23<len20; i23++){
+let data114 = data113[i23];
+if((typeof data114 !== "string") && (!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114))))){
+const err323 = {instancePath:instancePath+"/group_add/" + i23,schemaPath:"#/properties/group_add/items/type",keyword:"type",params:{type: schema38.properties.group_add.items.type},message:"must be string,integer",schema:schema38.properties.group_add.items.type,parentSchema:schema38.properties.group_add.items,data:data114};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -5127,11 +5149,9 @@ vErrors.push(err323);
 errors++;
 }
 }
-if(data.platform !== undefined){
-let data115 = data.platform;
-if(typeof data115 === "string"){
-if(!pattern37.test(data115)){
-const err324 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data115};
+}
+else {
+const err324 = {instancePath:instancePath+"/group_add",schemaPath:"#/properties/group_add/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.group_add.type,parentSchema:schema38.properties.group_add,data:data113};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -5141,8 +5161,10 @@ vErrors.push(err324);
 errors++;
 }
 }
-else {
-const err325 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data115};
+if(data.privileged !== undefined){
+let data115 = data.privileged;
+if(typeof data115 !== "boolean"){
+const err325 = {instancePath:instancePath+"/privileged",schemaPath:"#/properties/privileged/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.privileged.type,parentSchema:schema38.properties.privileged,data:data115};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -5152,10 +5174,11 @@ vErrors.push(err325);
 errors++;
 }
 }
-if(data.stdin_open !== undefined){
-let data116 = data.stdin_open;
-if(typeof data116 !== "boolean"){
-const err326 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data116};
+if(data.platform !== undefined){
+let data116 = data.platform;
+if(typeof data116 === "string"){
+if(!pattern37.test(data116)){
+const err326 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"},message:"must match pattern \""+"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$"+"\"",schema:"^[A-Za-z0-9_]+(/[A-Za-z0-9_]+){0,2}$",parentSchema:schema38.properties.platform,data:data116};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -5165,10 +5188,8 @@ vErrors.push(err326);
 errors++;
 }
 }
-if(data.tty !== undefined){
-let data117 = data.tty;
-if(typeof data117 !== "boolean"){
-const err327 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data117};
+else {
+const err327 = {instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.platform.type,parentSchema:schema38.properties.platform,data:data116};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -5178,18 +5199,10 @@ vErrors.push(err327);
 errors++;
 }
 }
-if(data.expose !== undefined){
-let data118 = data.expose;
-if(Array.isArray(data118)){
-const len21 = data118.length;
-for(let i24=0; i24<len21; i24++){
-let data119 = data118[i24];
-const _errs483 = errors;
-let valid128 = false;
-let passing35 = null;
-const _errs484 = errors;
-if(!(((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119))) && (isFinite(data119)))){
-const err328 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+if(data.stdin_open !== undefined){
+let data117 = data.stdin_open;
+if(typeof data117 !== "boolean"){
+const err328 = {instancePath:instancePath+"/stdin_open",schemaPath:"#/properties/stdin_open/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.stdin_open.type,parentSchema:schema38.properties.stdin_open,data:data117};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -5198,9 +5211,11 @@ vErrors.push(err328);
 }
 errors++;
 }
-if((typeof data119 == "number") && (isFinite(data119))){
-if(data119 > 65535 || isNaN(data119)){
-const err329 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+}
+if(data.tty !== undefined){
+let data118 = data.tty;
+if(typeof data118 !== "boolean"){
+const err329 = {instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.tty.type,parentSchema:schema38.properties.tty,data:data118};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -5209,8 +5224,19 @@ vErrors.push(err329);
 }
 errors++;
 }
-if(data119 < 1 || isNaN(data119)){
-const err330 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data119};
+}
+if(data.expose !== undefined){
+let data119 = data.expose;
+if(Array.isArray(data119)){
+const len21 = data119.length;
+for(let i24=0; i24<len21; i24++){
+let data120 = data119[i24];
+const _errs486 = errors;
+let valid130 = false;
+let passing35 = null;
+const _errs487 = errors;
+if(!(((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120))) && (isFinite(data120)))){
+const err330 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.expose.items.oneOf[0].type,parentSchema:schema38.properties.expose.items.oneOf[0],data:data120};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -5219,16 +5245,9 @@ vErrors.push(err330);
 }
 errors++;
 }
-}
-var _valid35 = _errs484 === errors;
-if(_valid35){
-valid128 = true;
-passing35 = 0;
-}
-const _errs486 = errors;
-if(typeof data119 === "string"){
-if(!pattern38.test(data119)){
-const err331 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
+if((typeof data120 == "number") && (isFinite(data120))){
+if(data120 > 65535 || isNaN(data120)){
+const err331 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema38.properties.expose.items.oneOf[0],data:data120};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -5237,9 +5256,8 @@ vErrors.push(err331);
 }
 errors++;
 }
-}
-else {
-const err332 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data119};
+if(data120 < 1 || isNaN(data120)){
+const err332 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.expose.items.oneOf[0],data:data120};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -5248,19 +5266,16 @@ vErrors.push(err332);
 }
 errors++;
 }
-var _valid35 = _errs486 === errors;
-if(_valid35 && valid128){
-valid128 = false;
-passing35 = [passing35, 1];
 }
-else {
-if(_valid35){
-valid128 = true;
-passing35 = 1;
+var _valid36 = _errs487 === errors;
+if(_valid36){
+valid130 = true;
+passing35 = 0;
 }
-}
-if(!valid128){
-const err333 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing35},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data119};
+const _errs489 = errors;
+if(typeof data120 === "string"){
+if(!pattern38.test(data120)){
+const err333 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(/(tcp|udp|sctp))?$"},message:"must match pattern \""+"^[0-9]+(/(tcp|udp|sctp))?$"+"\"",schema:"^[0-9]+(/(tcp|udp|sctp))?$",parentSchema:schema38.properties.expose.items.oneOf[1],data:data120};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -5269,11 +5284,43 @@ vErrors.push(err333);
 }
 errors++;
 }
+}
 else {
-errors = _errs483;
+const err334 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.expose.items.oneOf[1].type,parentSchema:schema38.properties.expose.items.oneOf[1],data:data120};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
+}
+errors++;
+}
+var _valid36 = _errs489 === errors;
+if(_valid36 && valid130){
+valid130 = false;
+passing35 = [passing35, 1];
+}
+else {
+if(_valid36){
+valid130 = true;
+passing35 = 1;
+}
+}
+if(!valid130){
+const err335 = {instancePath:instancePath+"/expose/" + i24,schemaPath:"#/properties/expose/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing35},message:"must match exactly one schema in oneOf",schema:schema38.properties.expose.items.oneOf,parentSchema:schema38.properties.expose.items,data:data120};
+if(vErrors === null){
+vErrors = [err335];
+}
+else {
+vErrors.push(err335);
+}
+errors++;
+}
+else {
+errors = _errs486;
 if(vErrors !== null){
-if(_errs483){
-vErrors.length = _errs483;
+if(_errs486){
+vErrors.length = _errs486;
 }
 else {
 vErrors = null;
@@ -5283,40 +5330,7 @@ vErrors = null;
 }
 }
 else {
-const err334 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data118};
-if(vErrors === null){
-vErrors = [err334];
-}
-else {
-vErrors.push(err334);
-}
-errors++;
-}
-}
-if(data.devices !== undefined){
-let data120 = data.devices;
-if(Array.isArray(data120)){
-const len22 = data120.length;
-for(let i25=0; i25<len22; i25++){
-let data121 = data120[i25];
-const _errs493 = errors;
-let valid131 = false;
-let passing36 = null;
-const _errs494 = errors;
-if(typeof data121 === "string"){
-if(!pattern39.test(data121)){
-const err335 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
-if(vErrors === null){
-vErrors = [err335];
-}
-else {
-vErrors.push(err335);
-}
-errors++;
-}
-}
-else {
-const err336 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data121};
+const err336 = {instancePath:instancePath+"/expose",schemaPath:"#/properties/expose/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.expose.type,parentSchema:schema38.properties.expose,data:data119};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -5325,15 +5339,20 @@ vErrors.push(err336);
 }
 errors++;
 }
-var _valid36 = _errs494 === errors;
-if(_valid36){
-valid131 = true;
-passing36 = 0;
 }
+if(data.devices !== undefined){
+let data121 = data.devices;
+if(Array.isArray(data121)){
+const len22 = data121.length;
+for(let i25=0; i25<len22; i25++){
+let data122 = data121[i25];
+const _errs496 = errors;
+let valid133 = false;
+let passing36 = null;
 const _errs497 = errors;
-if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
-if(data121.source === undefined){
-const err337 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+if(typeof data122 === "string"){
+if(!pattern39.test(data122)){
+const err337 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^/[^:]+(:/[^:]+(:[rwm]+)?)?$"},message:"must match pattern \""+"^/[^:]+(:/[^:]+(:[rwm]+)?)?$"+"\"",schema:"^/[^:]+(:/[^:]+(:[rwm]+)?)?$",parentSchema:schema38.properties.devices.items.oneOf[0],data:data122};
 if(vErrors === null){
 vErrors = [err337];
 }
@@ -5342,9 +5361,9 @@ vErrors.push(err337);
 }
 errors++;
 }
-for(const key28 in data121){
-if(!(((key28 === "source") || (key28 === "target")) || (key28 === "permissions"))){
-const err338 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+}
+else {
+const err338 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[0].type,parentSchema:schema38.properties.devices.items.oneOf[0],data:data122};
 if(vErrors === null){
 vErrors = [err338];
 }
@@ -5353,12 +5372,15 @@ vErrors.push(err338);
 }
 errors++;
 }
+var _valid37 = _errs497 === errors;
+if(_valid37){
+valid133 = true;
+passing36 = 0;
 }
-if(data121.source !== undefined){
-let data122 = data121.source;
-if(typeof data122 === "string"){
-if(!pattern40.test(data122)){
-const err339 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
+const _errs500 = errors;
+if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
+if(data122.source === undefined){
+const err339 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.properties.devices.items.oneOf[1].required,parentSchema:schema38.properties.devices.items.oneOf[1],data:data122};
 if(vErrors === null){
 vErrors = [err339];
 }
@@ -5367,9 +5389,9 @@ vErrors.push(err339);
 }
 errors++;
 }
-}
-else {
-const err340 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data122};
+for(const key28 in data122){
+if(!(((key28 === "source") || (key28 === "target")) || (key28 === "permissions"))){
+const err340 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema38.properties.devices.items.oneOf[1],data:data122};
 if(vErrors === null){
 vErrors = [err340];
 }
@@ -5379,11 +5401,11 @@ vErrors.push(err340);
 errors++;
 }
 }
-if(data121.target !== undefined){
-let data123 = data121.target;
+if(data122.source !== undefined){
+let data123 = data122.source;
 if(typeof data123 === "string"){
 if(!pattern40.test(data123)){
-const err341 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
+const err341 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data123};
 if(vErrors === null){
 vErrors = [err341];
 }
@@ -5394,7 +5416,7 @@ errors++;
 }
 }
 else {
-const err342 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data123};
+const err342 = {instancePath:instancePath+"/devices/" + i25+"/source",schemaPath:"#/properties/devices/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.source.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.source,data:data123};
 if(vErrors === null){
 vErrors = [err342];
 }
@@ -5404,11 +5426,11 @@ vErrors.push(err342);
 errors++;
 }
 }
-if(data121.permissions !== undefined){
-let data124 = data121.permissions;
+if(data122.target !== undefined){
+let data124 = data122.target;
 if(typeof data124 === "string"){
-if(!pattern42.test(data124)){
-const err343 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
+if(!pattern40.test(data124)){
+const err343 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data124};
 if(vErrors === null){
 vErrors = [err343];
 }
@@ -5419,7 +5441,7 @@ errors++;
 }
 }
 else {
-const err344 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data124};
+const err344 = {instancePath:instancePath+"/devices/" + i25+"/target",schemaPath:"#/properties/devices/items/oneOf/1/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.target.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.target,data:data124};
 if(vErrors === null){
 vErrors = [err344];
 }
@@ -5429,9 +5451,11 @@ vErrors.push(err344);
 errors++;
 }
 }
-}
-else {
-const err345 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data121};
+if(data122.permissions !== undefined){
+let data125 = data122.permissions;
+if(typeof data125 === "string"){
+if(!pattern42.test(data125)){
+const err345 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/pattern",keyword:"pattern",params:{pattern: "^[rwm]+$"},message:"must match pattern \""+"^[rwm]+$"+"\"",schema:"^[rwm]+$",parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data125};
 if(vErrors === null){
 vErrors = [err345];
 }
@@ -5440,19 +5464,9 @@ vErrors.push(err345);
 }
 errors++;
 }
-var _valid36 = _errs497 === errors;
-if(_valid36 && valid131){
-valid131 = false;
-passing36 = [passing36, 1];
 }
 else {
-if(_valid36){
-valid131 = true;
-passing36 = 1;
-}
-}
-if(!valid131){
-const err346 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing36},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data121};
+const err346 = {instancePath:instancePath+"/devices/" + i25+"/permissions",schemaPath:"#/properties/devices/items/oneOf/1/properties/permissions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.devices.items.oneOf[1].properties.permissions.type,parentSchema:schema38.properties.devices.items.oneOf[1].properties.permissions,data:data125};
 if(vErrors === null){
 vErrors = [err346];
 }
@@ -5461,11 +5475,44 @@ vErrors.push(err346);
 }
 errors++;
 }
+}
+}
 else {
-errors = _errs493;
+const err347 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.devices.items.oneOf[1].type,parentSchema:schema38.properties.devices.items.oneOf[1],data:data122};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+var _valid37 = _errs500 === errors;
+if(_valid37 && valid133){
+valid133 = false;
+passing36 = [passing36, 1];
+}
+else {
+if(_valid37){
+valid133 = true;
+passing36 = 1;
+}
+}
+if(!valid133){
+const err348 = {instancePath:instancePath+"/devices/" + i25,schemaPath:"#/properties/devices/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing36},message:"must match exactly one schema in oneOf",schema:schema38.properties.devices.items.oneOf,parentSchema:schema38.properties.devices.items,data:data122};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
+}
+errors++;
+}
+else {
+errors = _errs496;
 if(vErrors !== null){
-if(_errs493){
-vErrors.length = _errs493;
+if(_errs496){
+vErrors.length = _errs496;
 }
 else {
 vErrors = null;
@@ -5475,24 +5522,24 @@ vErrors = null;
 }
 }
 else {
-const err347 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data120};
+const err349 = {instancePath:instancePath+"/devices",schemaPath:"#/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.devices.type,parentSchema:schema38.properties.devices,data:data121};
 if(vErrors === null){
-vErrors = [err347];
+vErrors = [err349];
 }
 else {
-vErrors.push(err347);
+vErrors.push(err349);
 }
 errors++;
 }
 }
 }
 else {
-const err348 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err350 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
 if(vErrors === null){
-vErrors = [err348];
+vErrors = [err350];
 }
 else {
-vErrors.push(err348);
+vErrors.push(err350);
 }
 errors++;
 }
