@@ -12,6 +12,7 @@ import { streamLogs } from './logs.js';
 import { ensureMarkerImage } from './marker-image.js';
 import { ensureNetwork } from './networks.js';
 import { pingEngine } from './ping.js';
+import { PodmanHealthTimer } from './podman-health.js';
 import type {
   ContainerDefinition,
   ContainerDetail,
@@ -19,6 +20,7 @@ import type {
   ContainerQuery,
   Engine,
   EngineIdentity,
+  EngineProduct,
   ExecOptions,
   ExecResult,
   ImageInfo,
@@ -89,8 +91,19 @@ export class DockerEngine implements Engine {
     }
   }
 
+  /** Docker or Podman, learnt from the first `ping` (or asked for once when something needs it first). */
+  private product: Promise<EngineProduct> | undefined;
+
   ping(): Promise<EngineIdentity> {
-    return pingEngine(this.docker, this.endpoint, this.opts.timeoutMs);
+    const identity = pingEngine(this.docker, this.endpoint, this.opts.timeoutMs);
+    this.product = identity.then((i) => i.product);
+    this.product.catch(() => undefined); // the caller of ping sees the failure
+    return identity;
+  }
+
+  private async isPodman(): Promise<boolean> {
+    this.product ??= pingEngine(this.docker, this.endpoint, this.opts.timeoutMs).then((i) => i.product);
+    return (await this.product) === 'Podman';
   }
 
   async listContainers(query: ContainerQuery): Promise<ContainerInfo[]> {
@@ -129,13 +142,25 @@ export class DockerEngine implements Engine {
     return [...byId.values()];
   }
 
-  async inspectContainer(idOrName: string): Promise<ContainerDetail | undefined> {
+  private healthTimer: PodmanHealthTimer | undefined;
+
+  private async inspectRaw(idOrName: string): Promise<Docker.ContainerInspectInfo | undefined> {
     try {
-      return toContainerDetail(await this.docker.getContainer(idOrName).inspect());
+      return await this.docker.getContainer(idOrName).inspect();
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw toEngineError(err, { action: `inspect container ${idOrName}`, endpoint: this.endpoint });
     }
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerDetail | undefined> {
+    let raw = await this.inspectRaw(idOrName);
+    // Podman without systemd never runs healthchecks by itself (see podman-health.ts).
+    if (raw?.State?.Health && (await this.isPodman())) {
+      this.healthTimer ??= new PodmanHealthTimer(this.docker, this.endpoint);
+      if (await this.healthTimer.runIfDue(raw)) raw = await this.inspectRaw(idOrName);
+    }
+    return raw ? toContainerDetail(raw) : undefined;
   }
 
   async listVolumes(): Promise<VolumeInfo[]> {
@@ -148,8 +173,9 @@ export class DockerEngine implements Engine {
     return res.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {}, driver: n.Driver }));
   }
 
-  listImages(refs: string[]): Promise<ImageInfo[]> {
-    return listImages(this.docker, refs, this.endpoint);
+  async listImages(refs: string[]): Promise<ImageInfo[]> {
+    if (refs.length === 0) return [];
+    return listImages(this.docker, refs, this.endpoint, { podman: await this.isPodman() });
   }
 
   inspectImage(ref: string): Promise<ImageInfo | undefined> {

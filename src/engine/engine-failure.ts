@@ -150,6 +150,15 @@ export interface FailureContext {
   timeoutMs?: number;
 }
 
+/**
+ * Podman answers a taken container name with HTTP 500 where Docker says 409; its `cause` names
+ * the conflict (libpod's ErrCtrExists/ErrPodExists text).
+ */
+function isPodmanNameConflict(e: ModemError): boolean {
+  const json = e.json as { cause?: unknown } | null | undefined;
+  return e.statusCode === 500 && typeof json === 'object' && json?.cause === 'that name is already in use';
+}
+
 /** Maps anything docker-modem rejects with to an EngineError whose message names the object and the operation. */
 export function toEngineError(err: unknown, ctx: FailureContext): EngineError {
   if (err instanceof EngineError) return err;
@@ -166,7 +175,8 @@ export function toEngineError(err: unknown, ctx: FailureContext): EngineError {
   }
   const status = e.statusCode;
   const kind: EngineErrorKind =
-    ctx.kind ?? (status === 404 ? 'not_found' : status === 409 ? 'conflict' : 'other');
+    ctx.kind ??
+    (status === 404 ? 'not_found' : status === 409 || isPodmanNameConflict(e) ? 'conflict' : 'other');
   const options = status === undefined ? { cause: err } : { cause: err, statusCode: status };
   return new EngineError(kind, `could not ${ctx.action}: ${engineMessage(e)}`, options);
 }
