@@ -4,6 +4,7 @@ import { readFiles, writeFiles } from './archive.js';
 import { globToNameRegex, toContainerDetail, toContainerInfo } from './container-mapping.js';
 import { createContainer } from './create-container.js';
 import { demuxToText } from './demux.js';
+import { EngineError } from './engine-error.js';
 import { toEngineError } from './engine-failure.js';
 import { runExec } from './exec.js';
 import { inspectImage, listImages } from './images.js';
@@ -231,8 +232,23 @@ export class DockerEngine implements Engine {
   }
 
   async setRestartPolicy(id: string, policy: RestartPolicy): Promise<void> {
+    if (await this.isPodman()) return this.checkPodmanRestartPolicy(id, policy);
     await this.onContainer(`set the restart policy (${policy}) of`, id, () =>
       this.docker.getContainer(id).update({ RestartPolicy: { Name: policy } }),
+    );
+  }
+
+  /**
+   * Podman 4 has no call that changes a container's restart policy (`/containers/ID/update` is
+   * missing; libpod's update takes resources only), so the policy can only already be right.
+   * It is for the usual app (`restart: no`, the default); otherwise say so rather than pretend.
+   */
+  private async checkPodmanRestartPolicy(id: string, policy: RestartPolicy): Promise<void> {
+    const detail = await this.inspectContainer(id);
+    if (!detail || detail.restartPolicy === policy) return;
+    throw new EngineError(
+      'other',
+      `could not set the restart policy of container ${detail.name} to "${policy}": Podman cannot change the restart policy of an existing container, and it was created with "${detail.restartPolicy}". On Podman, give app services restart: no (the default), so a retired generation needs no change; nothing else was changed by this step.`,
     );
   }
 
