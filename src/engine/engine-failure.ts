@@ -151,12 +151,15 @@ export interface FailureContext {
 }
 
 /**
- * Podman answers a taken container name with HTTP 500 where Docker says 409; its `cause` names
- * the conflict (libpod's ErrCtrExists/ErrPodExists text).
+ * Podman answers with HTTP 500 where Docker says 409 Conflict: a taken container name, or an
+ * operation the container's state forbids (removing a running one, exec in a stopped one). Its
+ * `cause` names which (libpod's ErrCtrExists / ErrCtrStateInvalid texts).
  */
-function isPodmanNameConflict(e: ModemError): boolean {
+const PODMAN_CONFLICTS = new Set(['that name is already in use', 'container state improper']);
+
+function isPodmanConflict(e: ModemError): boolean {
   const json = e.json as { cause?: unknown } | null | undefined;
-  return e.statusCode === 500 && typeof json === 'object' && json?.cause === 'that name is already in use';
+  return e.statusCode === 500 && typeof json?.cause === 'string' && PODMAN_CONFLICTS.has(json.cause);
 }
 
 /** Maps anything docker-modem rejects with to an EngineError whose message names the object and the operation. */
@@ -175,8 +178,7 @@ export function toEngineError(err: unknown, ctx: FailureContext): EngineError {
   }
   const status = e.statusCode;
   const kind: EngineErrorKind =
-    ctx.kind ??
-    (status === 404 ? 'not_found' : status === 409 || isPodmanNameConflict(e) ? 'conflict' : 'other');
+    ctx.kind ?? (status === 404 ? 'not_found' : status === 409 || isPodmanConflict(e) ? 'conflict' : 'other');
   const options = status === undefined ? { cause: err } : { cause: err, statusCode: status };
   return new EngineError(kind, `could not ${ctx.action}: ${engineMessage(e)}`, options);
 }

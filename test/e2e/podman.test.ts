@@ -10,7 +10,10 @@ import { readdir, readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectEngine } from '../../src/engine/connect.js';
+import type { Engine } from '../../src/engine/port.js';
 import { deployctl, type CliRun } from './support/cli.js';
+import { describeEngineContract } from './support/engine-contract.js';
 import { uniqueProject } from './support/engine.js';
 import { ensurePodman, startPodman, type PodmanService } from './support/podman.js';
 
@@ -20,6 +23,8 @@ let podman: PodmanService;
 let project: string;
 let dir: string;
 let specPath: string;
+const contractProject = uniqueProject('podcontract');
+let contractEngine: Engine | undefined;
 
 const spec = (p: string) => `version: 1
 project: ${p}
@@ -106,6 +111,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (podman) {
     if (project) await podman.cleanup(project);
+    await podman.cleanup(contractProject);
     await podman.stop();
   }
 });
@@ -177,6 +183,23 @@ describe('deployctl against podman system service', () => {
     ).toBe('v2\n');
   });
 
+  it('records revisions on the engine host and rolls back to the kept generation', async () => {
+    const history = await cli(['history']);
+    expect(history.code, out(history)).toBe(0);
+    expect(history.stdout).toMatch(/apply\s+g1\s+succeeded/);
+    expect(history.stdout).toMatch(/apply\s+g2\s+succeeded/);
+    const back = await cli(['rollback', '-y']);
+    expect(back.code, out(back)).toBe(0);
+    expect(await containers()).toEqual([
+      `${project}_db:running`,
+      `${project}_web_g1:running`,
+      `${project}_web_g2:exited`,
+    ]);
+    const forward = await cli(['rollback', 'g2', '-y']);
+    expect(forward.code, out(forward)).toBe(0);
+    expect(await containers()).toContain(`${project}_web_g2:running`);
+  });
+
   it('refuses a generation whose healthcheck fails: rolled back, the live one untouched', async () => {
     const run = await cli(['apply', '-y', '--deploy-id', 'g3'], { APP_TAG: 'v2', HEALTH_PATH: '/missing' });
     expect(run.code, out(run)).toBe(1);
@@ -205,4 +228,10 @@ describe('deployctl against podman system service', () => {
     expect(await containers()).toContain(`${project}_web_g2:running`);
     expect(await health(`${project}_web_g2`)).toBe('healthy');
   });
+});
+
+// The same Engine contract the Docker adapter meets (engine-contract.test.ts), on Podman.
+describeEngineContract('DockerEngine on podman system service', () => {
+  contractEngine ??= connectEngine({ ...process.env, DOCKER_HOST: podman.host });
+  return { engine: contractEngine, image: 'deployctl-fixture/app:v1', project: contractProject };
 });
