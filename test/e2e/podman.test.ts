@@ -228,6 +228,13 @@ describe('deployctl against podman system service', () => {
     expect(await containers()).toContain(`${project}_web_g2:running`);
     expect(await health(`${project}_web_g2`)).toBe('healthy');
   });
+
+  it('down removes every app generation and leaves the database running', async () => {
+    const run = await cli(['down', '-y']);
+    expect(run.code, out(run)).toBe(0);
+    expect(await containers()).toEqual([`${project}_db:running`]);
+    expect(await psql('SELECT count(*) FROM items')).toBe('500');
+  });
 });
 
 // The same Engine contract the Docker adapter meets (engine-contract.test.ts), on Podman.
