@@ -133,6 +133,41 @@ describe('deployctl over ssh://', () => {
     expect(run.stderr).toContain('Engine: ssh://deploy-target');
   });
 
+  it('goes through a ProxyJump host from ~/.ssh/config: one login on the jump host, one on the target', async () => {
+    const jump = await startSshd();
+    try {
+      const jumper = await clientHome();
+      await sshd.authorize(jumper.pubKey);
+      await jump.authorize(jumper.pubKey);
+      await jumper.setKnownHosts(`${sshd.knownHostsLine}\n${jump.knownHostsLine}\n`);
+      await jumper.setConfig(
+        [
+          'Host bastion',
+          '  HostName 127.0.0.1',
+          `  Port ${jump.port}`,
+          '  User root',
+          `  IdentityFile ${jumper.keyFile}`,
+          'Host behind-bastion',
+          '  HostName 127.0.0.1',
+          `  Port ${sshd.port}`,
+          '  User root',
+          `  IdentityFile ${jumper.keyFile}`,
+          '  ProxyJump bastion',
+          '',
+        ].join('\n'),
+      );
+      const [jumpBefore, targetBefore] = [await jump.accepted(), await sshd.accepted()];
+      const run = await cli(['plan'], { DOCKER_HOST: 'ssh://behind-bastion' }, jumper.home);
+      expect(run.code, out(run)).toBe(0);
+      expect(run.stderr).toContain('Engine: ssh://behind-bastion');
+      expect(run.stdout).toContain(`${project}_web_`);
+      expect((await jump.accepted()) - jumpBefore).toBe(1);
+      expect((await sshd.accepted()) - targetBefore).toBe(1);
+    } finally {
+      await jump.stop();
+    }
+  });
+
   it('applies over one ssh connection; a connection cut mid-apply is ENGINE_UNREACHABLE and a re-run converges', async () => {
     const before = await sshd.accepted();
     const ok = await cli(['apply', '-y', '--deploy-id', 'd1'], { READY: '1' });
