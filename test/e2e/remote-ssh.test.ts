@@ -18,6 +18,7 @@ import {
   type SshClientHome,
 } from './support/sshd.js';
 import type { CliRun } from './support/cli.js';
+import { seedItems, startDbStack, type DbStack } from './db-stack.js';
 
 const out = (r: CliRun) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
@@ -67,8 +68,11 @@ beforeAll(async () => {
   await writeFile(specPath, spec(project));
 }, 600_000);
 
+let db: DbStack | undefined;
+
 afterAll(async () => {
   if (project) await cleanupProject(project);
+  if (db) await cleanupProject(db.project);
   if (sshd) await sshd.stop();
 });
 
@@ -167,6 +171,28 @@ describe('deployctl over ssh://', () => {
       await jump.stop();
     }
   });
+
+  it('backs up and restores a database over ssh (restore-db streams the dump through the connection)', async () => {
+    db = await startDbStack('sshdb');
+    await seedItems(db, 300);
+    const checksum = await db.checksum();
+    const overSsh = (args: string[]) =>
+      runInHome(user.home, [...args, '-f', db!.specPath], { cwd: db!.dir, env: { DOCKER_HOST: sshHost() } });
+    const backup = await overSsh(['backup', '--json']);
+    expect(backup.code, out(backup)).toBe(0);
+    expect(backup.stderr).toContain(`Engine: ${sshHost()}`);
+    const dump = (JSON.parse(backup.stdout) as { path: string }).path;
+
+    await db.sql('DELETE FROM items WHERE id > 5');
+    expect(await db.checksum()).not.toBe(checksum);
+    const before = await sshd.accepted();
+    const restore = await overSsh(['restore-db', dump, '-y']);
+    expect(restore.code, out(restore)).toBe(0);
+    expect(restore.stdout).toContain('public.items 300');
+    expect(await db.checksum()).toBe(checksum);
+    expect(await db.runningApps()).toHaveLength(1);
+    expect((await sshd.accepted()) - before).toBe(1);
+  }, 300_000);
 
   it('applies over one ssh connection; a connection cut mid-apply is ENGINE_UNREACHABLE and a re-run converges', async () => {
     const before = await sshd.accepted();
