@@ -14,6 +14,7 @@ import { ensureMarkerImage } from './marker-image.js';
 import { ensureNetwork } from './networks.js';
 import { pingEngine } from './ping.js';
 import { PodmanHealthTimer } from './podman-health.js';
+import { requirePodmanDns } from './podman-network.js';
 import type {
   ContainerDefinition,
   ContainerDetail,
@@ -268,8 +269,9 @@ export class DockerEngine implements Engine {
     await this.call(`create volume ${def.name}`, () => this.docker.createVolume(body));
   }
 
-  createNetwork(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void> {
-    return ensureNetwork(this.docker, def, this.endpoint);
+  async createNetwork(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void> {
+    const created = await ensureNetwork(this.docker, def, this.endpoint);
+    if (await this.isPodman()) await requirePodmanDns(this.docker, def.name, this.endpoint, created);
   }
 
   exec(container: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { toEngineError } from './engine-failure.js';
+import { libpodGet } from './podman-api.js';
 
 /** Docker's default healthcheck interval, which Podman shares. */
 const DEFAULT_INTERVAL_MS = 30_000;
@@ -32,19 +33,12 @@ export class PodmanHealthTimer {
     if (Date.now() - since < intervalMs) return false;
     this.lastRun.set(c.Id, Date.now());
     try {
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.dial(
-          {
-            // Podman routes libpod calls only under a version prefix; docker-modem adds its own
-            // when one is configured (Podman accepts any).
-            path: `${(this.docker.modem as { version?: string }).version ? '' : '/v4.0.0'}/libpod/containers/${encodeURIComponent(c.Id)}/healthcheck`,
-            method: 'GET',
-            options: {},
-            // 409: stopped meanwhile or no healthcheck after all; the next inspect tells.
-            statusCodes: { 200: true, 404: 'no such container', 409: true, 500: 'server error' },
-          },
-          (err: Error | null) => (err ? reject(err) : resolve()),
-        );
+      // 409: stopped meanwhile or no healthcheck after all; the next inspect tells.
+      await libpodGet(this.docker, `/containers/${encodeURIComponent(c.Id)}/healthcheck`, {
+        200: true,
+        404: 'no such container',
+        409: true,
+        500: 'server error',
       });
     } catch (err) {
       throw toEngineError(err, {

@@ -242,3 +242,45 @@ describeEngineContract('DockerEngine on podman system service', () => {
   contractEngine ??= connectEngine({ ...process.env, DOCKER_HOST: podman.host });
   return { engine: contractEngine, image: 'deployctl-fixture/app:v1', project: contractProject };
 });
+
+describe('deployctl against Podman whose networks have no DNS (CNI without the dnsname plugin)', () => {
+  let cni: PodmanService | undefined;
+  const cniProject = uniqueProject('podcni');
+
+  afterAll(async () => {
+    if (cni) {
+      await cni.cleanup(cniProject);
+      await cni.stop();
+    }
+  });
+
+  it('refuses the network, naming the missing DNS, and leaves no network behind', async () => {
+    cni = await startPodman({ networkBackend: 'cni' });
+    const cniDir = await mkdtemp(join(tmpdir(), 'deployctl-e2e-podcni-'));
+    const cniSpec = join(cniDir, 'deployctl.yaml');
+    await writeFile(
+      cniSpec,
+      `version: 1\nproject: ${cniProject}\ninfra:\n  networks:\n    ${cniProject}_net: {}\napps:\n  services:\n    web:\n      image: deployctl-fixture/app:v1\n      networks: [${cniProject}_net]\n`,
+    );
+    const run = await deployctl(['apply', '-y', '-f', cniSpec], {
+      cwd: cniDir,
+      env: { DOCKER_HOST: cni.host },
+    });
+    expect(run.code, out(run)).toBe(1);
+    expect(run.stderr).toContain(`network ${cniProject}_net on Podman at ${cni.host} has no DNS`);
+    expect(run.stderr).toContain('network_backend = "netavark"');
+    expect(run.stderr).toContain('The network was removed again.');
+    expect(await cni.podman(['network', 'ls', '--format', '{{.Name}}'])).not.toContain(cniProject);
+    // No app container was made; the project's own state container (revision store) may be.
+    const apps = await cni.podman([
+      'ps',
+      '-a',
+      '--filter',
+      `label=deployctl.project=${cniProject}`,
+      '--filter',
+      'label=deployctl.role=app',
+      '-q',
+    ]);
+    expect(apps).toBe('');
+  }, 120_000);
+});

@@ -41,9 +41,12 @@ export function ensurePodman(): void {
  * - default ulimits the host allows: Podman asks for nofile and nproc of 1048576, and a host
  *   without CAP_SYS_RESOURCE refuses to raise a limit, so containers would not start. Podman
  *   also lowers its own nproc to 32768 at most; the shell lowers it first so both agree.
- * - netavark, whose aardvark-dns resolves service names (CNI here has no DNS plugin).
+ * - netavark, whose aardvark-dns resolves service names (CNI here has no DNS plugin); `cni`
+ *   on request, to see deployctl refuse a network without DNS.
  */
-export async function startPodman(): Promise<PodmanService> {
+export async function startPodman(
+  opts: { networkBackend?: 'netavark' | 'cni' } = {},
+): Promise<PodmanService> {
   const dir = await mkdtemp(join(tmpdir(), 'deployctl-podman-'));
   const socket = join(dir, 'podman.sock');
   const conf = join(dir, 'containers.conf');
@@ -53,12 +56,12 @@ nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
 [ "$nofile" = unlimited ] && nofile=1048576
 if [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; then nproc=32768; fi
 ulimit -u "$nproc"
-printf '[containers]\\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\\n[network]\\nnetwork_backend = "netavark"\\n' \\
-  "$nofile" "$nofile" "$nproc" "$nproc" >"$CONF"
+printf '[containers]\\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\\n[network]\\nnetwork_backend = "%s"\\n' \\
+  "$nofile" "$nofile" "$nproc" "$nproc" "$BACKEND" >"$CONF"
 exec podman system service --time=0 "unix://$SOCK"`;
   await writeFile(join(dir, 'start.sh'), script);
   const child: ChildProcess = spawn('bash', [join(dir, 'start.sh')], {
-    env: { ...env, CONF: conf, SOCK: socket },
+    env: { ...env, CONF: conf, SOCK: socket, BACKEND: opts.networkBackend ?? 'netavark' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
