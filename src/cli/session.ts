@@ -66,7 +66,8 @@ export class CliSession {
   }
 
   /** Which engine this run talks to, once connected: for `--json` output. */
-  private engineInfo: { endpoint: string; context?: string; server_version: string } | undefined;
+  private engineInfo:
+    { endpoint: string; context?: string; server_version: string; product: string } | undefined;
 
   /** The spec file as the user named it, for messages. */
   get specPath(): string {
@@ -113,10 +114,13 @@ export class CliSession {
       endpoint: engine.endpoint,
       ...(engine.context !== undefined ? { context: engine.context } : {}),
       server_version: identity.serverVersion,
+      product: identity.product,
     };
     const via = engine.context !== undefined ? ` (docker context ${engine.context})` : '';
     if (opts.announce !== false)
-      this.note(this.errStyle.dim(`Engine: ${engine.endpoint}${via}, Docker ${identity.serverVersion}`));
+      this.note(
+        this.errStyle.dim(`Engine: ${engine.endpoint}${via}, ${identity.product} ${identity.serverVersion}`),
+      );
     return engine;
   }
 

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { toEngineError } from './engine-failure.js';
+import { engineMessage, toEngineError } from './engine-failure.js';
 import type { ReadFile, StoredFile } from './port.js';
 
 /**
@@ -18,17 +18,21 @@ export async function writeFiles(
   endpoint: string,
 ): Promise<void> {
   const pack = tar.pack();
-  // Extracted at `/` with the directory in each entry's name: the engine creates missing
-  // directories along an entry's path, but refuses a target path that does not exist yet.
-  const base = dir.replace(/^\/+|\/+$/g, '');
+  // Extracted at the top directory of `dir` with the rest in each entry's name: the engine
+  // creates missing directories along an entry's path, but refuses a target path that does not
+  // exist yet. Not at `/`: Podman picks the volume to write into by the target path alone, so
+  // files for a volume mounted at /state, extracted at `/`, would land under it in the
+  // container's own filesystem, hidden by the volume.
+  const [top = '', ...rest] = dir.split('/').filter(Boolean);
+  const sub = rest.join('/');
   for (const f of files) {
-    const name = base ? `${base}/${f.name}` : f.name;
+    const name = sub ? `${sub}/${f.name}` : f.name;
     pack.entry({ name, mode: 0o600, mtime: new Date() }, Buffer.from(f.content));
   }
   pack.finalize();
   const body = await collect(pack);
   try {
-    await docker.getContainer(container).putArchive(body, { path: '/' });
+    await docker.getContainer(container).putArchive(body, { path: `/${top}` });
   } catch (err) {
     throw toEngineError(err, { action: `write ${files.length} file(s) into ${container}:${dir}`, endpoint });
   }
@@ -49,10 +53,9 @@ export async function readFiles(
     stream = await docker.getContainer(container).getArchive({ path });
   } catch (err) {
     // 404 is both "no such path" (an empty answer) and "no such container" (an error).
-    // docker-modem says "no such container" for both; the engine's own message tells them apart.
-    const e = err as { message?: string; json?: { message?: string } | null };
-    const said = e.json?.message ?? e.message ?? '';
-    const missingPath = !/No such container:/.test(said);
+    // docker-modem says "no such container" for both; the engine's own message tells them apart
+    // (Docker: "No such container: X"; Podman: "no container with name or ID … : no such container").
+    const missingPath = !/no such container/i.test(engineMessage(err));
     if ((err as { statusCode?: number }).statusCode === 404 && missingPath) return [];
     throw toEngineError(err, { action: `read ${container}:${path}`, endpoint });
   }

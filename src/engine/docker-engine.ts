@@ -4,6 +4,7 @@ import { readFiles, writeFiles } from './archive.js';
 import { globToNameRegex, toContainerDetail, toContainerInfo } from './container-mapping.js';
 import { createContainer } from './create-container.js';
 import { demuxToText } from './demux.js';
+import { EngineError } from './engine-error.js';
 import { toEngineError } from './engine-failure.js';
 import { runExec } from './exec.js';
 import { inspectImage, listImages } from './images.js';
@@ -12,6 +13,8 @@ import { streamLogs } from './logs.js';
 import { ensureMarkerImage } from './marker-image.js';
 import { ensureNetwork } from './networks.js';
 import { pingEngine } from './ping.js';
+import { PodmanHealthTimer } from './podman-health.js';
+import { requirePodmanDns } from './podman-network.js';
 import type {
   ContainerDefinition,
   ContainerDetail,
@@ -19,6 +22,7 @@ import type {
   ContainerQuery,
   Engine,
   EngineIdentity,
+  EngineProduct,
   ExecOptions,
   ExecResult,
   ImageInfo,
@@ -89,8 +93,19 @@ export class DockerEngine implements Engine {
     }
   }
 
+  /** Docker or Podman, learnt from the first `ping` (or asked for once when something needs it first). */
+  private product: Promise<EngineProduct> | undefined;
+
   ping(): Promise<EngineIdentity> {
-    return pingEngine(this.docker, this.endpoint, this.opts.timeoutMs);
+    const identity = pingEngine(this.docker, this.endpoint, this.opts.timeoutMs);
+    this.product = identity.then((i) => i.product);
+    this.product.catch(() => undefined); // the caller of ping sees the failure
+    return identity;
+  }
+
+  private async isPodman(): Promise<boolean> {
+    this.product ??= pingEngine(this.docker, this.endpoint, this.opts.timeoutMs).then((i) => i.product);
+    return (await this.product) === 'Podman';
   }
 
   async listContainers(query: ContainerQuery): Promise<ContainerInfo[]> {
@@ -129,13 +144,25 @@ export class DockerEngine implements Engine {
     return [...byId.values()];
   }
 
-  async inspectContainer(idOrName: string): Promise<ContainerDetail | undefined> {
+  private healthTimer: PodmanHealthTimer | undefined;
+
+  private async inspectRaw(idOrName: string): Promise<Docker.ContainerInspectInfo | undefined> {
     try {
-      return toContainerDetail(await this.docker.getContainer(idOrName).inspect());
+      return await this.docker.getContainer(idOrName).inspect();
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw toEngineError(err, { action: `inspect container ${idOrName}`, endpoint: this.endpoint });
     }
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerDetail | undefined> {
+    let raw = await this.inspectRaw(idOrName);
+    // Podman without systemd never runs healthchecks by itself (see podman-health.ts).
+    if (raw?.State?.Health && (await this.isPodman())) {
+      this.healthTimer ??= new PodmanHealthTimer(this.docker, this.endpoint);
+      if (await this.healthTimer.runIfDue(raw)) raw = await this.inspectRaw(idOrName);
+    }
+    return raw ? toContainerDetail(raw) : undefined;
   }
 
   async listVolumes(): Promise<VolumeInfo[]> {
@@ -148,8 +175,9 @@ export class DockerEngine implements Engine {
     return res.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {}, driver: n.Driver }));
   }
 
-  listImages(refs: string[]): Promise<ImageInfo[]> {
-    return listImages(this.docker, refs, this.endpoint);
+  async listImages(refs: string[]): Promise<ImageInfo[]> {
+    if (refs.length === 0) return [];
+    return listImages(this.docker, refs, this.endpoint, { podman: await this.isPodman() });
   }
 
   inspectImage(ref: string): Promise<ImageInfo | undefined> {
@@ -205,8 +233,23 @@ export class DockerEngine implements Engine {
   }
 
   async setRestartPolicy(id: string, policy: RestartPolicy): Promise<void> {
+    if (await this.isPodman()) return this.checkPodmanRestartPolicy(id, policy);
     await this.onContainer(`set the restart policy (${policy}) of`, id, () =>
       this.docker.getContainer(id).update({ RestartPolicy: { Name: policy } }),
+    );
+  }
+
+  /**
+   * Podman 4 has no call that changes a container's restart policy (`/containers/ID/update` is
+   * missing; libpod's update takes resources only), so the policy can only already be right.
+   * It is for the usual app (`restart: no`, the default); otherwise say so rather than pretend.
+   */
+  private async checkPodmanRestartPolicy(id: string, policy: RestartPolicy): Promise<void> {
+    const detail = await this.inspectContainer(id);
+    if (!detail || detail.restartPolicy === policy) return;
+    throw new EngineError(
+      'other',
+      `could not set the restart policy of container ${detail.name} to "${policy}": Podman cannot change the restart policy of an existing container, and it was created with "${detail.restartPolicy}". On Podman, give app services restart: no (the default), so a retired generation needs no change; nothing else was changed by this step.`,
     );
   }
 
@@ -226,8 +269,9 @@ export class DockerEngine implements Engine {
     await this.call(`create volume ${def.name}`, () => this.docker.createVolume(body));
   }
 
-  createNetwork(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void> {
-    return ensureNetwork(this.docker, def, this.endpoint);
+  async createNetwork(def: { name: string; labels: Record<string, string>; driver?: string }): Promise<void> {
+    const created = await ensureNetwork(this.docker, def, this.endpoint);
+    if (await this.isPodman()) await requirePodmanDns(this.docker, def.name, this.endpoint, created);
   }
 
   exec(container: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -150,6 +150,18 @@ export interface FailureContext {
   timeoutMs?: number;
 }
 
+/**
+ * Podman answers with HTTP 500 where Docker says 409 Conflict: a taken container name, or an
+ * operation the container's state forbids (removing a running one, exec in a stopped one). Its
+ * `cause` names which (libpod's ErrCtrExists / ErrCtrStateInvalid texts).
+ */
+const PODMAN_CONFLICTS = new Set(['that name is already in use', 'container state improper']);
+
+function isPodmanConflict(e: ModemError): boolean {
+  const json = e.json as { cause?: unknown } | null | undefined;
+  return e.statusCode === 500 && typeof json?.cause === 'string' && PODMAN_CONFLICTS.has(json.cause);
+}
+
 /** Maps anything docker-modem rejects with to an EngineError whose message names the object and the operation. */
 export function toEngineError(err: unknown, ctx: FailureContext): EngineError {
   if (err instanceof EngineError) return err;
@@ -166,7 +178,7 @@ export function toEngineError(err: unknown, ctx: FailureContext): EngineError {
   }
   const status = e.statusCode;
   const kind: EngineErrorKind =
-    ctx.kind ?? (status === 404 ? 'not_found' : status === 409 ? 'conflict' : 'other');
+    ctx.kind ?? (status === 404 ? 'not_found' : status === 409 || isPodmanConflict(e) ? 'conflict' : 'other');
   const options = status === undefined ? { cause: err } : { cause: err, statusCode: status };
   return new EngineError(kind, `could not ${ctx.action}: ${engineMessage(e)}`, options);
 }

@@ -26,9 +26,10 @@ export async function ensureMarkerImage(docker: Docker, endpoint: string): Promi
   }
   let failure: string | undefined;
   try {
+    // The tag goes inside `repo`: Docker reads it there too, and Podman ignores a separate `tag`
+    // (it would name the image `:latest`, and the lock would then find no `:1`).
     const stream = await docker.importImage(Readable.from([EMPTY_TAR]), {
-      repo: MARKER_REPO,
-      tag: MARKER_TAG,
+      repo: MARKER_IMAGE,
       message: 'deployctl marker: empty image for never-started containers such as the deploy lock',
     });
     failure = await followProgress(docker, stream);

@@ -1,7 +1,15 @@
 import type Docker from 'dockerode';
 import { EngineError } from './engine-error.js';
 import { isConnectionError, unreachableReason } from './engine-failure.js';
-import type { EngineIdentity } from './port.js';
+import type { EngineIdentity, EngineProduct } from './port.js';
+
+/**
+ * Podman's Docker-compatible service says who it is only in its component list
+ * (`{"Name": "Podman Engine"}`); Docker names its own `Engine`.
+ */
+export function productOf(v: { Components?: { Name?: string }[] }): EngineProduct {
+  return (v.Components ?? []).some((c) => /^podman/i.test(c.Name ?? '')) ? 'Podman' : 'Docker';
+}
 
 /**
  * Asks the engine for its versions, giving up after `timeoutMs`: `/version` answers the ping
@@ -21,7 +29,7 @@ export async function pingEngine(
       version(o: { abortSignal: AbortSignal }): Promise<Docker.DockerVersion>;
     };
     const v = await withOptions.version({ abortSignal: ctrl.signal });
-    return { endpoint, serverVersion: v.Version, apiVersion: v.ApiVersion };
+    return { endpoint, serverVersion: v.Version, apiVersion: v.ApiVersion, product: productOf(v) };
   } catch (err) {
     const status = (err as { statusCode?: number } | null)?.statusCode;
     const { why, advice } =

@@ -153,11 +153,15 @@ export interface ReadFile {
   content: Buffer;
 }
 
+/** Which engine answers the Docker API: Docker itself, or `podman system service`. */
+export type EngineProduct = 'Docker' | 'Podman';
+
 export interface EngineIdentity {
   /** Where the engine was reached, e.g. `unix:///var/run/docker.sock`. */
   endpoint: string;
   serverVersion: string;
   apiVersion: string;
+  product: EngineProduct;
 }
 
 export interface Engine {

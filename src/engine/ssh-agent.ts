@@ -101,6 +101,9 @@ export function explainSshFailure(
   );
 }
 
+/** How long after its output ends ssh may take to exit before the end is passed on regardless. */
+const EOF_GRACE_MS = 250;
+
 /**
  * One HTTP connection: the stdin/stdout of an `ssh … docker system dial-stdio` child. It exists
  * (and counts against the agent's maxSockets) at once; the child may be started a little later,
@@ -113,6 +116,8 @@ class SshStream extends Duplex {
   private pending: { chunk: Buffer; done: (err?: Error | null) => void }[] = [];
   private ended = false;
   private referenced = true;
+  /** EOF was passed on before ssh exited (see attach). */
+  private eofPassed = false;
 
   constructor(
     private readonly target: SshTarget,
@@ -135,10 +140,21 @@ class SshStream extends Duplex {
     child.stdin.on('error', () => {
       // EPIPE when ssh is gone: the close handler reports why.
     });
+    // The master ssh outlives its own session while sessions multiplexed over it last, so its
+    // exit can come long after its stdout ended (the engine closing a finished exec stream): a
+    // response read to EOF would then never end. Once ssh has had a moment to exit with a
+    // failure, the end of its output is passed on by itself.
+    child.stdout.on('end', () => {
+      setTimeout(() => {
+        if (this.exited || this.destroyed) return;
+        this.eofPassed = true;
+        this.push(null);
+      }, EOF_GRACE_MS).unref();
+    });
     child.on('error', (err) => this.destroy(err));
     child.on('close', (code) => {
       this.exited = true;
-      if (this.destroyed) return;
+      if (this.destroyed || this.eofPassed) return;
       if (code === 0) {
         this.push(null);
         return;
@@ -238,10 +254,11 @@ export interface SshAgentOptions {
  * Design: ONE ssh connection per run. HTTP needs one byte stream per concurrent request (and a
  * hijacked exec keeps its stream), so a single dial-stdio session cannot carry everything; one
  * ssh per stream would pay a full handshake (and a log line, and for some hosts a rate limit)
- * each time. So the first stream's ssh becomes an OpenSSH ControlMaster on a private socket,
- * further streams are sessions multiplexed over it (no new handshake), and streams are kept
- * alive and reused between requests (at most two at a time, see the constructor). Streams wait while the master is still logging in, so
- * concurrent first requests cannot race into several connections. `ControlPersist=no` and
+ * each time. So a first ssh becomes an OpenSSH ControlMaster on a private socket (carrying no
+ * HTTP itself, see ensureMaster), every stream is a session multiplexed over it (no new
+ * handshake), and streams are kept alive and reused between requests (at most two at a time,
+ * see the constructor). Streams wait while the master is still logging in, so concurrent first
+ * requests cannot race into several connections. `ControlPersist=no` and
  * stdin pipes mean that when deployctl exits — even killed with -9 — every session sees EOF
  * and the connection closes; nothing lingers on either host.
  */
@@ -289,25 +306,37 @@ export class SshDialAgent extends Agent {
   }
 
   override createConnection(): Duplex {
-    if (this.masterLogin === undefined && !existsSync(this.controlPath)) {
-      const stream = new SshStream(this.target, true);
-      stream.attach(this.spawn());
-      // Later streams wait until this one's ssh is logged in (its control socket appears) or gone.
-      this.masterLogin = new Promise<void>((resolve) => {
-        const done = () => {
-          clearInterval(timer);
-          this.masterLogin = undefined;
-          resolve();
-        };
-        const timer = setInterval(() => {
-          if (existsSync(this.controlPath) || stream.destroyed) done();
-        }, 15);
-        stream.once('close', done);
-      });
-      return stream;
-    }
+    this.ensureMaster();
     const stream = new SshStream(this.target, false);
     void (this.masterLogin ?? Promise.resolve()).then(() => stream.attach(this.spawn()));
     return stream;
+  }
+
+  /**
+   * The ControlMaster holds the connection and carries no HTTP itself: were it an HTTP stream,
+   * the end of a response read to EOF (an exec's output) would end its session, after which
+   * OpenSSH takes no new sessions over it and the next stream would log in again. Its own
+   * `dial-stdio` idles until deployctl exits and its stdin closes.
+   */
+  private ensureMaster(): void {
+    if (this.masterLogin !== undefined || existsSync(this.controlPath)) return;
+    const master = new SshStream(this.target, true);
+    master.on('error', () => {
+      // A failed login is reported by the stream that needed it (its own ssh fails alike).
+    });
+    master.attach(this.spawn());
+    master.unref();
+    // Streams wait until the master is logged in (its control socket appears) or gone.
+    this.masterLogin = new Promise<void>((resolve) => {
+      const done = () => {
+        clearInterval(timer);
+        this.masterLogin = undefined;
+        resolve();
+      };
+      const timer = setInterval(() => {
+        if (existsSync(this.controlPath) || master.destroyed) done();
+      }, 15);
+      master.once('close', done);
+    });
   }
 }

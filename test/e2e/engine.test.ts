@@ -56,6 +56,7 @@ describe('ping', () => {
       endpoint: engine.endpoint,
       serverVersion: expected.Version,
       apiVersion: expected.ApiVersion,
+      product: 'Docker',
     });
     expect(engine.endpoint).toBe(process.env['DOCKER_HOST'] || 'unix:///var/run/docker.sock');
   });

@@ -18,6 +18,7 @@ import {
   type SshClientHome,
 } from './support/sshd.js';
 import type { CliRun } from './support/cli.js';
+import { seedItems, startDbStack, type DbStack } from './db-stack.js';
 
 const out = (r: CliRun) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
@@ -67,8 +68,11 @@ beforeAll(async () => {
   await writeFile(specPath, spec(project));
 }, 600_000);
 
+let db: DbStack | undefined;
+
 afterAll(async () => {
   if (project) await cleanupProject(project);
+  if (db) await cleanupProject(db.project);
   if (sshd) await sshd.stop();
 });
 
@@ -132,6 +136,63 @@ describe('deployctl over ssh://', () => {
     expect(run.code, out(run)).toBe(0);
     expect(run.stderr).toContain('Engine: ssh://deploy-target');
   });
+
+  it('goes through a ProxyJump host from ~/.ssh/config: one login on the jump host, one on the target', async () => {
+    const jump = await startSshd();
+    try {
+      const jumper = await clientHome();
+      await sshd.authorize(jumper.pubKey);
+      await jump.authorize(jumper.pubKey);
+      await jumper.setKnownHosts(`${sshd.knownHostsLine}\n${jump.knownHostsLine}\n`);
+      await jumper.setConfig(
+        [
+          'Host bastion',
+          '  HostName 127.0.0.1',
+          `  Port ${jump.port}`,
+          '  User root',
+          `  IdentityFile ${jumper.keyFile}`,
+          'Host behind-bastion',
+          '  HostName 127.0.0.1',
+          `  Port ${sshd.port}`,
+          '  User root',
+          `  IdentityFile ${jumper.keyFile}`,
+          '  ProxyJump bastion',
+          '',
+        ].join('\n'),
+      );
+      const [jumpBefore, targetBefore] = [await jump.accepted(), await sshd.accepted()];
+      const run = await cli(['plan'], { DOCKER_HOST: 'ssh://behind-bastion' }, jumper.home);
+      expect(run.code, out(run)).toBe(0);
+      expect(run.stderr).toContain('Engine: ssh://behind-bastion');
+      expect(run.stdout).toContain(`${project}_web_`);
+      expect((await jump.accepted()) - jumpBefore).toBe(1);
+      expect((await sshd.accepted()) - targetBefore).toBe(1);
+    } finally {
+      await jump.stop();
+    }
+  });
+
+  it('backs up and restores a database over ssh (restore-db streams the dump through the connection)', async () => {
+    db = await startDbStack('sshdb');
+    await seedItems(db, 300);
+    const checksum = await db.checksum();
+    const overSsh = (args: string[]) =>
+      runInHome(user.home, [...args, '-f', db!.specPath], { cwd: db!.dir, env: { DOCKER_HOST: sshHost() } });
+    const backup = await overSsh(['backup', '--json']);
+    expect(backup.code, out(backup)).toBe(0);
+    expect(backup.stderr).toContain(`Engine: ${sshHost()}`);
+    const dump = (JSON.parse(backup.stdout) as { path: string }).path;
+
+    await db.sql('DELETE FROM items WHERE id > 5');
+    expect(await db.checksum()).not.toBe(checksum);
+    const before = await sshd.accepted();
+    const restore = await overSsh(['restore-db', dump, '-y']);
+    expect(restore.code, out(restore)).toBe(0);
+    expect(restore.stdout).toContain('public.items 300');
+    expect(await db.checksum()).toBe(checksum);
+    expect(await db.runningApps()).toHaveLength(1);
+    expect((await sshd.accepted()) - before).toBe(1);
+  }, 300_000);
 
   it('applies over one ssh connection; a connection cut mid-apply is ENGINE_UNREACHABLE and a re-run converges', async () => {
     const before = await sshd.accepted();

@@ -220,6 +220,7 @@ export class FakeEngine implements Engine {
       endpoint: this.endpoint,
       serverVersion: '20.10.24-fake',
       apiVersion: '1.41',
+      product: 'Docker',
     }));
   }
 
