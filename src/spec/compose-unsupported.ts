@@ -12,12 +12,16 @@ type Context =
   | 'healthcheck'
   | 'port'
   | 'mount'
+  | 'fileMount'
   | 'serviceNetwork'
   | 'dependsOn'
   | 'deploy'
   | 'resources';
 
 const NOT_YET = 'is a Compose key deployctl does not support';
+// Compose outside Swarm ignores these too: the file is bind-mounted as it is on the host.
+const FILE_AS_IS =
+  "is not supported: the file is mounted read-only from the host as it is, so its owner and mode are the host file's; set them there (e.g. chmod 0440 and chgrp on the file) and remove this key";
 const SWARM =
   'is a Swarm setting: deployctl runs one container per service on one host; only deploy.resources (limits and reservations) applies, so remove it';
 
@@ -57,6 +61,11 @@ const REASONS: Record<Context, Record<string, string>> = {
     tmpfs: NOT_YET,
     consistency: NOT_YET,
   },
+  fileMount: {
+    mode: FILE_AS_IS,
+    uid: FILE_AS_IS,
+    gid: FILE_AS_IS,
+  },
   serviceNetwork: {
     aliases: "is not supported: the service name is always the container's alias on each network",
     ipv4_address: NOT_YET,
@@ -95,6 +104,7 @@ function contextOf(path: SpecPath): Context | undefined {
   if (path.length === 4 && d === 'healthcheck') return 'healthcheck';
   if (path.length === 5 && d === 'ports') return 'port';
   if (path.length === 5 && d === 'volumes') return 'mount';
+  if (path.length === 5 && (d === 'secrets' || d === 'configs')) return 'fileMount';
   if (path.length === 5 && d === 'networks' && typeof e === 'string') return 'serviceNetwork';
   if (path.length === 5 && d === 'depends_on') return 'dependsOn';
   if (path.length === 4 && d === 'deploy') return 'deploy';

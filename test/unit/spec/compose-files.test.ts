@@ -97,4 +97,18 @@ apps:
       /apps\.services\.api\.secrets\[1\] names secret "nope", which is not declared; add it under the top-level secrets: as nope: \{ file: \.\/path \}/,
     );
   });
+
+  it('mode, uid and gid of a mounted file are refused with what to do instead', async () => {
+    const errors = await loadErrors(
+      SPEC.replace(
+        '{ source: db_password, target: /etc/app/pw }',
+        '{ source: db_password, target: /etc/app/pw, mode: 0400, uid: "1000" }',
+      ),
+      { dir: dirWith('pw') },
+    );
+    expect(errors).toEqual([
+      'deployctl.yaml:11:74: apps.services.api.secrets[1] has key "mode", which is not supported: the file is mounted read-only from the host as it is, so its owner and mode are the host file\'s; set them there (e.g. chmod 0440 and chgrp on the file) and remove this key',
+      'deployctl.yaml:11:86: apps.services.api.secrets[1] has key "uid", which is not supported: the file is mounted read-only from the host as it is, so its owner and mode are the host file\'s; set them there (e.g. chmod 0440 and chgrp on the file) and remove this key',
+    ]);
+  });
 });
