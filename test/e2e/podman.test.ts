@@ -3,7 +3,8 @@
  * installed if missing; fixture images loaded into it, where they are named localhost/NAME).
  * One stack (Postgres infra + one app), scenarios in sequence as a user would run them:
  * validate, plan, apply, a re-apply that changes nothing, a new generation, a generation whose
- * healthcheck fails (the health gate holds without systemd timers), backup and restore-db.
+ * healthcheck fails (the health gate holds without systemd timers), backup and restore-db,
+ * status, logs and events, recover after every container stopped, down.
  * Everything is checked through the `podman` CLI, not through deployctl.
  */
 import { readdir, readFile, writeFile, mkdtemp } from 'node:fs/promises';
@@ -58,7 +59,7 @@ backups:
 `;
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  deployctl([...args, '-f', specPath], { cwd: dir, env: { DOCKER_HOST: podman.host, ...env } });
+  deployctl([...args, '--file', specPath], { cwd: dir, env: { DOCKER_HOST: podman.host, ...env } });
 
 /** `name:state` of the project's containers as Podman lists them, sorted. */
 const containers = async (): Promise<string[]> => {
@@ -227,6 +228,42 @@ describe('deployctl against podman system service', () => {
     expect(await psql('SELECT count(*) FROM items')).toBe('500');
     expect(await containers()).toContain(`${project}_web_g2:running`);
     expect(await health(`${project}_web_g2`)).toBe('healthy');
+  });
+
+  it('status, logs and events read the stack; recover brings it back after its containers stopped', async () => {
+    const status = await cli(['status', '--json']);
+    expect(status.code, out(status)).toBe(0);
+    const report = JSON.parse(status.stdout) as {
+      ok: boolean;
+      engine: { product?: string };
+      services: { service: string; state: string; health: string | null }[];
+    };
+    expect(report.engine.product).toBe('Podman');
+    expect(report.services.map((r) => [r.service, r.state, r.health])).toEqual([
+      ['db', 'running', 'healthy'],
+      ['web', 'running', 'healthy'],
+    ]);
+
+    const logs = await cli(['logs', 'db', '--tail', '50']);
+    expect(logs.code, out(logs)).toBe(0);
+    expect(logs.stdout + logs.stderr).toContain('database system is ready to accept connections');
+
+    const events = await cli(['events', '--json']);
+    expect(events.code, out(events)).toBe(0);
+    expect(events.stdout).toContain('"event":"container.ready"');
+
+    // As after a host restart: everything stopped, nothing brought it back.
+    await podman.podman(['stop', '-t', '5', `${project}_web_g2`, `${project}_db`]);
+    const down = await cli(['status']);
+    expect(down.code, out(down)).toBe(1);
+    const recover = await cli(['recover', '-y']);
+    expect(recover.code, out(recover)).toBe(0);
+    expect(await containers()).toEqual([`${project}_db:running`, `${project}_web_g2:running`]);
+    expect(await health(`${project}_web_g2`)).toBe('healthy');
+    expect(await psql('SELECT count(*) FROM items')).toBe('500');
+    const again = await cli(['recover', '-y']);
+    expect(again.code, out(again)).toBe(0);
+    expect(again.stdout + again.stderr).toMatch(/nothing to (do|recover)/i);
   });
 
   it('down removes every app generation and leaves the database running', async () => {
