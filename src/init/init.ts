@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { DeployctlError, formatIssue } from '../errors.js';
 import { specByteLimit } from '../spec/input-limits.js';
@@ -27,6 +27,8 @@ export interface InitReport {
   v: 1;
   from: string;
   output: string;
+  /** The output already held exactly this conversion and was left as it is. */
+  unchanged?: true;
   project: string;
   engine_checked: boolean;
   engine_note?: string;
@@ -51,12 +53,6 @@ export async function readComposeOrFail(
     throw new DeployctlError(
       'SPEC_NOT_FOUND',
       `${opts.from} ${read.message}; nothing was written. Name a Compose file with --from docker-compose.yml.`,
-    );
-  }
-  if (!opts.force && existsSync(output)) {
-    throw new DeployctlError(
-      'FILE_EXISTS',
-      `${opts.output} already exists and was left untouched. Write elsewhere with -o FILE, or add --force to overwrite it.`,
     );
   }
   return { from, output, read };
@@ -101,7 +97,7 @@ export async function runInit(
     ' Infra services get fixed container names and reuse the volumes below: stop the Compose stack first',
     ' (docker compose down, which keeps volumes), then run deployctl plan.',
   ];
-  await writeFile(output, renderSpec(result.spec, result.notes, header), { flag: opts.force ? 'w' : 'wx' });
+  const unchanged = await writeSpecFile(output, renderSpec(result.spec, result.notes, header), opts);
 
   const profiles = [
     ...new Set(
@@ -116,6 +112,7 @@ export async function runInit(
     v: 1,
     from: relative(opts.cwd, from) || from,
     output: relative(opts.cwd, output) || output,
+    ...(unchanged ? { unchanged: true } : {}),
     project: result.project,
     engine_checked: 'names' in opts.volumes,
     ...('unavailable' in opts.volumes ? { engine_note: opts.volumes.unavailable } : {}),
@@ -133,4 +130,36 @@ export async function runInit(
     },
     validation: { ok: loaded.ok, problems: loaded.ok ? [] : loaded.issues.map(formatIssue) },
   };
+}
+
+/**
+ * Writes the spec whole or not at all (a temporary file renamed into place), so a run killed
+ * half-way leaves no half a spec. A file that already holds exactly this text is left as it is
+ * (true): the same command run again after it was killed converges. Any other existing file is
+ * refused without --force.
+ */
+async function writeSpecFile(
+  output: string,
+  text: string,
+  opts: Pick<InitOptions, 'output' | 'force'>,
+): Promise<boolean> {
+  if (existsSync(output)) {
+    const current = await readFile(output, 'utf8').catch(() => undefined);
+    if (current === text) return true;
+    if (!opts.force) {
+      throw new DeployctlError(
+        'FILE_EXISTS',
+        `${opts.output} already exists and was left untouched. Write elsewhere with -o FILE, or add --force to overwrite it.`,
+      );
+    }
+  }
+  const temporary = `${output}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, output);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
+  return false;
 }

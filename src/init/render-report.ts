@@ -2,7 +2,12 @@ import type { InitReport } from './init.js';
 
 /** The text summary of `deployctl init`: what went where, and what needs a person. */
 export function renderInitText(r: InitReport): string {
-  const lines = [`Wrote ${r.output} (project ${r.project}) from ${r.from}.`, ''];
+  const lines = [
+    r.unchanged
+      ? `${r.output} already holds this conversion of ${r.from} (project ${r.project}); it was left as it is.`
+      : `Wrote ${r.output} (project ${r.project}) from ${r.from}.`,
+    '',
+  ];
   for (const s of r.services) {
     const build = s.build ? `; built from ${s.build.context}: needs image ${s.build.image}` : '';
     lines.push(`  ${s.role === 'infra' ? 'infra' : 'app  '}  ${s.name}: ${s.reason}${build}`);

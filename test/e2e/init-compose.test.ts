@@ -124,6 +124,15 @@ describe('Compose corpus stacks converted by init, on the real engine', () => {
       ),
     );
 
+    // The same command again (as after a run killed once the file was written) converges.
+    const same = await deployctl(['init', '--from', 'docker-compose.yml'], {
+      cwd: dir,
+      env: { COMPOSE_PROJECT_NAME: project },
+    });
+    expect(same.code, output(same)).toBe(0);
+    expect(same.stdout).toContain('deployctl.yaml already holds this conversion of docker-compose.yml');
+
+    // Another project name makes another spec: the existing file is not overwritten.
     const refused = await deployctl(['init', '--from', 'docker-compose.yml'], { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(

@@ -2,7 +2,7 @@
  * What `deployctl init` decides for each part of a Compose file, and how it says so: the
  * report (checked against schemas/init.schema.json) and a comment beside each line concerned.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -226,24 +226,19 @@ describe('deployctl init: keys', () => {
 });
 
 describe('deployctl init: output file', () => {
-  it('never overwrites an existing file without --force', async () => {
+  it('never overwrites an existing file without --force; a file holding this very conversion is left as it is', async () => {
     const dir = stack('profiles-debug');
     writeFileSync(join(dir, 'deployctl.yaml'), 'mine\n');
-    await expect(
-      readComposeOrFail({
-        from: 'docker-compose.yml',
-        output: 'deployctl.yaml',
-        force: false,
-        cwd: dir,
-        env: {},
-      }),
-    ).rejects.toMatchObject({
-      code: 'FILE_EXISTS',
-      exitCode: 1,
-    });
+    await expect(convertIn(dir)).rejects.toMatchObject({ code: 'FILE_EXISTS', exitCode: 1 });
     expect(readFileSync(join(dir, 'deployctl.yaml'), 'utf8')).toBe('mine\n');
-    await convertIn(dir, { force: true });
-    expect(readFileSync(join(dir, 'deployctl.yaml'), 'utf8')).toMatch(/^# Converted from docker-compose.yml/);
+    const forced = await convertIn(dir, { force: true });
+    expect(forced.report.unchanged).toBeUndefined();
+    expect(forced.text).toMatch(/^# Converted from docker-compose.yml/);
+    // The same command again (as after a run killed once the file was written): nothing to do.
+    const again = await convertIn(dir);
+    expect(again.report.unchanged).toBe(true);
+    expect(again.text).toBe(forced.text);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('written elsewhere: relative paths are rebased onto the spec and the .env is named to copy', async () => {

@@ -28,7 +28,7 @@ describe('compose corpus → deployctl init', () => {
 
       const again = await convertIn(dir, { force: true });
       expect(again.text).toBe(first.text);
-      expect(again.report).toEqual(first.report);
+      expect(again.report).toEqual({ ...first.report, unchanged: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
