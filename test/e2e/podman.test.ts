@@ -15,7 +15,7 @@ import { connectEngine } from '../../src/engine/connect.js';
 import type { Engine } from '../../src/engine/port.js';
 import { deployctl, type CliRun } from './support/cli.js';
 import { describeEngineContract } from './support/engine-contract.js';
-import { uniqueProject } from './support/engine.js';
+import { psqlCommand, uniqueProject } from './support/engine.js';
 import { ensurePodman, startPodman, type PodmanService } from './support/podman.js';
 
 const out = (r: CliRun) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
@@ -80,25 +80,7 @@ const health = async (name: string): Promise<string> =>
   (await podman.podman(['inspect', '--format', '{{.State.Health.Status}}', name])).trim();
 
 const psql = async (sql: string): Promise<string> =>
-  (
-    await podman.podman([
-      'exec',
-      `${project}_db`,
-      'psql',
-      '-X',
-      '-A',
-      '-t',
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-U',
-      'shop',
-      '-d',
-      'shop',
-      '-c',
-      sql,
-    ])
-  ).trim();
+  (await podman.podman(['exec', `${project}_db`, ...psqlCommand(sql)])).trim();
 
 beforeAll(async () => {
   ensurePodman();

@@ -138,20 +138,10 @@ export async function execIn(container: string, cmd: string[]): Promise<{ stdout
 
 /** SQL as the fixture stacks' `shop` user: psql's unaligned, tuples-only output, trimmed. */
 export async function psql(container: string, sql: string): Promise<string> {
-  const cmd = [
-    'psql',
-    '-X',
-    '-A',
-    '-t',
-    '-q',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-U',
-    'shop',
-    '-d',
-    'shop',
-    '-c',
-    sql,
-  ];
-  return (await execIn(container, cmd)).stdout.toString().trim();
+  return (await execIn(container, psqlCommand(sql))).stdout.toString().trim();
+}
+
+/** The psql command line of `psql()`, for running it through another engine's CLI. */
+export function psqlCommand(sql: string): string[] {
+  return ['psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-U', 'shop', '-d', 'shop', '-c', sql];
 }
