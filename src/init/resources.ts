@@ -50,15 +50,7 @@ export function convertVolumes(decls: unknown, conv: Conversion): VolumeReport[]
         'engine not checked: if this volume already holds data (docker compose up made it), set external: true',
       );
     }
-    for (const [k, v] of Object.entries(decl)) {
-      if (VOLUME_KEYS.has(k) && k !== 'external') out[k] = v;
-      else if (k !== 'name' && k !== 'external')
-        conv.note(
-          'attention',
-          path,
-          `${k} dropped: not supported on infra.volumes; create the volume by hand and mark it external`,
-        );
-    }
+    copyOptions(decl, out, { keys: VOLUME_KEYS, what: 'volume' }, path, conv);
     if (key !== name) conv.note('translated', path, `Compose volume "${key}", named as the engine knows it`);
     conv.volumes[name] = out;
     reports.push({ compose: key, name, external: out.external === true, exists });
@@ -76,15 +68,7 @@ export function convertNetworks(decls: unknown, conv: Conversion): void {
     conv.networkNames.set(key, name);
     const out: Obj = ext.external ? { external: true } : {};
     const path = ['infra', 'networks', name];
-    for (const [k, v] of Object.entries(decl)) {
-      if (NETWORK_KEYS.has(k) && k !== 'external') out[k] = v;
-      else if (k !== 'name' && k !== 'external')
-        conv.note(
-          'attention',
-          path,
-          `${k} dropped: not supported on infra.networks; create the network by hand and mark it external`,
-        );
-    }
+    copyOptions(decl, out, { keys: NETWORK_KEYS, what: 'network' }, path, conv);
     if (key !== name) conv.note('translated', path, `Compose network "${key}"`);
     conv.networks[name] = out;
   }
@@ -128,5 +112,29 @@ export function convertFileDecls(kind: 'secrets' | 'configs', decls: unknown, co
       [kind],
       `${kind}.${name} (${form}) dropped: deployctl mounts only file-based ${kind}; write it to a file and declare ${name}: { file: ./path }`,
     );
+  }
+}
+
+/**
+ * The options of a volume or network declaration that infra takes, copied as they are; any
+ * other (a driver option, `internal`, …) needs attention: it is dropped, and the resource has
+ * to be made by hand and marked external. `name` and `external` are handled by the caller.
+ */
+function copyOptions(
+  decl: Obj,
+  out: Obj,
+  kind: { keys: ReadonlySet<string>; what: 'volume' | 'network' },
+  path: string[],
+  conv: Conversion,
+): void {
+  for (const [k, v] of Object.entries(decl)) {
+    if (k === 'name' || k === 'external') continue;
+    if (kind.keys.has(k)) out[k] = v;
+    else
+      conv.note(
+        'attention',
+        path,
+        `${k} dropped: not supported on infra.${kind.what}s; create the ${kind.what} by hand and mark it external`,
+      );
   }
 }
