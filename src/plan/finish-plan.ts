@@ -18,7 +18,7 @@ export function finishPlan(ctx: PlanContext, observed: ObservedState): Plan {
     deployId: ctx.deployId,
     replace: [...ctx.replace].sort(),
     specHash: ctx.spec.specHash,
-    stateFingerprint: stateFingerprint(observed),
+    stateFingerprint: stateFingerprint(observed, ctx.spec),
     actions,
     blockers: [],
     warnings: sortFindings(ctx.warnings),

@@ -156,7 +156,15 @@ describe('refusals and replacements', () => {
     const plan = await s.cli(['plan', '--deploy-id', 'd2', '--out', 'plan-d2.json'], { env: { TAG: 'v2' } });
     expect(plan.code, output(plan)).toBe(0);
     expect(plan.stderr).toContain('Saved the plan to plan-d2.json');
-    const run = await s.cli(['apply', 'plan-d2.json', '-y'], { env: { TAG: 'v2' } });
+    // Other projects on the same engine keep working meanwhile: their volumes and networks
+    // are not this plan's live state.
+    const other = `${s.project}_other_${Date.now()}`;
+    await docker.createVolume({ Name: other });
+    await docker.createNetwork({ Name: other });
+    const run = await s.cli(['apply', 'plan-d2.json', '-y'], { env: { TAG: 'v2' } }).finally(async () => {
+      await docker.getVolume(other).remove();
+      await docker.getNetwork(other).remove();
+    });
     expect(run.code, output(run)).toBe(0);
     expect(run.stdout).toContain('Apply complete: generation d2');
     expect(await s.http('backend', '/version')).toBe('v2');
