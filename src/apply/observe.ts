@@ -5,12 +5,14 @@ import { canonicalImageRef } from '../spec/image-ref.js';
 import { allServices, appContainerName, type Spec } from '../spec/model.js';
 import type { ObservedState } from '../plan/observed.js';
 import { readLiveRoutes } from '../traffic/read-routes.js';
+import { withHealthProofs } from './health-proof.js';
 
 /**
  * Reads the live state a plan needs with a constant number of engine calls: containers (by the
  * project label, and by the names deployctl must not collide with), volumes, networks, the
  * spec's images, and with `proxy:` the routes the proxy runs. Only infra images are inspected,
- * for the VOLUME declarations a list omits.
+ * for the VOLUME declarations a list omits; the health record is read only while an app
+ * container is still `starting` (health-proof.ts).
  */
 export async function observe(engine: Engine, spec: Spec, deployId: string): Promise<ObservedState> {
   const nameGlobs = [
@@ -29,7 +31,9 @@ export async function observe(engine: Engine, spec: Spec, deployId: string): Pro
     ),
   ];
   const [containers, volumes, networks, listed, proxyRoutes] = await Promise.all([
-    engine.listContainers({ project: spec.project, nameGlobs, volumes: infraVolumes }),
+    engine
+      .listContainers({ project: spec.project, nameGlobs, volumes: infraVolumes })
+      .then((listed) => withHealthProofs(engine, spec.project, listed)),
     engine.listVolumes(),
     engine.listNetworks(),
     engine.listImages(refs),

@@ -4,6 +4,8 @@ import { isHealthGate } from '../plan/unproven.js';
 import { startOrder } from '../spec/start-order.js';
 import { runContainerAction } from './container-action.js';
 import { checkAbort } from './guard.js';
+import { probeFor, runProbe } from './health-probe.js';
+import { recordProbed } from './health-proof.js';
 import { containerEvent } from './lifecycle.js';
 import { actionsIn, serviceOf, type RunState } from './run-state.js';
 import { waitHealthy } from './wait-healthy.js';
@@ -11,10 +13,13 @@ import { waitHealthy } from './wait-healthy.js';
 /**
  * The new generation: services start in depends_on order, independent ones in parallel, and a
  * level must be healthy before the next starts. Any failure is thrown for the caller to roll back.
+ * A service's gate opens on the engine's `healthy` or on its own healthcheck run by deployctl as
+ * soon as it runs (health-probe.ts), whichever comes first.
  */
 export async function runDeploy(state: RunState, update: (text: string) => void): Promise<string> {
   const actions = actionsIn(state, 'deploy').filter((a) => a.resource === 'container');
   const levels = startOrder(state.spec.apps.services);
+  const probed: string[] = [];
   for (const level of levels) {
     checkAbort(state, 'while starting the new generation');
     const inLevel = actions.filter((a) => a.service !== undefined && level.includes(a.service));
@@ -29,12 +34,22 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
           const since = state.deps.clock.now();
           const id = await runContainerAction(state, action, service);
           update(`waiting for ${action.name}`);
-          await waitHealthy(
+          const argv = probeFor(service);
+          const ready = await waitHealthy(
             state.deps.engine,
-            { container: id, service: service.name, timeoutMs: service.waitTimeoutMs },
+            {
+              container: id,
+              service: service.name,
+              timeoutMs: service.waitTimeoutMs,
+              ...(argv && {
+                probe: () =>
+                  runProbe(state.deps.engine, id, argv, service.healthcheck?.timeoutMs, levelStop.signal),
+              }),
+            },
             state.deps.clock,
             levelStop.signal,
           );
+          if (ready.healthProbed) probed.push(ready.id);
           containerEvent(
             state.deps.events,
             'container.ready',
@@ -55,6 +70,9 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
       );
     }
   }
+  // Recorded before traffic moves or anything retires: from here on every run must count these
+  // containers as proven, also a re-run after a kill (health-proof.ts).
+  await recordProbed(state.deps.engine, state.spec.project, state.plan.deployId, probed);
   for (const service of state.spec.apps.services) {
     state.result.serving.push(appContainerName(state.spec.project, service.name, state.plan.deployId));
   }

@@ -10,9 +10,17 @@ export interface WaitTarget {
   service: string;
   /** How long to wait before giving up. */
   timeoutMs: number;
+  /**
+   * Runs the service's own healthcheck once (see health-probe.ts). While the engine still says
+   * `starting`, a pass opens the gate early; a failure only means "not yet".
+   */
+  probe?: () => Promise<boolean>;
 }
 
 const POLL_MS = 500;
+/** A failed probe is retried after this, then after twice as long each time, up to the maximum. */
+const PROBE_FIRST_DELAY_MS = 250;
+const PROBE_MAX_DELAY_MS = 4000;
 /** Without a healthcheck a container counts as up once it has kept running this long. */
 const SETTLE_MS = 1500;
 
@@ -20,6 +28,11 @@ const SETTLE_MS = 1500;
  * Waits until the container is healthy (Docker healthcheck) or, without one, has stayed running
  * for a moment. Fails fast when it exits or Docker marks it unhealthy, with the last health
  * output and log lines, because "timed out" alone sends people digging.
+ *
+ * With a `probe`, the healthcheck also runs as soon as the container runs, and a pass while the
+ * engine still says `starting` ends the wait (the result has `healthProbed`). Failing stays the
+ * engine's call (`unhealthy` after its retries, an exit, or the timeout), so the gate is as strict
+ * as before and only its opening comes sooner.
  */
 export async function waitHealthy(
   engine: Engine,
@@ -29,6 +42,8 @@ export async function waitHealthy(
 ): Promise<ContainerDetail> {
   const started = clock.now();
   let runningSince: number | undefined;
+  let nextProbe = started;
+  let probeDelay = PROBE_FIRST_DELAY_MS;
   for (;;) {
     if (signal?.aborted) throw new InterruptedError(`interrupted while waiting for ${target.service}`);
     const detail = await engine.inspectContainer(target.container);
@@ -39,6 +54,17 @@ export async function waitHealthy(
     if (detail.health === 'healthy') return detail;
     if (detail.health === 'unhealthy')
       throw await failure(engine, target, detail, 'was marked unhealthy by its healthcheck');
+    if (
+      detail.health === 'starting' &&
+      detail.state === 'running' &&
+      target.probe &&
+      clock.now() >= nextProbe
+    ) {
+      if (await target.probe()) return { ...detail, healthProbed: true };
+      // Each probe is an exec in the container: back off for a slow starter, as the engine would.
+      nextProbe = clock.now() + probeDelay;
+      probeDelay = Math.min(probeDelay * 2, PROBE_MAX_DELAY_MS);
+    }
     if (detail.health === undefined && detail.state === 'running') {
       // Already up for a while (an untouched infra container): no need to watch it settle.
       // The injected clock, not Date.now(): with a test clock, real time would call anything settled.

@@ -28,6 +28,12 @@ export interface ContainerInfo {
   state: ContainerState;
   /** Undefined when the container has no healthcheck or is not running. */
   health?: HealthStatus;
+  /**
+   * Not the engine's: set when health is `starting` and deployctl recorded that this container
+   * passed its own healthcheck, run by deployctl, before the engine's first check (see
+   * apply/health-proof.ts). The engine's `unhealthy` always wins over it.
+   */
+  healthProbed?: boolean;
   /** Creation time, epoch milliseconds. */
   createdAt: number;
   /** Named volumes mounted into the container. */

@@ -5,11 +5,16 @@ import type { ObservedState } from './observed.js';
 
 /**
  * Whether a running container has been seen healthy: its healthcheck says `healthy`, or it has
- * none and runs. A container that is `starting`, `unhealthy` or `restarting` may be what a
- * killed apply left while it waited on it; only the health gate can say it is done.
+ * none and runs, or the engine has not run its first check yet (`starting`) but apply's gate ran
+ * the same check in it and recorded the pass (`healthProbed`). A container that is `starting`
+ * without that record, `unhealthy` or `restarting` may be what a killed apply left while it
+ * waited on it; only the health gate can say it is done.
  */
 export function isProven(c: ContainerInfo): boolean {
-  return c.state === 'running' && (c.health === undefined || c.health === 'healthy');
+  return (
+    c.state === 'running' &&
+    (c.health === undefined || c.health === 'healthy' || (c.health === 'starting' && c.healthProbed === true))
+  );
 }
 
 /** How a running container of the generation being deployed is gated, and undone on failure. */

@@ -21,7 +21,7 @@ export function renderStatusText(r: StatusReport, style: Style): string {
     s.container,
     s.generation ?? '-',
     s.state,
-    s.health ?? '-',
+    s.health_probed ? 'starting (check passed)' : (s.health ?? '-'),
     s.uptime_s === null ? '-' : uptime(s.uptime_s),
     ports(s),
     s.drift_summary ?? 'none',

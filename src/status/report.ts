@@ -38,6 +38,11 @@ export interface StatusRow {
   health: 'starting' | 'healthy' | 'unhealthy' | null;
   /** The last probe's output, when the container is not healthy and the engine kept one. */
   health_output?: string;
+  /**
+   * Health is still `starting` (the engine has not run its first check) but apply ran the same
+   * check in it and recorded the pass: counted as ok, as the plan counts it proven.
+   */
+  health_probed?: true;
   exit_code?: number;
   started_at: string | null;
   uptime_s: number | null;
@@ -46,7 +51,7 @@ export interface StatusRow {
   drift: { field: string; before?: string; after?: string; sensitive: boolean }[];
   drift_summary: string | null;
   protected: boolean;
-  /** Running, and healthy when it has a healthcheck. */
+  /** Running, and healthy when it has a healthcheck (or passed apply's own run of it, see health_probed). */
   ok: boolean;
   /** Why not ok, as a phrase; absent when ok. */
   problem?: string;
@@ -247,6 +252,7 @@ function observedRow(c: ContainerInfo, d: ContainerDetail | undefined, spec: Spe
   const state = d?.state ?? c.state;
   const health = state === 'running' ? (d ? d.health : c.health) : undefined;
   const startedAt = state === 'running' ? d?.startedAt : undefined;
+  const probed = health === 'starting' && c.healthProbed === true;
   const r: Observed = {
     container: c.name,
     container_id: c.id,
@@ -256,9 +262,10 @@ function observedRow(c: ContainerInfo, d: ContainerDetail | undefined, spec: Spe
     uptime_s: startedAt === undefined ? null : Math.max(0, Math.floor((now - startedAt) / 1000)),
     ports: (d?.publishedPorts ?? []).map(portOf),
     protected: protectionOf(c, spec).protected,
-    ok: state === 'running' && (health === undefined || health === 'healthy'),
+    ok: state === 'running' && (health === undefined || health === 'healthy' || probed),
   };
-  if (health !== undefined && health !== 'healthy' && d?.lastHealthOutput !== undefined)
+  if (probed) r.health_probed = true;
+  if (health !== undefined && health !== 'healthy' && !probed && d?.lastHealthOutput !== undefined)
     r.health_output = d.lastHealthOutput.trim();
   if (d?.exitCode !== undefined && state !== 'running') r.exit_code = d.exitCode;
   if (!r.ok) r.problem = problemOf(state, health, r);

@@ -252,7 +252,8 @@ export class Harness {
 
   /**
    * The changes made since `mark`, as short strings in call order: `create NAME`, `start NAME`,
-   * `stop NAME`, `remove NAME`, `rename NAME -> NEW`, `pull REF`, `network NAME`, `volume NAME`.
+   * `stop NAME`, `remove NAME`, `rename NAME -> NEW`, `exec NAME`, `pull REF`, `network NAME`,
+   * `volume NAME`.
    * NAME is the name the container was created with.
    */
   events(mark = 0): string[] {
@@ -272,6 +273,8 @@ export class Harness {
           return `rename ${name(first)} -> ${String(second)}`;
         case 'setRestartPolicy':
           return `restart ${String(second)} ${name(first)}`;
+        case 'exec':
+          return `exec ${name(first)}`;
         case 'pullImage':
           return `pull ${String(first)}`;
         case 'createNetwork':

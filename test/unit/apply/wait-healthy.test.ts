@@ -124,4 +124,51 @@ describe('waitHealthy', () => {
     expect(err.exitCode).toBe(130);
     expect(clock.slept()).toBeLessThan(3000);
   });
+
+  it('GIVEN a probe that passes on its second run WHEN the engine still says starting THEN it returns healthProbed, after backing off', async () => {
+    engine.setHealthSequence('api_1', ['starting']);
+    const id = await started('api_1');
+    let runs = 0;
+    const detail = await waitHealthy(
+      engine,
+      { ...target(id), probe: () => Promise.resolve(++runs >= 2) },
+      clock,
+    );
+    expect(detail).toMatchObject({ health: 'starting', healthProbed: true });
+    expect(runs).toBe(2);
+    expect(clock.slept()).toBe(500);
+  });
+
+  it('GIVEN a probe that keeps failing WHEN the engine turns healthy THEN the engine opens the gate, and probes back off', async () => {
+    engine.setHealthSequence('api_1', [
+      'starting',
+      'starting',
+      'starting',
+      'starting',
+      'starting',
+      'starting',
+      'healthy',
+    ]);
+    const id = await started('api_1');
+    let runs = 0;
+    const detail = await waitHealthy(
+      engine,
+      { ...target(id), probe: () => Promise.resolve(++runs < 0) },
+      clock,
+    );
+    expect(detail.health).toBe('healthy');
+    expect(detail.healthProbed).toBeUndefined();
+    // Looks every 500 ms until healthy at 3000; probes at 0, 500, 1000, 2000 (then 250, 500, 1000,
+    // 2000 ms apart, each waiting for the next look): not at 1500, 2500 or 3000.
+    expect(runs).toBe(4);
+  });
+
+  it('GIVEN a passing probe WHEN the engine already said unhealthy THEN it fails: the engine has the last word', async () => {
+    engine.setHealthSequence('api_1', ['unhealthy'], 'HTTP 500');
+    const id = await started('api_1');
+    const err = await failureOf(
+      waitHealthy(engine, { ...target(id), probe: () => Promise.resolve(true) }, clock),
+    );
+    expect(err.code).toBe('CONTAINER_UNHEALTHY');
+  });
 });
