@@ -10,7 +10,12 @@ import { endpointList, type CountingProxy } from './counting-proxy.js';
 import { formatProfileSummary, summariseProfileFile } from './cpu-profile.js';
 import { deployctl, noopApply, noopPlan, type CliCall } from './deployctl-cli.js';
 import { engineCpuShare } from './engine-cpu.js';
-import { deployctlGeneration, expectGenerationHealthy, removeProjects } from './engine.js';
+import {
+  deployctlGeneration,
+  expectGenerationHealthy,
+  removeProjects,
+  waitGenerationHealthy,
+} from './engine.js';
 import { log } from './report.js';
 
 export interface DeployctlFigures {
@@ -60,6 +65,10 @@ async function countApply(proxy: CountingProxy, c: CliCall): Promise<number> {
 async function engineCalls(ctx: BenchContext): Promise<DeployctlFigures['calls']> {
   const small = call(ctx.smallSpec, 'v1', 'g0');
   const big = call(ctx.spec, 'v1', 'g0');
+  // Steady state: within one interval after an apply, while the engine has not run its first
+  // check, a plan reads apply's health record once more (src/apply/health-proof.ts).
+  await waitGenerationHealthy(ctx.smallProject, 'g0', ctx.small, fixture('v1'));
+  await waitGenerationHealthy(ctx.project, 'g0', ctx.apps, fixture('v1'));
   // Twice each: a count that moved between two identical runs would be a finding too.
   const smallPlans = [await countPlan(ctx.proxy, small), await countPlan(ctx.proxy, small)];
   const bigPlans = [await countPlan(ctx.proxy, big), await countPlan(ctx.proxy, big)];

@@ -15,8 +15,10 @@ export const GRACE = '2s';
  * host at a load average near 9, so every figure mostly measured the probes.
  */
 export const HEALTH_INTERVAL = '5s';
+/** The apps' healthcheck command (without Docker's `CMD`). */
+export const HEALTH_ARGV = ['wget', '-qO-', 'http://127.0.0.1:8000/health'];
 const HEALTH = {
-  test: ['CMD', 'wget', '-qO-', 'http://127.0.0.1:8000/health'],
+  test: ['CMD', ...HEALTH_ARGV],
   interval: HEALTH_INTERVAL,
   timeout: '2s',
   retries: 10,

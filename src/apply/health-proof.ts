@@ -8,21 +8,19 @@ import { ProjectStore, STORE_MOUNT, storeContainerName } from '../revisions/stor
  * (health-probe.ts) while the engine still said `starting`. Without it, every later run would
  * see a generation apply just promoted as never proven until the engine's first check, up to a
  * whole `interval` later: `plan` would want to wait for it again, `status` would call it not
- * ready. Kept in the project's store on the engine host, one small file per generation, written
+ * ready. Kept in the project's store on the engine host, one small file for the last generations, written
  * before the old generation is retired (so a re-run after a kill there trusts the same proof)
  * and read only while a container of the project is still `starting`.
  */
 const DIR = 'health';
+const FILE = 'probed.json';
+/** Generations whose record is kept: more than any apply, plan or rollback looks back on. */
+const KEEP_GENERATIONS = 20;
 
-function fileOf(deployId: string): string {
-  return `${deployId}.json`;
-}
+/** Deploy id -> container ids, oldest generation first. */
+type ProbeRecord = Map<string, string[]>;
 
-interface ProofFile {
-  containers: string[];
-}
-
-/** Adds `ids` (container ids of generation `deployId`) to its record. Callers hold the project lock. */
+/** Adds `ids` (container ids of generation `deployId`) to the record. Callers hold the project lock. */
 export async function recordProbed(
   engine: Engine,
   project: string,
@@ -30,15 +28,18 @@ export async function recordProbed(
   ids: string[],
 ): Promise<void> {
   if (ids.length === 0) return;
-  const store = new ProjectStore(engine, project);
-  const known = await readIds(engine, project, deployId);
-  const containers = [...new Set([...known, ...ids])].sort();
-  await store.write(DIR, [{ name: fileOf(deployId), content: `${JSON.stringify({ containers })}\n` }]);
+  const record = await readRecord(engine, project);
+  const containers = [...new Set([...(record.get(deployId) ?? []), ...ids])].sort();
+  record.delete(deployId); // re-added last: the newest generation
+  record.set(deployId, containers);
+  const kept = [...record].slice(-KEEP_GENERATIONS);
+  const content = `${JSON.stringify({ generations: Object.fromEntries(kept) })}\n`;
+  await new ProjectStore(engine, project).write(DIR, [{ name: FILE, content }]);
 }
 
 /**
  * `containers` with `healthProbed` set where the record lists a project app container the engine
- * still calls `starting`. No engine call unless there is one: one read per such generation.
+ * still calls `starting`. No engine call unless there is one; then one read.
  */
 export async function withHealthProofs(
   engine: Engine,
@@ -48,26 +49,33 @@ export async function withHealthProofs(
   const starting = containers.filter(
     (c) => c.state === 'running' && c.health === 'starting' && isOwned(c, project, 'app'),
   );
-  const generations = [...new Set(starting.flatMap((c) => deployIdOf(c) ?? []))];
-  if (generations.length === 0) return containers;
-  const proven = new Set((await Promise.all(generations.map((g) => readIds(engine, project, g)))).flat());
-  return containers.map((c) => (starting.includes(c) && proven.has(c.id) ? { ...c, healthProbed: true } : c));
+  if (starting.length === 0) return containers;
+  const record = await readRecord(engine, project);
+  return containers.map((c) =>
+    starting.includes(c) && (record.get(deployIdOf(c) ?? '') ?? []).includes(c.id)
+      ? { ...c, healthProbed: true }
+      : c,
+  );
 }
 
-async function readIds(engine: Engine, project: string, deployId: string): Promise<string[]> {
+async function readRecord(engine: Engine, project: string): Promise<ProbeRecord> {
   let files;
   try {
-    files = await engine.readFiles(storeContainerName(project), `${STORE_MOUNT}/${DIR}/${fileOf(deployId)}`);
+    files = await engine.readFiles(storeContainerName(project), `${STORE_MOUNT}/${DIR}/${FILE}`);
   } catch (err) {
-    if (isEngineError(err, 'not_found')) return []; // no store yet: nothing was recorded
+    if (isEngineError(err, 'not_found')) return new Map(); // no store yet: nothing was recorded
     throw err;
   }
   const text = files[0]?.content.toString('utf8');
-  if (text === undefined) return [];
+  if (text === undefined) return new Map();
   try {
-    const parsed = JSON.parse(text) as Partial<ProofFile>;
-    return Array.isArray(parsed.containers) ? parsed.containers.filter((x) => typeof x === 'string') : [];
+    const parsed = JSON.parse(text) as { generations?: Record<string, unknown> };
+    const entries = Object.entries(parsed.generations ?? {}).map(
+      ([id, list]) =>
+        [id, Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : []] as const,
+    );
+    return new Map(entries);
   } catch {
-    return []; // an unreadable record proves nothing: the gate waits for the engine instead
+    return new Map(); // an unreadable record proves nothing: the gate waits for the engine instead
   }
 }

@@ -83,7 +83,9 @@ export async function waitHealthy(
         `did not become healthy within ${formatDuration(target.timeoutMs)} (${what})`,
       );
     }
-    await clock.sleep(POLL_MS, signal);
+    // A probe due sooner than the next look is not kept waiting for it.
+    const probing = target.probe !== undefined && detail.health === 'starting';
+    await clock.sleep(probing ? Math.max(0, Math.min(POLL_MS, nextProbe - clock.now())) : POLL_MS, signal);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP, createStack, execText, output, type Stack } from './apply-stack.js';
-import { docker } from './support/engine.js';
+import { docker, waitForHealth } from './support/engine.js';
 import { startRegistry, type LocalRegistry } from './support/registry.js';
 
 let s: Stack;
@@ -49,7 +49,7 @@ describe('pull_policy', () => {
     expect(await present(`${repo}:v1`)).toBe(true);
     const backend = await docker.getContainer(s.app('backend', 'p1')).inspect();
     expect(backend.Config.Image).toBe(`${repo}:v1`);
-    expect(backend.State.Health?.Status).toBe('healthy');
+    await waitForHealth(s.app('backend', 'p1'), 'healthy', 15_000); // the engine agrees with the gate
     const version = await execText(s.app('backend', 'p1'), ['wget', '-qO-', 'http://127.0.0.1:8000/version']);
     expect(version.stdout.trim()).toBe('v1');
 

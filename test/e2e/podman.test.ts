@@ -127,6 +127,9 @@ describe('deployctl against podman system service', () => {
     expect(run.code, out(run)).toBe(0);
     expect(await containers()).toEqual([`${project}_db:running`, `${project}_web_g1:running`]);
     expect(await health(`${project}_db`)).toBe('healthy');
+    // The gate may open on deployctl's own run of the check, before Podman's first one:
+    // Podman's own run of it, now, must agree.
+    await podman.podman(['healthcheck', 'run', `${project}_web_g1`]);
     expect(await health(`${project}_web_g1`)).toBe('healthy');
     // init: true runs catatonit (mounted as podman-init) as PID 1; `db` resolves on the project network.
     expect(await podman.podman(['exec', `${project}_web_g1`, 'cat', '/proc/1/comm'])).toBe('podman-init\n');

@@ -77,6 +77,9 @@ beforeAll(async () => {
     const run = await s.cli(['apply', '-y', '--deploy-id', id]);
     expect(run.code, output(run)).toBe(0);
   }
+  // A settled stack: the engine's own first check has run (apply's gate may open before it;
+  // probe-gate.test.ts shows status in that window).
+  for (const svc of ['backend', 'frontend']) await waitForHealth(s.app(svc, 'd2'), 'healthy', 15_000);
   lookalike = s.app('backend', 'handmade');
   const c = await docker.createContainer({
     name: lookalike,

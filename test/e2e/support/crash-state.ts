@@ -144,7 +144,7 @@ async function checkServing(s: CrashSubject, deployId: string): Promise<string[]
       (x) => x.Labels['deployctl.deploy-id'] === deployId && x.Labels['deployctl.service'] === service,
     );
     if (!c) continue;
-    const health = (await s.docker.getContainer(c.Id).inspect()).State.Health?.Status;
+    const health = await settledHealth(s, c.Id);
     if (health !== undefined && health !== 'healthy')
       failures.push(`${service} of ${deployId} is ${health}, not healthy`);
   }
@@ -166,4 +166,18 @@ export async function leftovers(s: CrashSubject): Promise<string[]> {
       failures.push(`temporary file ${n} left in backups.dir`);
   }
   return failures;
+}
+
+/**
+ * The engine's health verdict, once it has one: apply's gate may open on its own run of the
+ * healthcheck before the engine's first check, so `starting` is waited out (a few intervals of
+ * the e2e stacks), never taken for healthy.
+ */
+async function settledHealth(s: CrashSubject, id: string): Promise<string | undefined> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const health = (await s.docker.getContainer(id).inspect()).State.Health?.Status;
+    if (health !== 'starting' || Date.now() > deadline) return health;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

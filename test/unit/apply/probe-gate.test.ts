@@ -68,7 +68,7 @@ describe('health gate on the probe', () => {
 
     expect(outcome.status).toBe('applied');
     const record = await h.engine
-      .readFiles(storeContainerName('shop'), '/state/health/d2.json')
+      .readFiles(storeContainerName('shop'), '/state/health/probed.json')
       .catch(() => []);
     expect(record).toEqual([]);
   });

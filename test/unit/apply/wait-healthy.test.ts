@@ -136,7 +136,7 @@ describe('waitHealthy', () => {
     );
     expect(detail).toMatchObject({ health: 'starting', healthProbed: true });
     expect(runs).toBe(2);
-    expect(clock.slept()).toBe(500);
+    expect(clock.slept()).toBe(250); // the second probe is due after 250 ms, not at the next 500 ms look
   });
 
   it('GIVEN a probe that keeps failing WHEN the engine turns healthy THEN the engine opens the gate, and probes back off', async () => {
@@ -158,9 +158,10 @@ describe('waitHealthy', () => {
     );
     expect(detail.health).toBe('healthy');
     expect(detail.healthProbed).toBeUndefined();
-    // Looks every 500 ms until healthy at 3000; probes at 0, 500, 1000, 2000 (then 250, 500, 1000,
-    // 2000 ms apart, each waiting for the next look): not at 1500, 2500 or 3000.
+    // Looks at 0, 250, 750, 1250, 1750, 2250 and 2750 (healthy); probes 250, 500, 1000 and
+    // 2000 ms apart: at 0, 250, 750 and 1750 only.
     expect(runs).toBe(4);
+    expect(clock.slept()).toBe(2750);
   });
 
   it('GIVEN a passing probe WHEN the engine already said unhealthy THEN it fails: the engine has the last word', async () => {
