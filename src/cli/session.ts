@@ -108,7 +108,10 @@ export class CliSession {
   async engine(opts: { announce?: boolean } = {}): Promise<Engine> {
     const { connectEngine } = await import('../engine/connect.js');
     const context = this.args.context;
-    const engine = connectEngine(this.term.env, context ? { context } : {});
+    const engine = connectEngine(this.term.env, {
+      ...(context && { context }),
+      atExit: (cleanup) => process.once('exit', cleanup),
+    });
     const identity = await engine.ping();
     this.engineInfo = {
       endpoint: engine.endpoint,

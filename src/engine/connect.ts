@@ -15,6 +15,8 @@ export interface ConnectOptions {
   homeDir?: string;
   /** `--context NAME`: wins over DOCKER_HOST, DOCKER_CONTEXT and the CLI's current context. */
   context?: string;
+  /** Registers cleanup to run as the process exits (over ssh: the forwarded socket file). */
+  atExit?: (cleanup: () => void) => void;
 }
 
 /** ssh logs in and starts `docker system dial-stdio` before the first answer: allow for that. */
@@ -60,7 +62,18 @@ export function connectEngine(env: Record<string, string | undefined>, opts: Con
     );
   if (!host.ok) return refuse(host.problem.replace(/\.$/, ''), host.advice);
   try {
-    const options = host.ssh ? { ...host.options, agent: new SshDialAgent(host.ssh, { env }) } : host.options;
+    const options = host.ssh
+      ? {
+          ...host.options,
+          agent: new SshDialAgent(host.ssh, {
+            env,
+            // The escape hatch for a host whose docker CLI reaches another engine than
+            // /var/run/docker.sock (see ssh-forward.ts): dial-stdio streams only.
+            forward: env['DEPLOYCTL_SSH_FORWARD'] !== '0',
+            ...(opts.atExit && { atExit: opts.atExit }),
+          }),
+        }
+      : host.options;
     return new DockerEngine(new Docker(options), host.endpoint, {
       timeoutMs,
       env,

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
+import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
+import { forwardEngineSocket } from './ssh-forward.js';
 
 /** Where an `ssh://[user@]host[:port]` DOCKER_HOST points; unset parts come from ~/.ssh/config. */
 export interface SshTarget {
@@ -113,6 +115,8 @@ class SshStream extends Duplex {
   private stderr = '';
   private exited = false;
   private child: ChildProcessWithoutNullStreams | undefined;
+  /** Instead of a child: a connection to the master's forward of the engine socket. */
+  private socket: Socket | undefined;
   private pending: { chunk: Buffer; done: (err?: Error | null) => void }[] = [];
   private ended = false;
   private referenced = true;
@@ -170,11 +174,41 @@ class SshStream extends Duplex {
     if (!this.referenced) this.unref();
   }
 
+  /**
+   * Carries this stream over `socket`, a connection to the engine socket the master forwards
+   * (ssh-forward.ts). Its failures read as what they are: the ssh connection was lost.
+   */
+  attachSocket(socket: Socket): void {
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.destroy(explainSshFailure(this.target, 255, `Connection reset: ${err.code ?? err.message}`)),
+    );
+    socket.on('close', () => {
+      if (!this.destroyed) this.push(null);
+    });
+    if (this.destroyed) {
+      socket.destroy();
+      return;
+    }
+    for (const { chunk, done } of this.pending.splice(0)) socket.write(chunk, () => done());
+    if (this.ended) socket.end();
+    if (!this.referenced) socket.unref();
+  }
+
   override _read(): void {
     this.child?.stdout.resume();
+    this.socket?.resume();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (this.socket) {
+      this.socket.write(chunk, (err) => done(err));
+      return;
+    }
     if (!this.child) {
       this.pending.push({ chunk, done });
       return;
@@ -189,11 +223,13 @@ class SshStream extends Duplex {
   override _final(done: (err?: Error | null) => void): void {
     this.ended = true;
     this.child?.stdin.end();
+    this.socket?.end();
     done();
   }
 
   /** Lets go of the child: stdin closed (the remote dial-stdio ends), never keeping us alive. */
   private release(): void {
+    this.socket?.destroy();
     const child = this.child;
     if (!child || this.exited) return;
     child.stdin.end();
@@ -220,6 +256,7 @@ class SshStream extends Duplex {
   }
   ref(): this {
     this.referenced = true;
+    this.socket?.ref();
     const c = this.child;
     if (c) {
       c.ref();
@@ -230,6 +267,7 @@ class SshStream extends Duplex {
   /** An idle kept-alive connection must not keep the process from exiting. */
   unref(): this {
     this.referenced = false;
+    this.socket?.unref();
     const c = this.child;
     if (c) {
       c.unref();
@@ -243,7 +281,14 @@ export interface SshAgentOptions {
   /** The ssh program (default `ssh` on the PATH, as for the docker CLI). */
   sshCommand?: string;
   env: Record<string, string | undefined>;
+  /** false: always `dial-stdio` streams, never a forward of the engine socket. */
+  forward?: boolean;
+  /** Registers cleanup to run as the process exits (the forwarded socket file ssh leaves). */
+  atExit?: (cleanup: () => void) => void;
 }
+
+/** Concurrent connections once they are cheap channels of the forward (observe sends ~6 at once). */
+const FORWARDED_STREAMS = 8;
 
 /**
  * An http.Agent that reaches the engine the way `docker -H ssh://…` does: the system `ssh`
@@ -257,7 +302,9 @@ export interface SshAgentOptions {
  * each time. So a first ssh becomes an OpenSSH ControlMaster on a private socket (carrying no
  * HTTP itself, see ensureMaster), every stream is a session multiplexed over it (no new
  * handshake), and streams are kept alive and reused between requests (at most two at a time,
- * see the constructor). Streams wait while the master is still logging in, so concurrent first
+ * see the constructor). Where the host allows it, the master also forwards a local socket to the
+ * engine's (ssh-forward.ts) and streams become channels of that forward instead: no session and
+ * no remote process each, so up to eight run side by side. Streams wait while the master is still logging in, so concurrent first
  * requests cannot race into several connections. `ControlPersist=no` and
  * stdin pipes mean that when deployctl exits — even killed with -9 — every session sees EOF
  * and the connection closes; nothing lingers on either host.
@@ -265,7 +312,11 @@ export interface SshAgentOptions {
 export class SshDialAgent extends Agent {
   /** The master's control socket: ssh creates it (mode 0600) and removes it when it exits. */
   private readonly controlPath = join(tmpdir(), `deployctl-ssh-${randomBytes(8).toString('hex')}`);
+  /** The master's forward of the engine socket (ssh-forward.ts), when the host allows it. */
+  private readonly forwardPath = `${this.controlPath}.engine`;
   private masterLogin: Promise<void> | undefined;
+  /** How streams reach the engine, decided once the master is logged in. */
+  private transport: Promise<'forward' | 'dial'> | undefined;
 
   constructor(
     readonly target: SshTarget,
@@ -292,10 +343,17 @@ export class SshDialAgent extends Agent {
       'ControlPersist=no',
       '-T',
     ];
-    if (this.target.user) args.push('-l', this.target.user);
-    if (this.target.port) args.push('-p', this.target.port);
-    args.push('--', this.target.host, 'docker', 'system', 'dial-stdio');
+    args.push(...this.destinationArgs(), 'docker', 'system', 'dial-stdio');
     return args;
+  }
+
+  private destinationArgs(): string[] {
+    return [
+      ...(this.target.user ? ['-l', this.target.user] : []),
+      ...(this.target.port ? ['-p', this.target.port] : []),
+      '--',
+      this.target.host,
+    ];
   }
 
   private spawn(): ChildProcessWithoutNullStreams {
@@ -308,8 +366,37 @@ export class SshDialAgent extends Agent {
   override createConnection(): Duplex {
     this.ensureMaster();
     const stream = new SshStream(this.target, false);
-    void (this.masterLogin ?? Promise.resolve()).then(() => stream.attach(this.spawn()));
+    this.transport ??= (this.masterLogin ?? Promise.resolve()).then(() => this.chooseTransport());
+    void this.transport.then((how) =>
+      how === 'forward'
+        ? stream.attachSocket(createConnection(this.forwardPath))
+        : stream.attach(this.spawn()),
+    );
     return stream;
+  }
+
+  /**
+   * A forward of the engine socket over the master when the host allows it (a new connection is
+   * then a channel, ~10 ms, instead of a session running a remote `docker`, ~200 ms), so
+   * requests need not queue for a stream; otherwise `dial-stdio` streams, two at most.
+   */
+  private async chooseTransport(): Promise<'forward' | 'dial'> {
+    const usable =
+      this.opts.forward !== false &&
+      existsSync(this.controlPath) &&
+      (await forwardEngineSocket({
+        sshCommand: this.opts.sshCommand ?? 'ssh',
+        env: this.opts.env,
+        controlPath: this.controlPath,
+        destination: this.destinationArgs(),
+        localPath: this.forwardPath,
+      }));
+    if (!usable) return 'dial';
+    // ssh leaves a forwarded socket file behind when it exits: remove ours as we exit, and
+    // (after a kill -9) any whose master is gone, at the next run.
+    this.opts.atExit?.(() => rmSync(this.forwardPath, { force: true }));
+    this.maxSockets = FORWARDED_STREAMS;
+    return 'forward';
   }
 
   /**
@@ -320,6 +407,7 @@ export class SshDialAgent extends Agent {
    */
   private ensureMaster(): void {
     if (this.masterLogin !== undefined || existsSync(this.controlPath)) return;
+    removeOrphanForwards();
     const master = new SshStream(this.target, true);
     master.on('error', () => {
       // A failed login is reported by the stream that needed it (its own ssh fails alike).
@@ -338,5 +426,17 @@ export class SshDialAgent extends Agent {
       }, 15);
       master.once('close', done);
     });
+  }
+}
+
+/** Forwarded socket files of runs killed before they could remove them (their master is gone). */
+function removeOrphanForwards(): void {
+  try {
+    for (const name of readdirSync(tmpdir())) {
+      const master = /^(deployctl-ssh-[0-9a-f]{16})\.engine$/.exec(name)?.[1];
+      if (master && !existsSync(join(tmpdir(), master))) rmSync(join(tmpdir(), name), { force: true });
+    }
+  } catch {
+    // A temp dir we cannot list or a file we cannot remove costs nothing but a stale file.
   }
 }

@@ -5,7 +5,7 @@
  * engine holds, and counts the logins sshd accepted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupProject, docker, uniqueProject, waitFor } from './support/engine.js';
@@ -54,6 +54,10 @@ const containers = async () =>
     .sort();
 
 const sshHost = () => `ssh://root@127.0.0.1:${sshd.port}`;
+/** deployctl's ssh files in the temp dir: masters' control sockets, forwards of the engine socket. */
+const tmpFiles = async (re: RegExp) => (await readdir(tmpdir())).filter((f) => re.test(f));
+const forwardFiles = () => tmpFiles(/^deployctl-ssh-[0-9a-f]{16}\.engine$/);
+const masterSockets = () => tmpFiles(/^deployctl-ssh-[0-9a-f]{16}$/);
 const cli = (args: string[], env: Record<string, string | undefined> = {}, home = user.home) =>
   runInHome(home, [...args, '--file', specPath], { cwd: dir, env: { DOCKER_HOST: sshHost(), ...env } });
 
@@ -79,11 +83,68 @@ afterAll(async () => {
 describe('deployctl over ssh://', () => {
   it('plans with a key file and known_hosts, no agent, over one ssh connection, naming the engine', async () => {
     const before = await sshd.accepted();
+    const sessions = await sshd.sessions();
     const run = await cli(['plan']);
     expect(run.code, out(run)).toBe(0);
     expect(run.stderr).toContain(`Engine: ${sshHost()}`);
     expect(run.stdout).toContain(`${project}_web_`);
     expect((await sshd.accepted()) - before).toBe(1);
+    // Every request went through the forward of the engine socket: the one session is the
+    // master's own dial-stdio, and ssh's forwarded socket file was removed on exit.
+    expect((await sshd.sessions()) - sessions).toBe(1);
+    expect(await forwardFiles()).toEqual([]);
+  });
+
+  it('falls back to dial-stdio streams where sshd refuses to forward the engine socket', async () => {
+    const strict = await startSshd(['AllowStreamLocalForwarding no']);
+    try {
+      await strict.authorize(user.pubKey);
+      await user.setKnownHosts(`${sshd.knownHostsLine}\n${strict.knownHostsLine}\n`);
+      const run = await cli(['plan'], { DOCKER_HOST: `ssh://root@127.0.0.1:${strict.port}` });
+      expect(run.code, out(run)).toBe(0);
+      expect(run.stdout).toContain(`${project}_web_`);
+      expect(await strict.accepted()).toBe(1);
+      // The master's session plus at least one dial-stdio stream: the forward was not used.
+      expect(await strict.sessions()).toBeGreaterThan(1);
+    } finally {
+      await user.setKnownHosts(`${sshd.knownHostsLine}\n`);
+      await strict.stop();
+    }
+    // And where the user says so (a host whose docker CLI reaches another engine).
+    const sessions = await sshd.sessions();
+    const run = await cli(['plan'], { DEPLOYCTL_SSH_FORWARD: '0' });
+    expect(run.code, out(run)).toBe(0);
+    expect((await sshd.sessions()) - sessions).toBeGreaterThan(1);
+  });
+
+  it('a run killed with -9 leaves a forwarded socket file; the next run removes it', async () => {
+    const killed = startInHome(user.home, ['apply', '-y', '--deploy-id', 'k1', '--file', specPath], {
+      cwd: dir,
+      env: { DOCKER_HOST: sshHost() },
+    });
+    await waitFor(
+      'k1 to run',
+      async () => (await containers()).includes(`${project}_web_k1:running`),
+      120_000,
+    );
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    await waitFor(
+      "the killed run's ssh master to exit",
+      async () => (await masterSockets()).length === 0,
+      30_000,
+    );
+    expect(await forwardFiles()).toHaveLength(1);
+    // The lock of the dead run is taken over by the next one (its holder is provably dead).
+    const next = await cli(['plan']);
+    expect(next.code, out(next)).toBe(0);
+    expect(await forwardFiles()).toEqual([]);
+    for (const name of [`${project}_web_k1`, `${project}.deployctl-lock`]) {
+      await docker
+        .getContainer(name)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
   });
 
   it('refuses a host whose key is not in known_hosts: exit 1, how to trust it, nothing changed', async () => {

@@ -53,6 +53,8 @@ export interface Sshd {
   fingerprint: string;
   /** How many logins sshd has accepted so far ("Accepted publickey" log lines). */
   accepted(): Promise<number>;
+  /** How many sessions (remote commands) sshd has started so far; forwarded channels are none. */
+  sessions(): Promise<number>;
   /** Authorizes a client public key. */
   authorize(pubKey: string): Promise<void>;
   /** Forgets every authorized key: new logins fail until keys are authorized again. */
@@ -62,7 +64,8 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-export async function startSshd(): Promise<Sshd> {
+/** `extraConfig`: more sshd_config lines, e.g. `AllowStreamLocalForwarding no`. */
+export async function startSshd(extraConfig: string[] = []): Promise<Sshd> {
   await ensureSshd();
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = await mkdtemp(join(tmpdir(), 'deployctl-sshd-'));
@@ -91,6 +94,7 @@ export async function startSshd(): Promise<Sshd> {
       'MaxSessions 50',
       'MaxStartups 50',
       'LogLevel VERBOSE',
+      ...extraConfig,
       '',
     ].join('\n'),
   );
@@ -114,6 +118,7 @@ export async function startSshd(): Promise<Sshd> {
     knownHostsLine: `[127.0.0.1]:${port} ${hostPub.split(' ').slice(0, 2).join(' ')}`,
     fingerprint: /SHA256:\S+/.exec(fp)![0],
     accepted: () => Promise.resolve((logText.match(/Accepted publickey/g) ?? []).length),
+    sessions: () => Promise.resolve((logText.match(/Starting session:/g) ?? []).length),
     authorize: async (pubKey) => writeFile(authorized, `${pubKey}\n`, { flag: 'a' }),
     deauthorizeAll: async () => writeFile(authorized, ''),
     dropConnections: async () => {
