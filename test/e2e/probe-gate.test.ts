@@ -6,9 +6,10 @@
  * `edge` carries Traefik labels: Traefik routes only to containers the engine calls healthy, so
  * its gate waits for the engine's own verdict.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { output } from './apply-stack.js';
+import { execText, output } from './apply-stack.js';
 import { deployctl, startCli, writeSpec, type CliOptions } from './support/cli.js';
 import { cleanupProject, docker, uniqueProject } from './support/engine.js';
 
@@ -24,16 +25,7 @@ async function inspect(container: string): Promise<{ id: string; state: string; 
   return { id: info.Id, state: info.State.Status, health: info.State.Health?.Status };
 }
 async function version(container: string): Promise<string> {
-  const exec = await docker.getContainer(container).exec({
-    Cmd: ['wget', '-qO-', 'http://127.0.0.1:8000/version'],
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  // Multiplexed frames: an 8-byte header each; the fixture answers one short line.
-  return Buffer.concat(chunks).subarray(8).toString('utf8').trim();
+  return (await execText(container, ['wget', '-qO-', 'http://127.0.0.1:8000/version'])).stdout.trim();
 }
 
 beforeAll(async () => {
@@ -141,7 +133,6 @@ describe('health gate on the probe, on the real engine', () => {
   it('a healthcheck that fails is still failed by the engine: no probe opens the gate, d2 keeps serving', async () => {
     // UNHEALTHY makes the fixture's /health fail: deployctl's runs fail as the engine's do.
     const sick = specPath.replace(/deployctl\.yaml$/, 'sick.yaml');
-    const { readFile, writeFile } = await import('node:fs/promises');
     await writeFile(
       sick,
       (await readFile(specPath, 'utf8'))
