@@ -30,7 +30,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     { apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >&2; }
 fi
 
-for image in deployctl-fixture/app:v1 deployctl-fixture/app:v2 deployctl-fixture/postgres:15; do
+for image in deployctl-fixture/app:v1 deployctl-fixture/app:v2 deployctl-fixture/postgres:15 \
+  deployctl-fixture/proxy:caddy; do
   want=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null) || {
     log "the Docker engine has no $image: run scripts/build-fixtures.sh first."
     exit 1
