@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure Podman is installed and holds the fixture images, for the Podman e2e test.
+# Makes sure Podman is installed and holds the fixture images, for the Podman e2e tests.
 #
 # Installs Debian's podman with what deployctl's use of it needs when podman is missing:
 # catatonit (`init: true`), netavark and aardvark-dns (the network backend whose DNS resolves
