@@ -11,6 +11,11 @@ set -euo pipefail
 
 log() { printf 'ensure-podman: %s\n' "$*" >&2; }
 
+# Two Podman test files run side by side: one of them installs and loads, the other waits
+# (apt and podman load would otherwise trip over each other's locks).
+exec 9>"${TMPDIR:-/tmp}/deployctl-ensure-podman.lock"
+flock 9
+
 PACKAGES=(podman catatonit netavark aardvark-dns)
 missing=()
 command -v podman >/dev/null 2>&1 || missing+=(podman)
