@@ -5,7 +5,7 @@
  * status, body or error), so a test can say which generation answered when, and count every
  * failure: non-2xx, connection errors, resets and timeouts alike. Nothing is retried.
  */
-import { Agent, request } from 'node:http';
+import { Agent, get as httpGet, request } from 'node:http';
 
 export interface LoopOptions {
   port: number;
@@ -141,4 +141,20 @@ export function percentile(samples: Sample[], p: number): number {
   if (sorted.length === 0) return 0;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] ?? 0;
+}
+
+/**
+ * One GET through the proxy on 127.0.0.1:`port` with a Host header (fetch() may not set Host),
+ * on a fresh connection: `STATUS BODY`, e.g. `200 v1`.
+ */
+export function getThrough(port: number, host: string, path = '/version'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
+    });
+    req.on('error', reject);
+  });
 }

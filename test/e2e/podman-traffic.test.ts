@@ -12,12 +12,12 @@
  */
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { get as httpGet } from 'node:http';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeFailures,
+  getThrough,
   isFailure,
   startRequestLoop,
   type Sample,
@@ -63,21 +63,7 @@ async function stateOf(name: string): Promise<string | undefined> {
   }
 }
 
-/** GET /version through the proxy with a Host header (fetch() may not set Host). */
-function get(host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(
-      { host: '127.0.0.1', port, path: '/version', headers: { host }, agent: false },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
-      },
-    );
-    req.on('error', reject);
-  });
-}
+const get = (host: string): Promise<string> => getThrough(port, host);
 
 /** Loopback only, ~60 req/s on keep-alive and fresh connections, bounded in count and time. */
 const loop = () =>

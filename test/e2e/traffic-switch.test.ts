@@ -8,7 +8,6 @@
  * for good before it completes, and the proxy container never recreated nor restarted.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { get as httpGet } from 'node:http';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { output } from './apply-stack.js';
@@ -16,6 +15,7 @@ import { deployctl, startCli, writeSpec, type CliOptions, type CliRun } from './
 import { cleanupProject, docker, execIn, uniqueProject, waitFor } from './support/engine.js';
 import {
   describeFailures,
+  getThrough,
   isFailure,
   startRequestLoop,
   type Sample,
@@ -52,21 +52,7 @@ async function proxyIdentity(): Promise<{ id: string; startedAt: string }> {
   return { id: info.Id, startedAt: info.State.StartedAt };
 }
 
-/** GET /version through the proxy with a Host header (fetch() may not set Host). */
-function get(host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(
-      { host: '127.0.0.1', port, path: '/version', headers: { host }, agent: false },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
-      },
-    );
-    req.on('error', reject);
-  });
-}
+const get = (host: string): Promise<string> => getThrough(port, host);
 
 async function stateOf(name: string): Promise<string | undefined> {
   try {
