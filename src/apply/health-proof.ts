@@ -1,16 +1,15 @@
-import { isEngineError } from '../engine/engine-error.js';
 import type { ContainerInfo, Engine } from '../engine/port.js';
 import { deployIdOf, isOwned } from '../plan/live.js';
-import { ProjectStore, STORE_MOUNT, storeContainerName } from '../revisions/store.js';
+import { ProjectStore } from '../revisions/store.js';
 
 /**
  * The record of containers whose health gate opened on deployctl's own run of their healthcheck
  * (health-probe.ts) while the engine still said `starting`. Without it, every later run would
  * see a generation apply just promoted as never proven until the engine's first check, up to a
  * whole `interval` later: `plan` would want to wait for it again, `status` would call it not
- * ready. Kept in the project's store on the engine host, one small file for the last generations, written
- * before the old generation is retired (so a re-run after a kill there trusts the same proof)
- * and read only while a container of the project is still `starting`.
+ * ready. Kept in the project's store on the engine host, one small file for the last
+ * generations, written before the old generation is retired (so a re-run after a kill there
+ * trusts the same proof) and read only while a container of the project is still `starting`.
  */
 const DIR = 'health';
 const FILE = 'probed.json';
@@ -59,14 +58,9 @@ export async function withHealthProofs(
 }
 
 async function readRecord(engine: Engine, project: string): Promise<ProbeRecord> {
-  let files;
-  try {
-    files = await engine.readFiles(storeContainerName(project), `${STORE_MOUNT}/${DIR}/${FILE}`);
-  } catch (err) {
-    if (isEngineError(err, 'not_found')) return new Map(); // no store yet: nothing was recorded
-    throw err;
-  }
-  const text = files[0]?.content.toString('utf8');
+  // No store yet: nothing was recorded. plan and status read this too, so never re-attach one.
+  const files = await new ProjectStore(engine, project).readIfAttached(`${DIR}/${FILE}`);
+  const text = files?.[0]?.content.toString('utf8');
   if (text === undefined) return new Map();
   try {
     const parsed = JSON.parse(text) as { generations?: Record<string, unknown> };

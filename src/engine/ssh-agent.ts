@@ -107,9 +107,10 @@ export function explainSshFailure(
 const EOF_GRACE_MS = 250;
 
 /**
- * One HTTP connection: the stdin/stdout of an `ssh … docker system dial-stdio` child. It exists
- * (and counts against the agent's maxSockets) at once; the child may be started a little later,
- * once the master connection is logged in. Writes wait for it.
+ * One HTTP connection: the stdin/stdout of an `ssh … docker system dial-stdio` child, or a
+ * connection to the master's forward of the engine socket. It exists (and counts against the
+ * agent's maxSockets) at once; what carries it is attached a little later, once the master
+ * connection is logged in. Writes wait for it.
  */
 class SshStream extends Duplex {
   private stderr = '';
@@ -304,8 +305,8 @@ const FORWARDED_STREAMS = 8;
  * handshake), and streams are kept alive and reused between requests (at most two at a time,
  * see the constructor). Where the host allows it, the master also forwards a local socket to the
  * engine's (ssh-forward.ts) and streams become channels of that forward instead: no session and
- * no remote process each, so up to eight run side by side. Streams wait while the master is still logging in, so concurrent first
- * requests cannot race into several connections. `ControlPersist=no` and
+ * no remote process each, so up to eight run side by side. Streams wait while the master is
+ * still logging in, so concurrent first requests cannot race into several connections. `ControlPersist=no` and
  * stdin pipes mean that when deployctl exits — even killed with -9 — every session sees EOF
  * and the connection closes; nothing lingers on either host.
  */
@@ -381,6 +382,9 @@ export class SshDialAgent extends Agent {
    * requests need not queue for a stream; otherwise `dial-stdio` streams, two at most.
    */
   private async chooseTransport(): Promise<'forward' | 'dial'> {
+    // ssh leaves a forwarded socket file behind when it exits, also one whose check failed:
+    // remove ours as we exit, and (after a kill -9) any whose master is gone, at the next run.
+    if (this.opts.forward !== false) this.opts.atExit?.(() => rmSync(this.forwardPath, { force: true }));
     const usable =
       this.opts.forward !== false &&
       existsSync(this.controlPath) &&
@@ -392,9 +396,6 @@ export class SshDialAgent extends Agent {
         localPath: this.forwardPath,
       }));
     if (!usable) return 'dial';
-    // ssh leaves a forwarded socket file behind when it exits: remove ours as we exit, and
-    // (after a kill -9) any whose master is gone, at the next run.
-    this.opts.atExit?.(() => rmSync(this.forwardPath, { force: true }));
     this.maxSockets = FORWARDED_STREAMS;
     return 'forward';
   }

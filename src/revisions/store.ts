@@ -37,17 +37,27 @@ export class ProjectStore {
 
   /** Files under `sub` (relative to the store); [] when the store or the path does not exist. */
   async read(sub: string): Promise<ReadFile[]> {
-    try {
-      return await this.engine.readFiles(this.container, `${STORE_MOUNT}/${sub}`);
-    } catch (err) {
-      if (!isEngineError(err, 'not_found')) throw err;
-    }
+    const found = await this.readIfAttached(sub);
+    if (found) return found;
     // No store container: nothing was ever recorded, unless someone removed the container and
     // its volume still holds the records. Re-attach it then; never create an empty volume here.
     const volumes = await this.engine.listVolumes();
     if (!volumes.some((v) => v.name === storeVolumeName(this.project))) return [];
     await this.ensure();
     return this.engine.readFiles(this.container, `${STORE_MOUNT}/${sub}`);
+  }
+
+  /**
+   * Files under `sub` through the store container as it is: undefined when there is none (never
+   * re-attached here, so a read on a hot path costs one call and changes nothing).
+   */
+  async readIfAttached(sub: string): Promise<ReadFile[] | undefined> {
+    try {
+      return await this.engine.readFiles(this.container, `${STORE_MOUNT}/${sub}`);
+    } catch (err) {
+      if (!isEngineError(err, 'not_found')) throw err;
+      return undefined;
+    }
   }
 
   /** Writes whole files under `sub`, creating the store on first use. Callers hold the project lock. */
