@@ -11,7 +11,7 @@ set -euo pipefail
 
 log() { printf 'ensure-podman: %s\n' "$*" >&2; }
 
-# Two Podman test files run side by side: one of them installs and loads, the other waits
+# Callers may run side by side (test files, a person): one installs and loads, the others wait
 # (apt and podman load would otherwise trip over each other's locks).
 exec 9>"${TMPDIR:-/tmp}/deployctl-ensure-podman.lock"
 flock 9
@@ -35,8 +35,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     { apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >&2; }
 fi
 
-for image in deployctl-fixture/app:v1 deployctl-fixture/app:v2 deployctl-fixture/postgres:15 \
-  deployctl-fixture/proxy:caddy; do
+for image in deployctl-fixture/app:v1 deployctl-fixture/app:v2 deployctl-fixture/postgres:15; do
   want=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null) || {
     log "the Docker engine has no $image: run scripts/build-fixtures.sh first."
     exit 1
