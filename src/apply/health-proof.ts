@@ -19,21 +19,40 @@ const KEEP_GENERATIONS = 20;
 /** Deploy id -> container ids, oldest generation first. */
 type ProbeRecord = Map<string, string[]>;
 
-/** Adds `ids` (container ids of generation `deployId`) to the record. Callers hold the project lock. */
-export async function recordProbed(
-  engine: Engine,
-  project: string,
-  deployId: string,
-  ids: string[],
-): Promise<void> {
-  if (ids.length === 0) return;
-  const record = await readRecord(engine, project);
-  const containers = [...new Set([...(record.get(deployId) ?? []), ...ids])].sort();
-  record.delete(deployId); // re-added last: the newest generation
-  record.set(deployId, containers);
-  const kept = [...record].slice(-KEEP_GENERATIONS);
-  const content = `${JSON.stringify({ generations: Object.fromEntries(kept) })}\n`;
-  await new ProjectStore(engine, project).write(DIR, [{ name: FILE, content }]);
+/**
+ * Collects the containers of generation `deployId` whose gate opened on a probe, and adds them
+ * to the record in one write. The record is read at the first pass, while the rest of the
+ * generation is still starting, so only the write sits between the gate and the retire.
+ * Callers hold the project lock: nothing else writes the record meanwhile.
+ */
+export class ProbedRecorder {
+  private readonly ids: string[] = [];
+  private prior: Promise<ProbeRecord> | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly project: string,
+    private readonly deployId: string,
+  ) {}
+
+  add(id: string): void {
+    this.ids.push(id);
+    if (this.prior) return;
+    this.prior = readRecord(this.engine, this.project);
+    this.prior.catch(() => undefined); // awaited by save(); a failure there is the one reported
+  }
+
+  /** Writes the record when a gate opened on a probe; nothing otherwise. */
+  async save(): Promise<void> {
+    if (!this.prior) return;
+    const record = await this.prior;
+    const containers = [...new Set([...(record.get(this.deployId) ?? []), ...this.ids])].sort();
+    record.delete(this.deployId); // re-added last: the newest generation
+    record.set(this.deployId, containers);
+    const kept = [...record].slice(-KEEP_GENERATIONS);
+    const content = `${JSON.stringify({ generations: Object.fromEntries(kept) })}\n`;
+    await new ProjectStore(this.engine, this.project).write(DIR, [{ name: FILE, content }]);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { startOrder } from '../spec/start-order.js';
 import { runContainerAction } from './container-action.js';
 import { checkAbort } from './guard.js';
 import { probeFor, runProbe } from './health-probe.js';
-import { recordProbed } from './health-proof.js';
+import { ProbedRecorder } from './health-proof.js';
 import { containerEvent } from './lifecycle.js';
 import { actionsIn, serviceOf, type RunState } from './run-state.js';
 import { waitHealthy } from './wait-healthy.js';
@@ -19,7 +19,7 @@ import { waitHealthy } from './wait-healthy.js';
 export async function runDeploy(state: RunState, update: (text: string) => void): Promise<string> {
   const actions = actionsIn(state, 'deploy').filter((a) => a.resource === 'container');
   const levels = startOrder(state.spec.apps.services);
-  const probed: string[] = [];
+  const probed = new ProbedRecorder(state.deps.engine, state.spec.project, state.plan.deployId);
   for (const level of levels) {
     checkAbort(state, 'while starting the new generation');
     const inLevel = actions.filter((a) => a.service !== undefined && level.includes(a.service));
@@ -49,7 +49,7 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
             state.deps.clock,
             levelStop.signal,
           );
-          if (ready.healthProbed) probed.push(ready.id);
+          if (ready.healthProbed) probed.add(ready.id);
           containerEvent(
             state.deps.events,
             'container.ready',
@@ -72,7 +72,7 @@ export async function runDeploy(state: RunState, update: (text: string) => void)
   }
   // Recorded before traffic moves or anything retires: from here on every run must count these
   // containers as proven, also a re-run after a kill (health-proof.ts).
-  await recordProbed(state.deps.engine, state.spec.project, state.plan.deployId, probed);
+  await probed.save();
   for (const service of state.spec.apps.services) {
     state.result.serving.push(appContainerName(state.spec.project, service.name, state.plan.deployId));
   }

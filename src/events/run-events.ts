@@ -1,3 +1,4 @@
+import type { StoredFile } from '../engine/port.js';
 import type { ProjectStore } from '../revisions/store.js';
 import { parseEventLines, type LifecycleEvent } from './event.js';
 import type { EventSink } from './sink.js';
@@ -5,8 +6,13 @@ import type { EventSink } from './sink.js';
 export const EVENTS_DIR = 'events';
 /** A revision's event file keeps at most this many lines (a year of nightly backups fits). */
 const MAX_LINES = 2000;
-/** Events reach the engine host at most this long after they happen (one archive write each time). */
-const FLUSH_DELAY_MS = 300;
+/**
+ * Events reach the engine host at most this long after they happen. Each flush is one archive
+ * write, which costs the engine a mount of the store container: during a deploy it competes
+ * with the new generation's starts, so events are gathered for a second (`events --follow`
+ * polls every second anyway). The run's end writes whatever is left at once.
+ */
+const FLUSH_DELAY_MS = 1000;
 
 export interface RunEventsOptions {
   store: ProjectStore;
@@ -60,6 +66,26 @@ export class RunEvents implements EventSink {
     o.onEvent?.(event, line);
     this.dirty = true;
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
+  }
+
+  /**
+   * What is pending, as the whole file under the store's root, for a caller that writes it
+   * together with other files in one request (the run's end record); undefined when nothing
+   * is. A write under way ends first. If the caller's write fails, it hands the error to
+   * `pendingAgain` so a later flush retries.
+   */
+  async takePending(): Promise<StoredFile | undefined> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.writing;
+    if (!this.dirty) return undefined;
+    this.dirty = false;
+    return { name: `${EVENTS_DIR}/${this.opts.file}`, content: `${this.lines.join('\n')}\n` };
+  }
+
+  pendingAgain(err: unknown): void {
+    this.dirty = true;
+    this.lastError = err;
   }
 
   /** Writes what is pending; never throws (a failed write is kept in `lastError`). */

@@ -1,3 +1,4 @@
+import type { StoredFile } from '../engine/port.js';
 import type { ProjectStore } from './store.js';
 import type { Revision } from './revision.js';
 
@@ -51,11 +52,17 @@ function parseRecord(content: Buffer): Revision | undefined {
   }
 }
 
-export async function writeStart(store: ProjectStore, rev: Revision, keep: number): Promise<void> {
-  await store.write(DIR, [{ name: `${slotOf(rev.number, keep)}.start.json`, content: JSON.stringify(rev) }]);
+/** The start record as a file under the store's root, written together with the run's first event. */
+export function startRecordFile(rev: Revision, keep: number): StoredFile {
+  return { name: `${DIR}/${slotOf(rev.number, keep)}.start.json`, content: JSON.stringify(rev) };
 }
 
 /** The end record; written whole, next to the start record it completes. */
 export async function writeEnd(store: ProjectStore, rev: Revision, keep: number): Promise<void> {
-  await store.write(DIR, [{ name: `${slotOf(rev.number, keep)}.end.json`, content: JSON.stringify(rev) }]);
+  await store.write('', [endRecordFile(rev, keep)]);
+}
+
+/** The end record as a file under the store's root, to be written together with others. */
+export function endRecordFile(rev: Revision, keep: number): StoredFile {
+  return { name: `${DIR}/${slotOf(rev.number, keep)}.end.json`, content: JSON.stringify(rev) };
 }

@@ -1,7 +1,7 @@
 import { eventCommand, parseEventLines, type LifecycleEvent, type TerminalOutcome } from '../events/event.js';
 import { EVENTS_DIR, RunEvents } from '../events/run-events.js';
 import { liveRevision } from './history.js';
-import { DIR, parseLedger, slotOf, writeEnd, writeStart } from './ledger.js';
+import { DIR, endRecordFile, parseLedger, slotOf, startRecordFile, writeEnd } from './ledger.js';
 import type { Revision, RevisionKind, RevisionService, RevisionWho } from './revision.js';
 import type { ProjectStore } from './store.js';
 
@@ -67,8 +67,16 @@ export class RecordedRun {
     });
     const terminal = this.events.events[this.events.events.length - 1]!;
     let failure: unknown;
-    if (o.kind !== 'backup') await writeEnd(o.store, end, o.keep).catch((err: unknown) => (failure = err));
-    await this.events.flush();
+    // The end record and the last events in one archive write: each write costs the engine a
+    // mount of the store container, and this one sits between the command's work and its exit.
+    const events = await this.events.takePending();
+    const files = [...(o.kind !== 'backup' ? [endRecordFile(end, o.keep)] : []), ...(events ? [events] : [])];
+    if (files.length > 0) {
+      await o.store.write('', files).catch((err: unknown) => {
+        failure = err;
+        if (events) this.events.pendingAgain(err);
+      });
+    }
     failure ??= this.events.lastError;
     if (failure !== undefined) {
       o.warn?.(
@@ -130,7 +138,6 @@ export async function beginRun(opts: RecordOptions): Promise<RecordedRun> {
     ...(opts.specHash ? { spec_hash: opts.specHash } : {}),
     ...(opts.summary ? { summary: opts.summary } : {}),
   };
-  if (opts.kind !== 'backup') await writeStart(opts.store, revision, opts.keep);
   const file = eventsFile(number, opts.keep);
   const keepLines =
     opts.kind === 'backup'
@@ -150,8 +157,14 @@ export async function beginRun(opts: RecordOptions): Promise<RecordedRun> {
     onEvent: opts.onEvent,
   });
   events.emit({ event: `${eventCommand(opts.kind)}.started` });
-  // Durable before any change: a run killed at once still shows its start in `events`.
-  await events.flush();
+  // Durable before any change: a run killed at once still shows its start in `history` and
+  // `events`. The start record and the first event go in one archive write.
+  if (opts.kind === 'backup') {
+    await events.flush();
+  } else {
+    const first = await events.takePending();
+    await opts.store.write('', [startRecordFile(revision, opts.keep), ...(first ? [first] : [])]);
+  }
   return new RecordedRun(revision, events, opts);
 }
 

@@ -73,9 +73,19 @@ export class ProjectStore {
     }
   }
 
-  /** Creates the volume and the container when missing; both are idempotent on the engine. */
+  /**
+   * Creates the volume and the container when missing. The usual case, a store that is there,
+   * costs one inspect: creating anyway would be four calls on every run (the container create
+   * failing with a conflict), all on the path before the command's real work.
+   */
   async ensure(force = false): Promise<void> {
     if (this.ready && !force) return;
+    const existing = await this.engine.inspectContainer(this.container);
+    if (existing) {
+      this.assertOurs(existing.labels);
+      this.ready = true;
+      return;
+    }
     const labels = { [LABEL.project]: this.project, [LABEL.role]: 'state' };
     await this.engine.createVolume({ name: storeVolumeName(this.project), labels });
     const image = await this.engine.ensureMarkerImage();
@@ -94,16 +104,20 @@ export class ProjectStore {
       });
     } catch (err) {
       if (!isEngineError(err, 'conflict')) throw err;
-      // Already there: what we wanted, if it is ours. Never write into a stranger's container.
+      // Created meanwhile by another run: what we wanted, if it is ours.
       const other = await this.engine.inspectContainer(this.container);
-      if (other && (other.labels[LABEL.role] !== 'state' || other.labels[LABEL.project] !== this.project)) {
-        throw new DeployctlError(
-          'PROTECTED_CONFLICT',
-          `the container name ${this.container}, where deployctl keeps the revision history of ${this.project}, is used by a container deployctl did not create; ` +
-            'nothing was recorded and that container was not touched. Rename or remove it by hand, then re-run.',
-        );
-      }
+      if (other) this.assertOurs(other.labels);
     }
     this.ready = true;
+  }
+
+  /** Never write into a stranger's container that happens to have the store's name. */
+  private assertOurs(labels: Record<string, string>): void {
+    if (labels[LABEL.role] === 'state' && labels[LABEL.project] === this.project) return;
+    throw new DeployctlError(
+      'PROTECTED_CONFLICT',
+      `the container name ${this.container}, where deployctl keeps the revision history of ${this.project}, is used by a container deployctl did not create; ` +
+        'nothing was recorded and that container was not touched. Rename or remove it by hand, then re-run.',
+    );
   }
 }

@@ -65,7 +65,8 @@ async function backup(cli: CliSession, args: BackupArgs): Promise<number> {
     ]);
     try {
       // Events only (backup.started and its terminal event, on the live revision): a backup
-      // changes nothing deployed, so it is not a revision of its own.
+      // changes nothing deployed, so it is not a revision of its own. The lock is held, so the
+      // recording begins beside the backup's own checks instead of before them.
       result = await recorded(
         await recorderFor(cli, engine, spec, sigint.signal),
         { kind: 'backup', deployId: '' },
@@ -81,6 +82,7 @@ async function backup(cli: CliSession, args: BackupArgs): Promise<number> {
             },
           ),
         () => Promise.resolve([]),
+        { locked: Promise.resolve(lock) },
       );
     } catch (err) {
       throw lockLostOr(err, lock.lost, sigint.signal, { project: spec.project, command: 'backup' });

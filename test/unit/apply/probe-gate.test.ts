@@ -26,10 +26,19 @@ describe('health gate on the probe', () => {
       return Promise.resolve({ exitCode: 0, stdout: 'ok', stderr: '' });
     });
     const mark = h.mark();
+    const firstCall = h.engine.calls.length;
 
     const outcome = await h.deploy(shopSpec({ image: APP_V2 }), 'd2');
 
     expect(outcome.status).toBe('applied');
+    // The record is read once, at the first pass (while the rest still starts), and written once.
+    const calls = h.engine.calls.slice(firstCall);
+    const record = calls.filter(
+      (c) => ['readFiles', 'writeFiles'].includes(c.method) && String(c.args[1]).includes('health'),
+    );
+    expect(record.map((c) => c.method)).toEqual(['readFiles', 'writeFiles']);
+    const execs = calls.flatMap((c, i) => (c.method === 'exec' ? [i] : []));
+    expect(calls.indexOf(record[0]!)).toBeLessThan(execs.at(-1)!);
     expect(h.names('running')).toEqual([app('backend', 'd2'), DB, app('frontend', 'd2')]);
     expect(h.stateOf(app('backend', 'd1'))).toBe('exited');
     // The service's own command, once per container, in depends_on order.

@@ -163,6 +163,57 @@ describe('the revision ledger on the engine host', () => {
   });
 });
 
+describe('what recording costs the engine', () => {
+  it('begins and ends a run with one write each: the record and the pending events together', async () => {
+    const { engine, recorder, store } = setup();
+    const began = engine.calls.length;
+    const run = await recorder.begin({ kind: 'apply', deployId: 'd1' });
+    const opening = engine.calls.slice(began).filter((c) => c.method === 'writeFiles');
+    expect(opening.map((c) => (c.args[2] as { name: string }[]).map((f) => f.name))).toEqual([
+      ['revisions/0001.start.json', 'events/0001.jsonl'],
+    ]);
+    run.events.emit({ event: 'container.ready', container: 'shop_api_d1', service: 'api' });
+    const before = engine.calls.length;
+    await run.finish('succeeded');
+    const writes = engine.calls.slice(before).filter((c) => c.method === 'writeFiles');
+    expect(writes).toHaveLength(1);
+    const names = (writes[0]!.args[2] as { name: string }[]).map((f) => f.name);
+    expect(names).toEqual(['revisions/0001.end.json', 'events/0001.jsonl']);
+    expect((await readLedger(store))[0]!.result).toBe('succeeded');
+    expect((await readEvents(store)).map((e) => e.event)).toEqual([
+      'apply.started',
+      'container.ready',
+      'apply.succeeded',
+    ]);
+  });
+
+  it('finds an existing store with one inspect, and never writes into a stranger of the same name', async () => {
+    const { engine, recorder } = setup();
+    await (await recorder.begin({ kind: 'apply', deployId: 'd1' })).finish('succeeded');
+    const before = engine.calls.length;
+    await new ProjectStore(engine, 'shop').ensure();
+    expect(engine.calls.slice(before).map((c) => c.method)).toEqual(['inspectContainer']);
+
+    const other = new FakeEngine();
+    other.addImage('busybox');
+    await other.createContainer({
+      name: storeContainerName('shop'),
+      image: 'busybox',
+      command: [],
+      env: {},
+      labels: {},
+      ports: [],
+      mounts: [],
+      networks: [],
+    });
+    const err = await new ProjectStore(other, 'shop')
+      .write('revisions', [{ name: 'x', content: '{}' }])
+      .catch((e: unknown) => e);
+    expect((err as DeployctlError).code).toBe('PROTECTED_CONFLICT');
+    expect(other.callsOf('writeFiles')).toEqual([]);
+  });
+});
+
 describe('webhooks', () => {
   const event = {
     v: 1 as const,
