@@ -252,6 +252,31 @@ describe('containers', () => {
     expect(detail?.health).toBeUndefined();
   });
 
+  it('changes a restart policy only when it differs: an already-right one costs no update', async () => {
+    const id = await engine.createContainer(appDef('policy', { init: true }));
+    await engine.startContainer(id);
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await engine.setRestartPolicy(id, 'no'); // created with the engine's default, no
+    await engine.setRestartPolicy(id, 'unless-stopped');
+    await engine.setRestartPolicy(id, 'unless-stopped');
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const stream = await docker.getEvents({
+      since,
+      until,
+      filters: { container: [id], event: ['update'] },
+    });
+    const text = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      stream.on('data', (d: Buffer) => (out += d.toString()));
+      stream.on('end', () => resolve(out));
+      stream.on('error', reject);
+    });
+    // The engine's own record: one update, for the one change.
+    expect(text.trim().split('\n').filter(Boolean)).toHaveLength(1);
+    expect((await docker.getContainer(id).inspect()).HostConfig.RestartPolicy?.Name).toBe('unless-stopped');
+    await engine.removeContainer(id, { force: true });
+  });
+
   it('renames a container', async () => {
     await engine.renameContainer(apiId, `${project}_api_aside`);
     expect((await engine.inspectContainer(`${project}_api_aside`))?.id).toBe(apiId);
