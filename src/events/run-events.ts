@@ -68,41 +68,36 @@ export class RunEvents implements EventSink {
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
   }
 
-  /**
-   * What is pending, as the whole file under the store's root, for a caller that writes it
-   * together with other files in one request (the run's end record); undefined when nothing
-   * is. A write under way ends first. If the caller's write fails, it hands the error to
-   * `pendingAgain` so a later flush retries.
-   */
-  async takePending(): Promise<StoredFile | undefined> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.writing;
-    if (!this.dirty) return undefined;
-    this.dirty = false;
-    return { name: `${EVENTS_DIR}/${this.opts.file}`, content: `${this.lines.join('\n')}\n` };
-  }
-
-  pendingAgain(err: unknown): void {
-    this.dirty = true;
-    this.lastError = err;
-  }
-
   /** Writes what is pending; never throws (a failed write is kept in `lastError`). */
   flush(): Promise<void> {
+    return this.writeWith([]).catch(() => undefined);
+  }
+
+  /**
+   * Writes `files` (paths under the store's root) and the pending events in one archive write,
+   * after any write under way: a run's start and end records go with its events, since each
+   * write costs the engine a mount of the store container. Throws the write's error, also kept
+   * in `lastError`; the events it carried are pending again, for a later flush.
+   */
+  writeWith(files: StoredFile[]): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.writing = this.writing.then(async () => {
-      if (!this.dirty) return;
+    const write = this.writing.then(async () => {
+      const events = this.dirty
+        ? [{ name: `${EVENTS_DIR}/${this.opts.file}`, content: `${this.lines.join('\n')}\n` }]
+        : [];
       this.dirty = false;
-      const content = `${this.lines.join('\n')}\n`;
+      if (files.length + events.length === 0) return;
       try {
-        await this.opts.store.write(EVENTS_DIR, [{ name: this.opts.file, content }]);
+        await this.opts.store.write('', [...files, ...events]);
       } catch (err) {
         this.lastError = err;
+        if (events.length > 0) this.dirty = true;
+        throw err;
       }
     });
-    return this.writing;
+    this.writing = write.catch(() => undefined);
+    return write;
   }
 }
 

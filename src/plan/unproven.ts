@@ -10,7 +10,7 @@ import type { ObservedState } from './observed.js';
  * without that record, `unhealthy` or `restarting` may be what a killed apply left while it
  * waited on it; only the health gate can say it is done.
  */
-export function isProven(c: ContainerInfo): boolean {
+export function isProven(c: Pick<ContainerInfo, 'state' | 'health' | 'healthProbed'>): boolean {
   return (
     c.state === 'running' &&
     (c.health === undefined || c.health === 'healthy' || (c.health === 'starting' && c.healthProbed === true))

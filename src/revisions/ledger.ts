@@ -57,12 +57,7 @@ export function startRecordFile(rev: Revision, keep: number): StoredFile {
   return { name: `${DIR}/${slotOf(rev.number, keep)}.start.json`, content: JSON.stringify(rev) };
 }
 
-/** The end record; written whole, next to the start record it completes. */
-export async function writeEnd(store: ProjectStore, rev: Revision, keep: number): Promise<void> {
-  await store.write('', [endRecordFile(rev, keep)]);
-}
-
-/** The end record as a file under the store's root, to be written together with others. */
+/** The end record, next to the start record it completes, as a file under the store's root. */
 export function endRecordFile(rev: Revision, keep: number): StoredFile {
   return { name: `${DIR}/${slotOf(rev.number, keep)}.end.json`, content: JSON.stringify(rev) };
 }

@@ -1,7 +1,7 @@
 import { eventCommand, parseEventLines, type LifecycleEvent, type TerminalOutcome } from '../events/event.js';
 import { EVENTS_DIR, RunEvents } from '../events/run-events.js';
 import { liveRevision } from './history.js';
-import { DIR, endRecordFile, parseLedger, slotOf, startRecordFile, writeEnd } from './ledger.js';
+import { DIR, endRecordFile, parseLedger, slotOf, startRecordFile } from './ledger.js';
 import type { Revision, RevisionKind, RevisionService, RevisionWho } from './revision.js';
 import type { ProjectStore } from './store.js';
 
@@ -67,16 +67,9 @@ export class RecordedRun {
     });
     const terminal = this.events.events[this.events.events.length - 1]!;
     let failure: unknown;
-    // The end record and the last events in one archive write: each write costs the engine a
-    // mount of the store container, and this one sits between the command's work and its exit.
-    const events = await this.events.takePending();
-    const files = [...(o.kind !== 'backup' ? [endRecordFile(end, o.keep)] : []), ...(events ? [events] : [])];
-    if (files.length > 0) {
-      await o.store.write('', files).catch((err: unknown) => {
-        failure = err;
-        if (events) this.events.pendingAgain(err);
-      });
-    }
+    await this.events
+      .writeWith(o.kind !== 'backup' ? [endRecordFile(end, o.keep)] : [])
+      .catch((err: unknown) => (failure = err));
     failure ??= this.events.lastError;
     if (failure !== undefined) {
       o.warn?.(
@@ -159,12 +152,8 @@ export async function beginRun(opts: RecordOptions): Promise<RecordedRun> {
   events.emit({ event: `${eventCommand(opts.kind)}.started` });
   // Durable before any change: a run killed at once still shows its start in `history` and
   // `events`. The start record and the first event go in one archive write.
-  if (opts.kind === 'backup') {
-    await events.flush();
-  } else {
-    const first = await events.takePending();
-    await opts.store.write('', [startRecordFile(revision, opts.keep), ...(first ? [first] : [])]);
-  }
+  if (opts.kind === 'backup') await events.flush();
+  else await events.writeWith([startRecordFile(revision, opts.keep)]);
   return new RecordedRun(revision, events, opts);
 }
 
@@ -192,8 +181,7 @@ async function closeInterrupted(opts: RecordOptions, open: Revision): Promise<vo
     (e) => e.event === `${eventCommand(open.kind)}.interrupted`,
   );
   if (!alreadyTerminal) events.emit({ event: `${eventCommand(open.kind)}.interrupted` });
-  await writeEnd(opts.store, { ...open, result: 'interrupted' }, opts.keep);
-  await events.flush();
+  await events.writeWith([endRecordFile({ ...open, result: 'interrupted' }, opts.keep)]);
 }
 
 function numberOf(content: Buffer): number[] {

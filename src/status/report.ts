@@ -19,6 +19,7 @@ import {
   type Generation,
 } from '../plan/live.js';
 import { matchesGlob, protectionOf } from '../plan/protection.js';
+import { isProven } from '../plan/unproven.js';
 import { appContainerName, type ServiceSpec, type Spec } from '../spec/model.js';
 
 export const STATUS_FORMAT_VERSION = 1;
@@ -262,7 +263,8 @@ function observedRow(c: ContainerInfo, d: ContainerDetail | undefined, spec: Spe
     uptime_s: startedAt === undefined ? null : Math.max(0, Math.floor((now - startedAt) / 1000)),
     ports: (d?.publishedPorts ?? []).map(portOf),
     protected: protectionOf(c, spec).protected,
-    ok: state === 'running' && (health === undefined || health === 'healthy' || probed),
+    // The plan's own rule, on what the inspect says now.
+    ok: isProven({ state, health, healthProbed: c.healthProbed }),
   };
   if (probed) r.health_probed = true;
   if (health !== undefined && health !== 'healthy' && !probed && d?.lastHealthOutput !== undefined)
