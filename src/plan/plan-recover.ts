@@ -15,6 +15,7 @@ import {
 } from './live.js';
 import type { ObservedState } from './observed.js';
 import { protectionOf } from './protection.js';
+import { isProven } from './unproven.js';
 
 /**
  * `deployctl recover`, planned: what should run (the live revision's app generation plus the
@@ -155,7 +156,9 @@ function planExisting(
     return void error(
       `runs but its healthcheck says unhealthy; recover does not recreate a running container. Check \`docker logs ${live.name}\`.`,
     );
-  if (live.health === 'starting' || live.state === 'restarting') {
+  // Running but not proven: `starting`, unless apply's gate already passed the same check in it
+  // (health-proof.ts), which plan and status count as proven too.
+  if (live.state === 'restarting' || (live.state === 'running' && !isProven(live))) {
     plan.steps.push({ ...base, kind: 'wait', id: live.id, why: 'running, waited until healthy' });
     return;
   }

@@ -87,6 +87,11 @@ describe('health gate on the probe, on the real engine', () => {
       ok: true,
     });
 
+    // recover agrees: nothing to wait for.
+    const recover = await cli(['recover', '-y']);
+    expect(recover.code, output(recover)).toBe(0);
+    expect(recover.stdout).toMatch(/everything is running/);
+
     const again = await cli(['apply', '-y']);
     expect(again.code, output(again)).toBe(0);
     expect(again.stdout).toContain('Nothing to do: generation d1');

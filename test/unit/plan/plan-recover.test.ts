@@ -96,6 +96,18 @@ describe('planRecover', () => {
     expect(steps(p)).toEqual(['wait shop_db']);
   });
 
+  it("GIVEN an app container still starting whose gate opened on apply's probe WHEN planned THEN it is fine, as plan and status count it", () => {
+    const s = spec();
+    const probed = planRecover(
+      s,
+      after(s, set('shop_api_d2', { health: 'starting', healthProbed: true })),
+      target(s, 'd2'),
+    );
+    expect(steps(probed)).toEqual([]);
+    const unprobed = planRecover(s, after(s, set('shop_api_d2', { health: 'starting' })), target(s, 'd2'));
+    expect(steps(unprobed)).toEqual(['wait shop_api_d2']);
+  });
+
   it('GIVEN the DB container lost but its volume there WHEN planned THEN it is recreated from the spec on that volume', () => {
     const s = spec();
     const p = planRecover(s, after(s, without('shop_db')), target(s, 'd2'));
